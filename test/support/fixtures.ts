@@ -1,0 +1,93 @@
+// Shared test configuration: BTC (8 decimals), USDT (2), ETH (8); BTC_USDT and
+// ETH_USDT with 2 price decimals. Builders for commands keep tests short.
+
+import { Engine } from '../../src/core/engine.js';
+import type { Int } from '../../src/core/int64.js';
+import type {
+  AssetConfig,
+  CommandResult,
+  CoreConfig,
+  PlaceOrderCommand,
+  StpMode,
+  SymbolConfig,
+} from '../../src/core/types.js';
+
+export const FEE_ACCOUNT = 1;
+export const BTC = 0;
+export const USDT = 1;
+export const ETH = 2;
+export const BTC_USDT = 0;
+export const ETH_USDT = 1;
+
+export const ASSETS: AssetConfig[] = [
+  { id: BTC, name: 'BTC', decimals: 8, displayDecimals: 6 },
+  { id: USDT, name: 'USDT', decimals: 2, displayDecimals: 2 },
+  { id: ETH, name: 'ETH', decimals: 8, displayDecimals: 6 },
+];
+
+export function symbol(over: Partial<SymbolConfig> = {}): SymbolConfig {
+  return {
+    id: BTC_USDT,
+    name: 'BTC_USDT',
+    baseAssetId: BTC,
+    quoteAssetId: USDT,
+    priceDecimals: 2,
+    priceDisplayDecimals: 2,
+    minQty: 0,
+    maxQty: 0,
+    minNotional: 0,
+    makerFeeRate: 0,
+    takerFeeRate: 0,
+    stpMode: 'NONE',
+    ...over,
+  };
+}
+
+export function config(over: Partial<SymbolConfig> = {}): CoreConfig {
+  return {
+    assets: ASSETS,
+    symbols: [symbol(over), symbol({ ...over, id: ETH_USDT, name: 'ETH_USDT', baseAssetId: ETH })],
+    feeAccountId: FEE_ACCOUNT,
+  };
+}
+
+/** A test harness: an engine plus auto-incrementing order ids and clock. */
+export class Harness {
+  readonly engine: Engine;
+  nextOrderId = 1;
+  ts = 1_700_000_000_000;
+  constructor(over: Partial<SymbolConfig> & { stp?: StpMode } = {}) {
+    const { stp, ...rest } = over;
+    this.engine = new Engine(config(stp ? { ...rest, stpMode: stp } : rest));
+  }
+  deposit(userId: number, assetId: number, amount: Int): CommandResult {
+    return this.engine.process({ type: 'deposit', ts: ++this.ts, userId, assetId, amount });
+  }
+  withdraw(userId: number, assetId: number, amount: Int): CommandResult {
+    return this.engine.process({ type: 'withdraw', ts: ++this.ts, userId, assetId, amount });
+  }
+  place(p: Partial<PlaceOrderCommand> & Pick<PlaceOrderCommand, 'userId' | 'side'>): CommandResult & { orderId: number } {
+    const orderId = p.orderId ?? this.nextOrderId++;
+    const cmd: PlaceOrderCommand = {
+      type: 'place',
+      ts: ++this.ts,
+      orderId,
+      symbolId: BTC_USDT,
+      orderType: 'LIMIT',
+      tif: 'GTC',
+      price: 0,
+      qty: 0,
+      quoteQty: 0,
+      cid: null,
+      ...p,
+    };
+    return { ...this.engine.process(cmd), orderId };
+  }
+  cancel(userId: number, orderId: number | null, cid: string | null = null): CommandResult {
+    return this.engine.process({ type: 'cancel', ts: ++this.ts, userId, orderId, cid });
+  }
+  bal(userId: number, assetId: number): { avail: Int; frozen: Int } {
+    const a = this.engine.accounts.get(userId);
+    return { avail: a?.avail[assetId] ?? 0, frozen: a?.frozen[assetId] ?? 0 };
+  }
+}
