@@ -312,7 +312,8 @@ export class Engine {
         if (marketBuy) {
           const affordable = s.maxQtyFor(level.price, taker.lock);
           if (affordable < q) q = affordable;
-          if (q === 0) return false;
+          // Stop when the budget cannot pay one quote unit: floor would hand out base for free.
+          if (q === 0 || s.cost(level.price, q) === 0) return false;
         }
         this.fill(s, opp, level, maker, taker, q);
         if (taker.status === 'FILLED') return false;

@@ -22,7 +22,9 @@ test('BUY 0.333333 @ 84000.55 filled by 0.2 @ 84000.00 and 0.133333 @ 84000.10',
   assert.equal(r.code, 'OK');
   assert.deepEqual(checkInvariants(h.engine), []);
 
-  const buyerQuote = r.events.filter((e): e is BalanceEvent => e.kind === 'balance' && e.userId === buyer && e.assetId === USDT);
+  const buyerQuote = r.events.filter(
+    (e): e is BalanceEvent => e.kind === 'balance' && e.userId === buyer && e.assetId === USDT,
+  );
   // Freeze of 2800015 units (28000.15 USDT).
   assert.equal(buyerQuote[0]?.reason, 'order_frozen');
   assert.equal(buyerQuote[0]?.delta, -2_800_015);
@@ -35,7 +37,9 @@ test('BUY 0.333333 @ 84000.55 filled by 0.2 @ 84000.00 and 0.133333 @ 84000.10',
   assert.equal(buyerQuote[2]?.frozen, 0);
   assert.equal(buyerQuote.length, 3);
 
-  const statuses = r.events.filter((e): e is OrderEvent => e.kind === 'order' && e.userId === buyer).map((e) => e.status);
+  const statuses = r.events
+    .filter((e): e is OrderEvent => e.kind === 'order' && e.userId === buyer)
+    .map((e) => e.status);
   assert.deepEqual(statuses, ['NEW', 'PARTIALLY_FILLED', 'FILLED']);
 
   assert.deepEqual(h.bal(buyer, USDT), { avail: 10_000_000_00 - 1_680_000 - 1_119_998, frozen: 0 });

@@ -2,9 +2,11 @@
 // ETH_USDT with 2 price decimals. Builders for commands keep tests short.
 
 import { Engine } from '../../src/core/engine.js';
+import { checkInvariants } from '../../src/core/invariants.js';
 import type { Int } from '../../src/core/int64.js';
 import type {
   AssetConfig,
+  Command,
   CommandResult,
   CoreConfig,
   PlaceOrderCommand,
@@ -51,7 +53,7 @@ export function config(over: Partial<SymbolConfig> = {}): CoreConfig {
   };
 }
 
-/** A test harness: an engine plus auto-incrementing order ids and clock. */
+/** A test harness: an engine plus auto-incrementing order ids and clock; checks invariants after every command. */
 export class Harness {
   readonly engine: Engine;
   nextOrderId = 1;
@@ -60,13 +62,24 @@ export class Harness {
     const { stp, ...rest } = over;
     this.engine = new Engine(config(stp ? { ...rest, stpMode: stp } : rest));
   }
+  run(cmd: Command): CommandResult {
+    const r = this.engine.process(cmd);
+    const violations = checkInvariants(this.engine);
+    if (violations.length > 0)
+      throw new Error(
+        `invariants broken after ${JSON.stringify(cmd, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}: ${violations.join('; ')}`,
+      );
+    return r;
+  }
   deposit(userId: number, assetId: number, amount: Int): CommandResult {
-    return this.engine.process({ type: 'deposit', ts: ++this.ts, userId, assetId, amount });
+    return this.run({ type: 'deposit', ts: ++this.ts, userId, assetId, amount });
   }
   withdraw(userId: number, assetId: number, amount: Int): CommandResult {
-    return this.engine.process({ type: 'withdraw', ts: ++this.ts, userId, assetId, amount });
+    return this.run({ type: 'withdraw', ts: ++this.ts, userId, assetId, amount });
   }
-  place(p: Partial<PlaceOrderCommand> & Pick<PlaceOrderCommand, 'userId' | 'side'>): CommandResult & { orderId: number } {
+  place(
+    p: Partial<PlaceOrderCommand> & Pick<PlaceOrderCommand, 'userId' | 'side'>,
+  ): CommandResult & { orderId: number } {
     const orderId = p.orderId ?? this.nextOrderId++;
     const cmd: PlaceOrderCommand = {
       type: 'place',
@@ -81,10 +94,10 @@ export class Harness {
       cid: null,
       ...p,
     };
-    return { ...this.engine.process(cmd), orderId };
+    return { ...this.run(cmd), orderId };
   }
   cancel(userId: number, orderId: number | null, cid: string | null = null): CommandResult {
-    return this.engine.process({ type: 'cancel', ts: ++this.ts, userId, orderId, cid });
+    return this.run({ type: 'cancel', ts: ++this.ts, userId, orderId, cid });
   }
   bal(userId: number, assetId: number): { avail: Int; frozen: Int } {
     const a = this.engine.accounts.get(userId);
