@@ -5,6 +5,7 @@
 import { Account } from './accounts.js';
 import { type Int, INT64_MAX, add, sub, mul, min, mulDivFloor, fitsInt64, big, norm, pow10 } from './int64.js';
 import { Order } from './order.js';
+import { OrderIndex } from './order-index.js';
 import { type BookSide, type Level, OrderBook } from './orderbook.js';
 import {
   type AssetConfig,
@@ -66,7 +67,7 @@ export class Engine {
   readonly symbols: ReadonlyArray<SymbolState | undefined>;
   readonly accounts = new Map<number, Account>();
   /** Open (resting) orders by id. */
-  readonly orders = new Map<number, Order>();
+  readonly orders = new OrderIndex();
   /** Per asset: deposits - withdrawals. */
   readonly supply: Int[];
   readonly feeAccount: Account;
@@ -192,6 +193,7 @@ export class Engine {
   private place(cmd: PlaceOrderCommand): ResultCode {
     const s = this.symbols[cmd.symbolId];
     if (s === undefined) return this.reject(cmd, 'UNKNOWN_SYMBOL');
+    if (!(cmd.orderId >= 0) || !Number.isSafeInteger(cmd.orderId)) return this.reject(cmd, 'INVALID_ORDER');
     if (this.orders.has(cmd.orderId)) return 'DUPLICATE_ORDER_ID';
     this.depthSymbol = cmd.symbolId;
     const invalid = this.validate(s, cmd);
