@@ -19,7 +19,8 @@ export function parseDecimal(text: string, decimals: number): ParseResult {
   if (text.length === 0) return { ok: false, error: 'must not be empty' };
   if (text.length > 64) return { ok: false, error: 'too long' };
   const m = DECIMAL.exec(text);
-  if (m === null) return { ok: false, error: `"${text}" is not a plain decimal number (digits, optional dot and digits)` };
+  if (m === null)
+    return { ok: false, error: `"${text}" is not a plain decimal number (digits, optional dot and digits)` };
   const whole = m[1] as string;
   const frac = m[2] ?? '';
   if (frac.length > decimals) {

@@ -160,7 +160,8 @@ export class Engine {
     const cfg = s.cfg;
     if (cmd.side !== 'BUY' && cmd.side !== 'SELL') return 'INVALID_ORDER';
     if (cmd.orderType === 'LIMIT') {
-      if (cmd.tif !== 'GTC' && cmd.tif !== 'IOC' && cmd.tif !== 'FOK' && cmd.tif !== 'POST_ONLY') return 'INVALID_ORDER';
+      if (cmd.tif !== 'GTC' && cmd.tif !== 'IOC' && cmd.tif !== 'FOK' && cmd.tif !== 'POST_ONLY')
+        return 'INVALID_ORDER';
       if (!(cmd.price > 0) || !fitsInt64(cmd.price)) return 'INVALID_PRICE';
       if (!(cmd.qty > 0) || cmd.quoteQty !== 0) return 'INVALID_QUANTITY';
     } else if (cmd.orderType === 'MARKET') {
@@ -336,7 +337,8 @@ export class Engine {
     const sA = seller.account;
 
     // Buyer: pays c from frozen quote; a limit taker gets its price improvement back at once.
-    const refund: Int = takerBuys && taker.orderType === 'LIMIT' && t < taker.price ? s.cost(sub(taker.price, t), q) : 0;
+    const refund: Int =
+      takerBuys && taker.orderType === 'LIMIT' && t < taker.price ? s.cost(sub(taker.price, t), q) : 0;
     const buyerRelease = add(c, refund);
     buyer.lock = sub(buyer.lock, buyerRelease);
     bA.frozen[quote] = sub(bA.frozen[quote] as Int, buyerRelease);
@@ -347,7 +349,7 @@ export class Engine {
     seller.lock = sub(seller.lock, q);
     sA.frozen[base] = sub(sA.frozen[base] as Int, q);
     const feeS = fee(c, takerBuys ? s.cfg.makerFeeRate : s.cfg.takerFeeRate);
-    let sellerQuoteDelta = sub(c, feeS);
+    const sellerQuoteDelta = sub(c, feeS);
     let sellerBaseDelta: Int = 0;
 
     const notional = mul(t, q);

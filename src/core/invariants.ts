@@ -26,7 +26,8 @@ export function checkInvariants(engine: Engine): string[] {
     const asset = o.side === 'BUY' ? s.quote : s.base;
     const key = `${o.userId}:${asset}`;
     locks.set(key, (locks.get(key) ?? 0n) + big(o.lock));
-    if (o.side === 'SELL' && o.lock !== o.remaining) errors.push(`sell order ${id} lock ${o.lock} != remaining ${o.remaining}`);
+    if (o.side === 'SELL' && o.lock !== o.remaining)
+      errors.push(`sell order ${id} lock ${o.lock} != remaining ${o.remaining}`);
     if (o.side === 'BUY' && big(o.lock) < big(s.cost(o.price, o.remaining))) {
       errors.push(`buy order ${id} lock ${o.lock} < cost of remaining`);
     }
