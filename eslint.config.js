@@ -3,7 +3,26 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const ioModules = ['node:*', 'fs', 'fs/*', 'net', 'http', 'https', 'os', 'path', 'child_process', 'worker_threads', 'crypto', 'pg', 'better-sqlite3', 'ws', 'nats', 'ioredis', 'fastify', 'pino'];
+const ioModules = [
+  'node:*',
+  'fs',
+  'fs/*',
+  'net',
+  'http',
+  'https',
+  'os',
+  'path',
+  'child_process',
+  'worker_threads',
+  'crypto',
+  'pg',
+  'better-sqlite3',
+  'ws',
+  'nats',
+  'ioredis',
+  'fastify',
+  'pino',
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/'] },
@@ -17,13 +36,28 @@ export default tseslint.config(
   {
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ioModules, message: 'src/core is pure: no I/O, Node built-ins or drivers.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ioModules, message: 'src/core is pure: no I/O, Node built-ins or drivers.' }] },
+      ],
       'no-restricted-syntax': [
         'error',
-        { selector: "MemberExpression[object.name='Date'][property.name='now']", message: 'src/core takes time from the command, never Date.now().' },
-        { selector: "NewExpression[callee.name='Date']", message: 'src/core takes time from the command, never new Date().' },
-        { selector: "MemberExpression[object.name='Math'][property.name='random']", message: 'src/core is deterministic: no Math.random().' },
-        { selector: "MemberExpression[object.name='process']", message: 'src/core does not read process.* (env, hrtime, ...).' },
+        {
+          selector: "MemberExpression[object.name='Date'][property.name='now']",
+          message: 'src/core takes time from the command, never Date.now().',
+        },
+        {
+          selector: "NewExpression[callee.name='Date']",
+          message: 'src/core takes time from the command, never new Date().',
+        },
+        {
+          selector: "MemberExpression[object.name='Math'][property.name='random']",
+          message: 'src/core is deterministic: no Math.random().',
+        },
+        {
+          selector: "MemberExpression[object.name='process']",
+          message: 'src/core does not read process.* (env, hrtime, ...).',
+        },
         { selector: "CallExpression[callee.name='parseFloat']", message: 'Money is integers: no parseFloat.' },
         { selector: "CallExpression[callee.property.name='toFixed']", message: 'Money is integers: no toFixed.' },
       ],
