@@ -237,7 +237,6 @@ export class Engine {
       cmd.qty,
       cmd.quoteQty,
       cmd.cid,
-      cmd.ts,
     );
     order.lock = lock;
     acc.avail[lockAsset] = sub(avail, lock);
@@ -510,7 +509,6 @@ export class Engine {
         o.filledQuote,
         o.filledNotional,
         null,
-        o.createdAt,
         this.now,
       ),
     );
@@ -535,7 +533,6 @@ export class Engine {
       0,
       reason,
       cmd.ts,
-      cmd.ts,
     );
   }
 
@@ -546,7 +543,7 @@ export class Engine {
 
   private balanceEvent(acc: Account, asset: number, delta: Int, reason: BalanceEvent['reason']): void {
     this.events.push(
-      new BalanceEvent(acc.userId, asset, acc.avail[asset] as Int, acc.frozen[asset] as Int, delta, reason, this.now),
+      new BalanceEvent(acc.userId, asset, acc.avail[asset] as Int, acc.frozen[asset] as Int, delta, reason),
     );
   }
 }

@@ -31,7 +31,6 @@ export class Order {
     readonly qty: Int,
     readonly quoteQty: Int,
     readonly cid: string | null,
-    readonly createdAt: number,
   ) {
     this.remaining = qty;
   }

@@ -134,7 +134,7 @@ export class OrderEvent {
     /** Σ t·q in price×base units: avg price = floor(filledNotional / filledQty). */
     readonly filledNotional: Int,
     readonly rejectReason: RejectReason | null,
-    readonly createdAt: number,
+    /** Time of this change; the NEW (or REJECTED) event's ts is the order's creation time. */
     readonly ts: number,
   ) {}
 }
@@ -170,7 +170,6 @@ export class BalanceEvent {
     /** Signed change of avail. */
     readonly delta: Int,
     readonly reason: BalanceReason,
-    readonly ts: number,
   ) {}
 }
 
