@@ -136,7 +136,8 @@ export class Engine {
   private moveFunds(cmd: BalanceCommand): ResultCode {
     const asset = cmd.assetId;
     if (this.assets[asset] === undefined) return 'UNKNOWN_ASSET';
-    if (!(cmd.amount > 0) || !fitsInt64(cmd.amount)) return 'INVALID_QUANTITY';
+    if (!(cmd.amount > 0)) return 'INVALID_QUANTITY';
+    if (!fitsInt64(cmd.amount)) return 'AMOUNT_OUT_OF_RANGE';
     if (cmd.type === 'deposit') {
       const supply = add(this.supply[asset] as Int, cmd.amount);
       if (supply > INT64_MAX) return 'AMOUNT_OUT_OF_RANGE';
@@ -162,7 +163,8 @@ export class Engine {
     if (cmd.orderType === 'LIMIT') {
       if (cmd.tif !== 'GTC' && cmd.tif !== 'IOC' && cmd.tif !== 'FOK' && cmd.tif !== 'POST_ONLY')
         return 'INVALID_ORDER';
-      if (!(cmd.price > 0) || !fitsInt64(cmd.price)) return 'INVALID_PRICE';
+      if (!(cmd.price > 0)) return 'INVALID_PRICE';
+      if (!fitsInt64(cmd.price)) return 'AMOUNT_OUT_OF_RANGE';
       if (!(cmd.qty > 0) || cmd.quoteQty !== 0) return 'INVALID_QUANTITY';
     } else if (cmd.orderType === 'MARKET') {
       if (cmd.tif !== 'GTC' && cmd.tif !== 'IOC') return 'INVALID_ORDER';
@@ -319,7 +321,8 @@ export class Engine {
         }
         this.fill(s, opp, level, maker, taker, q);
         if (taker.status === 'FILLED') return false;
-        maker = next;
+        // A budget-capped slice leaves the maker partly filled: it keeps its priority.
+        if (maker.remaining === 0) maker = next;
       }
     }
   }
