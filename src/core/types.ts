@@ -133,6 +133,8 @@ export class OrderEvent {
     readonly filledQuote: Int,
     /** Σ t·q in price×base units: avg price = floor(filledNotional / filledQty). */
     readonly filledNotional: Int,
+    /** What the order still holds frozen after this change (0 once ended). */
+    readonly lock: Int,
     readonly rejectReason: RejectReason | null,
     /** Time of this change; the NEW (or REJECTED) event's ts is the order's creation time. */
     readonly ts: number,

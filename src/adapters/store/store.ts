@@ -1,0 +1,170 @@
+// The Store port: everything the exchange persists and reads back. One
+// implementation per database (sqlite-store.ts, postgres-store.ts); the shared
+// test suite in test/store/ runs against each. Amounts are Int (exact int64),
+// stored as BIGINT / INTEGER and read back in canonical form.
+
+import type { Int } from '../../core/int64.js';
+import type { OrderStatus, OrderType, RejectReason, Side, TimeInForce } from '../../core/types.js';
+
+/** An order's latest persisted state (upserted by order_id). */
+export interface StoredOrder {
+  readonly orderId: number;
+  readonly userId: number;
+  readonly symbolId: number;
+  readonly side: Side;
+  readonly orderType: OrderType;
+  readonly tif: TimeInForce;
+  /** 0 for MARKET. */
+  readonly price: Int;
+  readonly qty: Int;
+  readonly quoteQty: Int;
+  readonly cid: string | null;
+  readonly status: OrderStatus;
+  readonly filledQty: Int;
+  readonly filledQuote: Int;
+  readonly filledNotional: Int;
+  /** What the order still holds frozen (0 once it has ended); needed to rebuild the book. */
+  readonly lock: Int;
+  readonly rejectReason: RejectReason | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface StoredTrade {
+  readonly tradeId: number;
+  readonly symbolId: number;
+  readonly price: Int;
+  readonly qty: Int;
+  readonly quoteQty: Int;
+  readonly takerSide: Side;
+  readonly makerOrderId: number;
+  readonly makerUserId: number;
+  readonly takerOrderId: number;
+  readonly takerUserId: number;
+  readonly makerFee: Int;
+  readonly takerFee: Int;
+  readonly ts: number;
+}
+
+export interface StoredBalance {
+  readonly userId: number;
+  readonly assetId: number;
+  readonly avail: Int;
+  readonly frozen: Int;
+}
+
+export type PrivateEventType = 'order.update' | 'trade' | 'balance.update';
+
+/** One row of the per-user event log (outbox). `payload` is the JSON text pushed on the WebSocket. */
+export interface StoredEvent {
+  readonly userId: number;
+  /** Per user, gap-free, starting at 1. */
+  readonly seq: number;
+  readonly type: PrivateEventType;
+  readonly payload: string;
+  readonly ts: number;
+}
+
+/** Counters that must survive restarts so ids are never reused. */
+export interface StoreMeta {
+  readonly lastOrderId: number;
+  readonly lastTradeId: number;
+}
+
+/** Everything one group commit writes, in ONE transaction. */
+export interface SettlementBatch {
+  readonly orders: readonly StoredOrder[];
+  readonly trades: readonly StoredTrade[];
+  readonly balances: readonly StoredBalance[];
+  readonly events: readonly StoredEvent[];
+  readonly meta: StoreMeta;
+}
+
+export interface UserRecord {
+  readonly userId: number;
+  readonly createdAt: number;
+}
+
+export interface ApiKeyRecord {
+  readonly apiKey: string;
+  readonly userId: number;
+  /** The secret encrypted at rest (AES-GCM with the server's key), never the plain secret. */
+  readonly secretEnc: string;
+  readonly createdAt: number;
+  readonly revoked: boolean;
+}
+
+/** What start-up reads to rebuild the core exactly as of the last committed batch. */
+export interface RecoveredState {
+  readonly meta: StoreMeta;
+  readonly balances: readonly StoredBalance[];
+  /** Open orders (status NEW or PARTIALLY_FILLED), in order_id order (= arrival order). */
+  readonly openOrders: readonly StoredOrder[];
+  /** Highest seq per user. */
+  readonly lastSeqByUser: ReadonlyMap<number, number>;
+  /** Highest user id handed out (0 when none). */
+  readonly lastUserId: number;
+}
+
+export interface OrderQuery {
+  readonly userId: number;
+  readonly symbolId?: number;
+  readonly status?: OrderStatus;
+  /** Inclusive, ms. */
+  readonly startTime?: number;
+  /** Exclusive, ms. */
+  readonly endTime?: number;
+  /** Return orders with order_id < cursor (newest first). */
+  readonly cursor?: number;
+  readonly limit: number;
+}
+
+export interface TradeQuery {
+  readonly userId: number;
+  readonly symbolId?: number;
+  readonly orderId?: number;
+  readonly startTime?: number;
+  /** Return trades with trade_id < cursor (newest first). */
+  readonly cursor?: number;
+  readonly limit: number;
+}
+
+/** A user's view of a trade: its own side of it. */
+export interface UserTrade extends StoredTrade {
+  readonly orderId: number;
+  readonly side: Side;
+  readonly role: 'MAKER' | 'TAKER';
+  readonly fee: Int;
+}
+
+export interface Store {
+  /** Driver name for logs and /readyz ("sqlite", "postgres"). */
+  readonly kind: string;
+  /** Creates or upgrades the schema; safe to call on every start. */
+  migrate(): Promise<void>;
+  /** Writes the whole batch in one transaction, or nothing (throws). */
+  applyBatch(batch: SettlementBatch): Promise<void>;
+  recover(): Promise<RecoveredState>;
+
+  getOrder(userId: number, orderId: number): Promise<StoredOrder | null>;
+  listOrders(q: OrderQuery): Promise<StoredOrder[]>;
+  listTrades(q: TradeQuery): Promise<UserTrade[]>;
+  /** Latest public trades of a symbol, newest first. */
+  marketTrades(symbolId: number, limit: number): Promise<StoredTrade[]>;
+  getBalances(userId: number): Promise<StoredBalance[]>;
+  /** Events with seq > after, ascending, at most limit. */
+  listEvents(userId: number, after: number, limit: number): Promise<StoredEvent[]>;
+  /** Oldest retained seq of a user (null when the user has none retained). */
+  oldestEventSeq(userId: number): Promise<number | null>;
+  /** Deletes events older than `before` (ms); returns how many. */
+  pruneEvents(before: number): Promise<number>;
+
+  createUser(createdAt: number): Promise<UserRecord>;
+  userExists(userId: number): Promise<boolean>;
+  addApiKey(key: ApiKeyRecord): Promise<void>;
+  findApiKey(apiKey: string): Promise<ApiKeyRecord | null>;
+
+  /** Cheap round trip for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
