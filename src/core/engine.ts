@@ -58,6 +58,23 @@ export class SymbolState {
   }
 }
 
+/** A resting order as persisted, for restoreOrder. */
+export interface RestoredOrder {
+  readonly orderId: number;
+  readonly userId: number;
+  readonly symbolId: number;
+  readonly side: 'BUY' | 'SELL';
+  readonly orderType: 'LIMIT';
+  readonly tif: 'GTC' | 'POST_ONLY';
+  readonly price: Int;
+  readonly qty: Int;
+  readonly cid: string | null;
+  readonly filledQty: Int;
+  readonly filledQuote: Int;
+  readonly filledNotional: Int;
+  readonly lock: Int;
+}
+
 function fee(amount: Int, rate: Int): Int {
   return rate === 0 ? 0 : mulDivFloor(amount, rate, FEE_RATE_SCALE);
 }
@@ -105,6 +122,37 @@ export class Engine {
       this.accounts.set(userId, a);
     }
     return a;
+  }
+
+  // ---- recovery: rebuild the state of the last committed batch ----
+
+  /** Sets a balance as persisted; call before restoring orders. Supply follows the balances. */
+  restoreBalance(userId: number, assetId: number, avail: Int, frozen: Int): void {
+    if (this.assets[assetId] === undefined) throw new Error(`restore: unknown asset ${assetId}`);
+    const acc = this.accountFor(userId);
+    const before = add(acc.avail[assetId] as Int, acc.frozen[assetId] as Int);
+    acc.avail[assetId] = avail;
+    acc.frozen[assetId] = frozen;
+    this.supply[assetId] = add(sub(this.supply[assetId] as Int, before), add(avail, frozen));
+  }
+
+  /** Puts a persisted open order back in its book; restore in order id (arrival) order. Balances are not touched. */
+  restoreOrder(o: RestoredOrder): void {
+    const s = this.symbols[o.symbolId];
+    if (s === undefined) throw new Error(`restore: order ${o.orderId} on unknown symbol ${o.symbolId}`);
+    if (this.orders.has(o.orderId)) throw new Error(`restore: order ${o.orderId} twice`);
+    const acc = this.accountFor(o.userId);
+    const order = new Order(o.orderId, o.userId, acc, o.symbolId, o.side, o.orderType, o.tif, o.price, o.qty, 0, o.cid);
+    order.remaining = sub(o.qty, o.filledQty);
+    order.filled = o.filledQty;
+    order.filledQuote = o.filledQuote;
+    order.filledNotional = o.filledNotional;
+    order.lock = o.lock;
+    order.status = o.filledQty === 0 ? 'NEW' : 'PARTIALLY_FILLED';
+    const side = s.book.sideOf(o.side);
+    side.append(order, side.getOrCreate(o.price));
+    this.orders.set(order.id, order);
+    if (order.cid !== null) (acc.cids ??= new Map()).set(order.cid, order);
   }
 
   process(cmd: Command): CommandResult {
