@@ -1,0 +1,56 @@
+// Picks the Store implementation from a database URL, opens it and migrates it.
+
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Store } from './store.js';
+import { SqliteStore } from './sqlite-store.js';
+import { PostgresStore } from './postgres-store.js';
+
+export type * from './store.js';
+export { SqliteStore } from './sqlite-store.js';
+export { PostgresStore } from './postgres-store.js';
+
+export interface OpenStoreOptions {
+  /** Directory that relative SQLite paths are resolved against (default: the working directory). */
+  readonly dataDir?: string;
+}
+
+const USAGE = 'use sqlite:<path> (or file:<path>, or a path ending in .db) or postgres://user@host:port/database';
+
+/** Where a URL points: a SQLite file path or a PostgreSQL connection string. */
+export function parseStoreUrl(
+  url: string,
+  opts: OpenStoreOptions = {},
+): { driver: 'sqlite'; path: string } | { driver: 'postgres'; url: string } {
+  const u = url.trim();
+  const sqlitePath = (p: string): { driver: 'sqlite'; path: string } => {
+    if (p === '') throw new Error(`database URL "${url}" has no file path — ${USAGE}`);
+    if (p === ':memory:' || isAbsolute(p)) return { driver: 'sqlite', path: p };
+    return { driver: 'sqlite', path: resolve(opts.dataDir ?? '.', p) };
+  };
+  if (/^postgres(ql)?:\/\//i.test(u)) return { driver: 'postgres', url: u };
+  if (/^file:\/\//i.test(u)) return sqlitePath(fileURLToPath(u));
+  const prefixed = /^(sqlite3?|file):(.*)$/i.exec(u);
+  if (prefixed) {
+    const rest = prefixed[2] ?? '';
+    // sqlite:///abs/path.db and sqlite://rel.db are accepted as well as sqlite:path.
+    return sqlitePath(rest.startsWith('//') ? rest.slice(2) : rest);
+  }
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(u); // two letters at least: C:\x.db is a path
+  if (scheme) throw new Error(`unknown database driver "${scheme[1]}:" — ${USAGE}`);
+  if (/\.db$/i.test(u)) return sqlitePath(u);
+  throw new Error(`unknown database URL "${url}" — ${USAGE}`);
+}
+
+/** Opens the store a URL names and brings its schema up to date. */
+export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
+  const target = parseStoreUrl(url, opts);
+  const store: Store = target.driver === 'sqlite' ? new SqliteStore(target.path) : new PostgresStore(target.url);
+  try {
+    await store.migrate();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  return store;
+}

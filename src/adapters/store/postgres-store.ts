@@ -1,0 +1,302 @@
+// The PostgreSQL Store: a pg.Pool; each settlement batch is one transaction of a few multi-row
+// statements (`INSERT ... SELECT * FROM unnest($1::bigint[], ...)`), whatever the batch size.
+//
+// BIGINT values arrive as decimal text and are parsed exactly (toInt: Number only for at most
+// 15 digits, BigInt beyond). Parametrised queries are named, so each is parsed once per connection.
+
+import pg from 'pg';
+import type {
+  ApiKeyRecord,
+  OrderQuery,
+  RecoveredState,
+  SettlementBatch,
+  Store,
+  StoredBalance,
+  StoredEvent,
+  StoredOrder,
+  StoredTrade,
+  TradeQuery,
+  UserRecord,
+  UserTrade,
+} from './store.js';
+import { checkNotNewer, POSTGRES_MIGRATIONS } from './schema.js';
+import {
+  apiKeyFromRow,
+  BALANCE_COLUMNS,
+  BALANCE_COLS,
+  balanceFromRow,
+  balanceTuple,
+  EVENT_COLUMNS,
+  EVENT_COLS,
+  eventFromRow,
+  eventTuple,
+  LAST_SEQ_SQL,
+  LAST_USER_SQL,
+  latestBalances,
+  latestOrders,
+  listOrdersSql,
+  listTradesSql,
+  OPEN_ORDERS_SQL,
+  ORDER_COLUMNS,
+  ORDER_COLS,
+  ORDER_UPDATE_SET,
+  orderFromRow,
+  orderTuple,
+  Params,
+  type Row,
+  toNum,
+  TRADE_COLUMNS,
+  TRADE_COLS,
+  tradeFromRow,
+  tradeTuple,
+  transpose,
+  trimTradePage,
+  userTradeFromRow,
+} from './rows.js';
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+const unnest = (cols: readonly (readonly [string, string])[]): string =>
+  `SELECT * FROM unnest(${cols.map((c, i) => `$${i + 1}::${c[1]}[]`).join(', ')})`;
+
+const SQL = {
+  upsertOrders:
+    `INSERT INTO orders (${ORDER_COLS}) ${unnest(ORDER_COLUMNS)} ` +
+    `ON CONFLICT (order_id) DO UPDATE SET ${ORDER_UPDATE_SET}`,
+  insertTrades: `INSERT INTO trades (${TRADE_COLS}) ${unnest(TRADE_COLUMNS)}`,
+  upsertBalances:
+    `INSERT INTO balances (${BALANCE_COLS}) ${unnest(BALANCE_COLUMNS)} ` +
+    'ON CONFLICT (user_id, asset_id) DO UPDATE SET avail = excluded.avail, frozen = excluded.frozen',
+  insertEvents: `INSERT INTO events (${EVENT_COLS}) ${unnest(EVENT_COLUMNS)}`,
+  updateMeta: 'UPDATE meta SET last_order_id = $1, last_trade_id = $2 WHERE id = 1',
+  meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
+  allBalances: `SELECT ${BALANCE_COLS} FROM balances ORDER BY user_id, asset_id`,
+  getOrder: `SELECT ${ORDER_COLS} FROM orders WHERE order_id = $1 AND user_id = $2`,
+  marketTrades: `SELECT ${TRADE_COLS} FROM trades WHERE symbol_id = $1 ORDER BY trade_id DESC LIMIT $2`,
+  balances: `SELECT ${BALANCE_COLS} FROM balances WHERE user_id = $1 ORDER BY asset_id`,
+  events: `SELECT ${EVENT_COLS} FROM events WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+  oldestSeq: 'SELECT MIN(seq) AS seq FROM events WHERE user_id = $1',
+  prune:
+    'DELETE FROM events AS e WHERE e.ts < $1 AND e.seq < (SELECT MAX(newest.seq) FROM events AS newest ' +
+    'WHERE newest.user_id = e.user_id)',
+  createUser: 'INSERT INTO users (created_at) VALUES ($1) RETURNING user_id, created_at',
+  userExists: 'SELECT 1 AS one FROM users WHERE user_id = $1',
+  addApiKey: 'INSERT INTO api_keys (api_key, user_id, secret_enc, created_at, revoked) VALUES ($1, $2, $3, $4, $5)',
+  findApiKey: 'SELECT api_key, user_id, secret_enc, created_at, revoked FROM api_keys WHERE api_key = $1',
+} as const;
+
+export interface PostgresStoreOptions {
+  /** Schema to create (on migrate) and use via search_path; default: the server's search_path. */
+  readonly schema?: string;
+  /** Pool size (default 10). */
+  readonly max?: number;
+}
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres';
+  private readonly pool: pg.Pool;
+  private readonly schema: string | undefined;
+  private readonly names = new Map<string, string>();
+  private closed = false;
+  /** Last error of an idle pooled connection (the pool replaces it; kept for diagnostics). */
+  lastIdleError: Error | null = null;
+
+  /** Connects lazily; call migrate() before use. */
+  constructor(url: string, opts: PostgresStoreOptions = {}) {
+    if (opts.schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(opts.schema)) {
+      throw new Error(`postgres store: invalid schema name ${JSON.stringify(opts.schema)}`);
+    }
+    this.schema = opts.schema;
+    const config: pg.PoolConfig = { connectionString: url, max: opts.max ?? 10 };
+    if (opts.schema !== undefined) config.options = `-c search_path=${opts.schema}`;
+    this.pool = new pg.Pool(config);
+    // Without a listener an idle connection's error (server restart) would crash the process.
+    this.pool.on('error', (err) => {
+      this.lastIdleError = err;
+    });
+  }
+
+  async migrate(): Promise<void> {
+    await this.withClient(async (c) => {
+      const lockKey = `fillstream.migrate.${this.schema ?? ''}`;
+      // Session lock: concurrent starts migrate one after the other. On error the connection is
+      // discarded, which releases the lock too.
+      await c.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
+      if (this.schema !== undefined) await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+      await c.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, ' +
+          'applied_at BIGINT NOT NULL)',
+      );
+      const res = await c.query<Row>('SELECT version FROM schema_migrations ORDER BY version');
+      const applied = res.rows.map((r) => toNum(r.version));
+      checkNotNewer(applied, POSTGRES_MIGRATIONS);
+      for (const m of POSTGRES_MIGRATIONS) {
+        if (applied.includes(m.version)) continue;
+        await this.inTransaction(c, async () => {
+          await c.query(m.sql);
+          await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+            m.version,
+            m.name,
+            Date.now(),
+          ]);
+        });
+      }
+      await c.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
+    });
+  }
+
+  async applyBatch(b: SettlementBatch): Promise<void> {
+    const orders = latestOrders(b.orders).map(orderTuple);
+    const balances = latestBalances(b.balances).map(balanceTuple);
+    await this.withClient((c) =>
+      this.inTransaction(c, async () => {
+        if (orders.length > 0) await this.q(c, SQL.upsertOrders, transpose(orders, ORDER_COLUMNS.length));
+        if (b.trades.length > 0) {
+          await this.q(c, SQL.insertTrades, transpose(b.trades.map(tradeTuple), TRADE_COLUMNS.length));
+        }
+        if (balances.length > 0) await this.q(c, SQL.upsertBalances, transpose(balances, BALANCE_COLUMNS.length));
+        if (b.events.length > 0) {
+          await this.q(c, SQL.insertEvents, transpose(b.events.map(eventTuple), EVENT_COLUMNS.length));
+        }
+        await this.q(c, SQL.updateMeta, [b.meta.lastOrderId, b.meta.lastTradeId]);
+      }),
+    );
+  }
+
+  /** One consistent snapshot (REPEATABLE READ), as of the last committed batch. */
+  async recover(): Promise<RecoveredState> {
+    return this.withClient((c) =>
+      this.inTransaction(
+        c,
+        async () => {
+          const meta = (await this.q(c, SQL.meta))[0];
+          if (!meta) throw new Error('postgres store: meta row missing (was migrate() run?)');
+          const balances = (await this.q(c, SQL.allBalances)).map(balanceFromRow);
+          const openOrders = (await this.q(c, OPEN_ORDERS_SQL)).map(orderFromRow);
+          const lastSeqByUser = new Map<number, number>();
+          for (const r of await this.q(c, LAST_SEQ_SQL)) lastSeqByUser.set(toNum(r.user_id), toNum(r.seq));
+          const lastUser = (await this.q(c, LAST_USER_SQL))[0];
+          return {
+            meta: { lastOrderId: toNum(meta.last_order_id), lastTradeId: toNum(meta.last_trade_id) },
+            balances,
+            openOrders,
+            lastSeqByUser,
+            lastUserId: toNum(lastUser?.user_id ?? 0),
+          };
+        },
+        'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+      ),
+    );
+  }
+
+  async getOrder(userId: number, orderId: number): Promise<StoredOrder | null> {
+    const r = (await this.q(this.pool, SQL.getOrder, [orderId, userId]))[0];
+    return r ? orderFromRow(r) : null;
+  }
+
+  async listOrders(q: OrderQuery): Promise<StoredOrder[]> {
+    if (q.limit <= 0) return [];
+    const p = new Params('pg');
+    return (await this.q(this.pool, listOrdersSql(q, p), p.values)).map(orderFromRow);
+  }
+
+  async listTrades(q: TradeQuery): Promise<UserTrade[]> {
+    if (q.limit <= 0) return [];
+    const p = new Params('pg');
+    const rows = await this.q(this.pool, listTradesSql(q, p), p.values);
+    return trimTradePage(rows.map(userTradeFromRow), q.limit);
+  }
+
+  async marketTrades(symbolId: number, limit: number): Promise<StoredTrade[]> {
+    if (limit <= 0) return [];
+    return (await this.q(this.pool, SQL.marketTrades, [symbolId, limit])).map(tradeFromRow);
+  }
+
+  async getBalances(userId: number): Promise<StoredBalance[]> {
+    return (await this.q(this.pool, SQL.balances, [userId])).map(balanceFromRow);
+  }
+
+  async listEvents(userId: number, after: number, limit: number): Promise<StoredEvent[]> {
+    if (limit <= 0) return [];
+    return (await this.q(this.pool, SQL.events, [userId, after, limit])).map(eventFromRow);
+  }
+
+  async oldestEventSeq(userId: number): Promise<number | null> {
+    const v = (await this.q(this.pool, SQL.oldestSeq, [userId]))[0]?.seq;
+    return v === null || v === undefined ? null : toNum(v);
+  }
+
+  async pruneEvents(before: number): Promise<number> {
+    const res = await this.pool.query({ name: this.nameOf(SQL.prune), text: SQL.prune, values: [before] });
+    return res.rowCount ?? 0;
+  }
+
+  async createUser(createdAt: number): Promise<UserRecord> {
+    const r = (await this.q(this.pool, SQL.createUser, [createdAt]))[0] as Row;
+    return { userId: toNum(r.user_id), createdAt: toNum(r.created_at) };
+  }
+
+  async userExists(userId: number): Promise<boolean> {
+    return (await this.q(this.pool, SQL.userExists, [userId])).length > 0;
+  }
+
+  async addApiKey(key: ApiKeyRecord): Promise<void> {
+    await this.q(this.pool, SQL.addApiKey, [key.apiKey, key.userId, key.secretEnc, key.createdAt, key.revoked]);
+  }
+
+  async findApiKey(apiKey: string): Promise<ApiKeyRecord | null> {
+    const r = (await this.q(this.pool, SQL.findApiKey, [apiKey]))[0];
+    return r ? apiKeyFromRow(r) : null;
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private async q(on: Queryable, text: string, values: readonly unknown[] = []): Promise<Row[]> {
+    const res = await on.query<Row>({ name: this.nameOf(text), text, values: [...values] });
+    return res.rows;
+  }
+
+  /** A stable prepared-statement name per SQL text (a name must always mean the same text). */
+  private nameOf(text: string): string {
+    let name = this.names.get(text);
+    if (name === undefined) {
+      name = `fs_${this.names.size + 1}`;
+      this.names.set(text, name);
+    }
+    return name;
+  }
+
+  /** Runs fn on one pooled connection; after any error that connection is discarded, not reused. */
+  private async withClient<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    let failed: Error | undefined;
+    try {
+      return await fn(c);
+    } catch (err) {
+      failed = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      c.release(failed);
+    }
+  }
+
+  private async inTransaction<T>(c: pg.PoolClient, fn: () => Promise<T>, begin = 'BEGIN'): Promise<T> {
+    await c.query(begin);
+    try {
+      const out = await fn();
+      await c.query('COMMIT');
+      return out;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined); // the connection is discarded anyway
+      throw err;
+    }
+  }
+}

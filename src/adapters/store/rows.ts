@@ -1,0 +1,319 @@
+// Shared SQL-store plumbing: column lists, exact int64 decoding of driver values, row mappers,
+// batch de-duplication and the dialect-neutral text of the per-user queries.
+
+import { norm, type Int } from '../../core/int64.js';
+import type { OrderStatus, OrderType, RejectReason, Side, TimeInForce } from '../../core/types.js';
+import type {
+  ApiKeyRecord,
+  OrderQuery,
+  PrivateEventType,
+  StoredBalance,
+  StoredEvent,
+  StoredOrder,
+  StoredTrade,
+  TradeQuery,
+  UserTrade,
+} from './store.js';
+
+export type Row = Record<string, unknown>;
+
+/** [column, PostgreSQL array element type] in table order. */
+export const ORDER_COLUMNS = [
+  ['order_id', 'bigint'],
+  ['user_id', 'bigint'],
+  ['symbol_id', 'int'],
+  ['side', 'text'],
+  ['order_type', 'text'],
+  ['tif', 'text'],
+  ['price', 'bigint'],
+  ['qty', 'bigint'],
+  ['quote_qty', 'bigint'],
+  ['cid', 'text'],
+  ['status', 'text'],
+  ['filled_qty', 'bigint'],
+  ['filled_quote', 'bigint'],
+  ['filled_notional', 'bigint'],
+  ['lock', 'bigint'],
+  ['reject_reason', 'text'],
+  ['created_at', 'bigint'],
+  ['updated_at', 'bigint'],
+] as const;
+
+export const TRADE_COLUMNS = [
+  ['trade_id', 'bigint'],
+  ['symbol_id', 'int'],
+  ['price', 'bigint'],
+  ['qty', 'bigint'],
+  ['quote_qty', 'bigint'],
+  ['taker_side', 'text'],
+  ['maker_order_id', 'bigint'],
+  ['maker_user_id', 'bigint'],
+  ['taker_order_id', 'bigint'],
+  ['taker_user_id', 'bigint'],
+  ['maker_fee', 'bigint'],
+  ['taker_fee', 'bigint'],
+  ['ts', 'bigint'],
+] as const;
+
+export const BALANCE_COLUMNS = [
+  ['user_id', 'bigint'],
+  ['asset_id', 'int'],
+  ['avail', 'bigint'],
+  ['frozen', 'bigint'],
+] as const;
+
+export const EVENT_COLUMNS = [
+  ['user_id', 'bigint'],
+  ['seq', 'bigint'],
+  ['type', 'text'],
+  ['payload', 'text'],
+  ['ts', 'bigint'],
+] as const;
+
+type Columns = readonly (readonly [string, string])[];
+export const names = (cols: Columns): string => cols.map((c) => c[0]).join(', ');
+
+export const ORDER_COLS = names(ORDER_COLUMNS);
+export const TRADE_COLS = names(TRADE_COLUMNS);
+export const BALANCE_COLS = names(BALANCE_COLUMNS);
+export const EVENT_COLS = names(EVENT_COLUMNS);
+
+/** The upsert's SET list: every column but the key and the creation time. */
+export const ORDER_UPDATE_SET = ORDER_COLUMNS.map((c) => c[0])
+  .filter((c) => c !== 'order_id' && c !== 'created_at')
+  .map((c) => `${c} = excluded.${c}`)
+  .join(', ');
+
+export const OPEN_ORDERS_SQL = `SELECT ${ORDER_COLS} FROM orders WHERE status IN ('NEW', 'PARTIALLY_FILLED') ORDER BY order_id`;
+export const LAST_SEQ_SQL = 'SELECT user_id, MAX(seq) AS seq FROM events GROUP BY user_id';
+export const LAST_USER_SQL = 'SELECT COALESCE(MAX(user_id), 0) AS user_id FROM users';
+
+// ---- values in, values out ----
+
+/** Exact Int from what a driver returns for an integer column (number, bigint or decimal text). */
+export function toInt(v: unknown): Int {
+  if (typeof v === 'bigint') return norm(v);
+  if (typeof v === 'number') {
+    if (Number.isSafeInteger(v)) return v;
+  } else if (typeof v === 'string' && /^-?\d+$/.test(v)) {
+    const digits = v.length - (v.startsWith('-') ? 1 : 0);
+    return digits <= 15 ? Number(v) : norm(BigInt(v));
+  }
+  throw new TypeError(`store: expected an integer, got ${typeof v} ${String(v)}`);
+}
+
+/** An id, count or timestamp: must be a safe integer. */
+export function toNum(v: unknown): number {
+  const n = toInt(v);
+  if (typeof n !== 'number') throw new TypeError(`store: ${n} is beyond the safe integer range`);
+  return n;
+}
+
+const textOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+export function orderTuple(o: StoredOrder): unknown[] {
+  return [
+    o.orderId,
+    o.userId,
+    o.symbolId,
+    o.side,
+    o.orderType,
+    o.tif,
+    o.price,
+    o.qty,
+    o.quoteQty,
+    o.cid,
+    o.status,
+    o.filledQty,
+    o.filledQuote,
+    o.filledNotional,
+    o.lock,
+    o.rejectReason,
+    o.createdAt,
+    o.updatedAt,
+  ];
+}
+
+export function tradeTuple(t: StoredTrade): unknown[] {
+  return [
+    t.tradeId,
+    t.symbolId,
+    t.price,
+    t.qty,
+    t.quoteQty,
+    t.takerSide,
+    t.makerOrderId,
+    t.makerUserId,
+    t.takerOrderId,
+    t.takerUserId,
+    t.makerFee,
+    t.takerFee,
+    t.ts,
+  ];
+}
+
+export const balanceTuple = (b: StoredBalance): unknown[] => [b.userId, b.assetId, b.avail, b.frozen];
+export const eventTuple = (e: StoredEvent): unknown[] => [e.userId, e.seq, e.type, e.payload, e.ts];
+
+export function orderFromRow(r: Row): StoredOrder {
+  return {
+    orderId: toNum(r.order_id),
+    userId: toNum(r.user_id),
+    symbolId: toNum(r.symbol_id),
+    side: r.side as Side,
+    orderType: r.order_type as OrderType,
+    tif: r.tif as TimeInForce,
+    price: toInt(r.price),
+    qty: toInt(r.qty),
+    quoteQty: toInt(r.quote_qty),
+    cid: textOrNull(r.cid),
+    status: r.status as OrderStatus,
+    filledQty: toInt(r.filled_qty),
+    filledQuote: toInt(r.filled_quote),
+    filledNotional: toInt(r.filled_notional),
+    lock: toInt(r.lock),
+    rejectReason: textOrNull(r.reject_reason) as RejectReason | null,
+    createdAt: toNum(r.created_at),
+    updatedAt: toNum(r.updated_at),
+  };
+}
+
+export function tradeFromRow(r: Row): StoredTrade {
+  return {
+    tradeId: toNum(r.trade_id),
+    symbolId: toNum(r.symbol_id),
+    price: toInt(r.price),
+    qty: toInt(r.qty),
+    quoteQty: toInt(r.quote_qty),
+    takerSide: r.taker_side as Side,
+    makerOrderId: toNum(r.maker_order_id),
+    makerUserId: toNum(r.maker_user_id),
+    takerOrderId: toNum(r.taker_order_id),
+    takerUserId: toNum(r.taker_user_id),
+    makerFee: toInt(r.maker_fee),
+    takerFee: toInt(r.taker_fee),
+    ts: toNum(r.ts),
+  };
+}
+
+export function userTradeFromRow(r: Row): UserTrade {
+  return {
+    ...tradeFromRow(r),
+    orderId: toNum(r.order_id),
+    side: r.side as Side,
+    role: r.role as 'MAKER' | 'TAKER',
+    fee: toInt(r.fee),
+  };
+}
+
+export const balanceFromRow = (r: Row): StoredBalance => ({
+  userId: toNum(r.user_id),
+  assetId: toNum(r.asset_id),
+  avail: toInt(r.avail),
+  frozen: toInt(r.frozen),
+});
+
+export const eventFromRow = (r: Row): StoredEvent => ({
+  userId: toNum(r.user_id),
+  seq: toNum(r.seq),
+  type: r.type as PrivateEventType,
+  payload: String(r.payload),
+  ts: toNum(r.ts),
+});
+
+export const apiKeyFromRow = (r: Row): ApiKeyRecord => ({
+  apiKey: String(r.api_key),
+  userId: toNum(r.user_id),
+  secretEnc: String(r.secret_enc),
+  createdAt: toNum(r.created_at),
+  revoked: r.revoked === true || r.revoked === 1 || r.revoked === 1n,
+});
+
+// ---- batches ----
+
+/**
+ * The last state per key, sorted by key. A batch may carry several states of one order (NEW then
+ * FILLED) or one balance; a multi-row upsert may touch a row only once, and a fixed key order
+ * keeps concurrent writers from deadlocking.
+ */
+export function latestOrders(orders: readonly StoredOrder[]): StoredOrder[] {
+  const byId = new Map<number, StoredOrder>();
+  for (const o of orders) byId.set(o.orderId, o);
+  return [...byId.values()].sort((a, b) => a.orderId - b.orderId);
+}
+
+export function latestBalances(balances: readonly StoredBalance[]): StoredBalance[] {
+  const byKey = new Map<string, StoredBalance>();
+  for (const b of balances) byKey.set(`${b.userId}:${b.assetId}`, b);
+  return [...byKey.values()].sort((a, b) => a.userId - b.userId || a.assetId - b.assetId);
+}
+
+/** Column-major copy of row tuples, for `unnest($1::bigint[], ...)`. */
+export function transpose(tuples: readonly unknown[][], width: number): unknown[][] {
+  const cols: unknown[][] = Array.from({ length: width }, () => new Array<unknown>(tuples.length));
+  for (let i = 0; i < tuples.length; i++) {
+    const t = tuples[i] as unknown[];
+    for (let j = 0; j < width; j++) (cols[j] as unknown[])[i] = t[j];
+  }
+  return cols;
+}
+
+// ---- queries ----
+
+/** Collects bound values; renders `?` (SQLite) or `$n` (PostgreSQL). */
+export class Params {
+  readonly values: unknown[] = [];
+  constructor(private readonly dialect: 'sqlite' | 'pg') {}
+  add(v: unknown): string {
+    this.values.push(v);
+    return this.dialect === 'pg' ? `$${this.values.length}` : '?';
+  }
+}
+
+export function listOrdersSql(q: OrderQuery, p: Params): string {
+  const where = [`user_id = ${p.add(q.userId)}`];
+  if (q.symbolId !== undefined) where.push(`symbol_id = ${p.add(q.symbolId)}`);
+  if (q.status !== undefined) where.push(`status = ${p.add(q.status)}`);
+  if (q.startTime !== undefined) where.push(`created_at >= ${p.add(q.startTime)}`);
+  if (q.endTime !== undefined) where.push(`created_at < ${p.add(q.endTime)}`);
+  if (q.cursor !== undefined) where.push(`order_id < ${p.add(q.cursor)}`);
+  return `SELECT ${ORDER_COLS} FROM orders WHERE ${where.join(' AND ')} ORDER BY order_id DESC LIMIT ${p.add(q.limit)}`;
+}
+
+/**
+ * A user's fills, one row per side the user took: a self-trade (maker and taker are the same
+ * user) yields two rows with the same trade_id, MAKER before TAKER. Fetches limit + 1 rows so
+ * `trimTradePage` can keep both sides of a self-trade on the same page.
+ */
+export function listTradesSql(q: TradeQuery, p: Params): string {
+  const branch = (who: 'maker' | 'taker'): string => {
+    const where = [`${who}_user_id = ${p.add(q.userId)}`];
+    // Unary + keeps the per-symbol index out: the user's (or the order's) index drives the scan.
+    if (q.symbolId !== undefined) where.push(`+symbol_id = ${p.add(q.symbolId)}`);
+    if (q.orderId !== undefined) where.push(`${who}_order_id = ${p.add(q.orderId)}`);
+    if (q.startTime !== undefined) where.push(`+ts >= ${p.add(q.startTime)}`);
+    if (q.cursor !== undefined) where.push(`trade_id < ${p.add(q.cursor)}`);
+    const side = who === 'taker' ? 'taker_side' : `CASE taker_side WHEN 'BUY' THEN 'SELL' ELSE 'BUY' END`;
+    const role = who === 'taker' ? 'TAKER' : 'MAKER';
+    return (
+      `SELECT * FROM (SELECT ${TRADE_COLS}, ${who}_order_id AS order_id, ${side} AS side, '${role}' AS role, ` +
+      `${who}_fee AS fee FROM trades WHERE ${where.join(' AND ')} ORDER BY trade_id DESC LIMIT ${p.add(q.limit + 1)}) AS ${who}_side`
+    );
+  };
+  const maker = branch('maker');
+  const taker = branch('taker');
+  return `${maker} UNION ALL ${taker} ORDER BY trade_id DESC, role LIMIT ${p.add(q.limit + 1)}`;
+}
+
+/**
+ * Cuts limit + 1 fetched rows to a page that never splits a self-trade's two sides (the cursor is
+ * a trade_id, so a split would lose the second side). When the limit falls between them the page
+ * ends before that trade, unless it is the page's only trade (limit 1): then both sides are kept.
+ */
+export function trimTradePage(rows: UserTrade[], limit: number): UserTrade[] {
+  if (rows.length <= limit) return rows;
+  const page = rows.slice(0, limit);
+  const next = rows[limit] as UserTrade;
+  if ((page[limit - 1] as UserTrade).tradeId !== next.tradeId) return page;
+  return limit > 1 ? page.slice(0, limit - 1) : rows.slice(0, limit + 1);
+}

@@ -1,0 +1,259 @@
+// The SQLite Store: one better-sqlite3 connection (synchronous calls behind the async port).
+//
+// Durability: WAL mode with synchronous=FULL. With NORMAL, a WAL commit is not fsynced, so an
+// OS crash or power cut can lose the last transactions even though the application saw them
+// commit; the gateway answers 202 only once an order is durable, so every commit is synced.
+// Amounts are read with safeIntegers() (as bigint) and brought back to canonical Int, so values
+// beyond 2^53 round-trip exactly; numbers and bigints are bound as they are.
+
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type {
+  ApiKeyRecord,
+  OrderQuery,
+  RecoveredState,
+  SettlementBatch,
+  Store,
+  StoredBalance,
+  StoredEvent,
+  StoredOrder,
+  StoredTrade,
+  TradeQuery,
+  UserRecord,
+  UserTrade,
+} from './store.js';
+import { checkNotNewer, SQLITE_MIGRATIONS } from './schema.js';
+import {
+  apiKeyFromRow,
+  BALANCE_COLS,
+  balanceFromRow,
+  balanceTuple,
+  EVENT_COLS,
+  eventFromRow,
+  eventTuple,
+  LAST_SEQ_SQL,
+  LAST_USER_SQL,
+  latestBalances,
+  latestOrders,
+  listOrdersSql,
+  listTradesSql,
+  OPEN_ORDERS_SQL,
+  ORDER_COLS,
+  ORDER_UPDATE_SET,
+  orderFromRow,
+  orderTuple,
+  Params,
+  type Row,
+  toNum,
+  TRADE_COLS,
+  tradeFromRow,
+  tradeTuple,
+  trimTradePage,
+  userTradeFromRow,
+} from './rows.js';
+
+const marks = (n: number): string => new Array<string>(n).fill('?').join(', ');
+
+const SQL = {
+  upsertOrder:
+    `INSERT INTO orders (${ORDER_COLS}) VALUES (${marks(18)}) ` +
+    `ON CONFLICT (order_id) DO UPDATE SET ${ORDER_UPDATE_SET}`,
+  insertTrade: `INSERT INTO trades (${TRADE_COLS}) VALUES (${marks(13)})`,
+  upsertBalance:
+    `INSERT INTO balances (${BALANCE_COLS}) VALUES (?, ?, ?, ?) ` +
+    'ON CONFLICT (user_id, asset_id) DO UPDATE SET avail = excluded.avail, frozen = excluded.frozen',
+  insertEvent: `INSERT INTO events (${EVENT_COLS}) VALUES (?, ?, ?, ?, ?)`,
+  updateMeta: 'UPDATE meta SET last_order_id = ?, last_trade_id = ? WHERE id = 1',
+  meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
+  allBalances: `SELECT ${BALANCE_COLS} FROM balances ORDER BY user_id, asset_id`,
+  getOrder: `SELECT ${ORDER_COLS} FROM orders WHERE order_id = ? AND user_id = ?`,
+  marketTrades: `SELECT ${TRADE_COLS} FROM trades WHERE symbol_id = ? ORDER BY trade_id DESC LIMIT ?`,
+  balances: `SELECT ${BALANCE_COLS} FROM balances WHERE user_id = ? ORDER BY asset_id`,
+  events: `SELECT ${EVENT_COLS} FROM events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+  oldestSeq: 'SELECT MIN(seq) AS seq FROM events WHERE user_id = ?',
+  prune:
+    'DELETE FROM events WHERE ts < ? AND seq < (SELECT MAX(newest.seq) FROM events AS newest ' +
+    'WHERE newest.user_id = events.user_id)',
+  createUser: 'INSERT INTO users (created_at) VALUES (?) RETURNING user_id, created_at',
+  userExists: 'SELECT 1 AS one FROM users WHERE user_id = ?',
+  addApiKey: 'INSERT INTO api_keys (api_key, user_id, secret_enc, created_at, revoked) VALUES (?, ?, ?, ?, ?)',
+  findApiKey: 'SELECT api_key, user_id, secret_enc, created_at, revoked FROM api_keys WHERE api_key = ?',
+} as const;
+
+export interface SqliteStoreOptions {
+  /** How long a statement waits for another process's lock, ms (default 5000). */
+  readonly busyTimeoutMs?: number;
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly writeBatch: Database.Transaction<(batch: SettlementBatch) => void>;
+  private readonly readRecovery: Database.Transaction<() => RecoveredState>;
+
+  /** Opens (creating the file and its parent directory) without migrating; call migrate(). */
+  constructor(
+    readonly path: string,
+    opts: SqliteStoreOptions = {},
+  ) {
+    const memory = path === ':memory:' || path === '';
+    if (!memory) mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    if (!memory) this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
+    this.writeBatch = this.db.transaction((b: SettlementBatch) => this.write(b));
+    this.readRecovery = this.db.transaction(() => this.readState());
+  }
+
+  /** The connection's durability settings, for diagnostics. */
+  settings(): { journalMode: string; synchronous: number; busyTimeoutMs: number } {
+    return {
+      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
+      synchronous: Number(this.db.pragma('synchronous', { simple: true })),
+      busyTimeoutMs: Number(this.db.pragma('busy_timeout', { simple: true })),
+    };
+  }
+
+  async migrate(): Promise<void> {
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, ' +
+        'applied_at INTEGER NOT NULL) STRICT',
+    );
+    const versions = (): number[] =>
+      this.rows('SELECT version FROM schema_migrations ORDER BY version').map((r) => toNum(r.version));
+    checkNotNewer(versions(), SQLITE_MIGRATIONS);
+    for (const m of SQLITE_MIGRATIONS) {
+      const apply = this.db.transaction(() => {
+        if (versions().includes(m.version)) return; // re-checked under the write lock
+        this.db.exec(m.sql);
+        this.stmt('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+          m.version,
+          m.name,
+          Date.now(),
+        );
+      });
+      apply.immediate();
+    }
+  }
+
+  async applyBatch(batch: SettlementBatch): Promise<void> {
+    this.writeBatch.immediate(batch);
+  }
+
+  private write(b: SettlementBatch): void {
+    const order = this.stmt(SQL.upsertOrder);
+    for (const o of latestOrders(b.orders)) order.run(orderTuple(o));
+    const trade = this.stmt(SQL.insertTrade);
+    for (const t of b.trades) trade.run(tradeTuple(t));
+    const balance = this.stmt(SQL.upsertBalance);
+    for (const x of latestBalances(b.balances)) balance.run(balanceTuple(x));
+    const event = this.stmt(SQL.insertEvent);
+    for (const e of b.events) event.run(eventTuple(e));
+    this.stmt(SQL.updateMeta).run(b.meta.lastOrderId, b.meta.lastTradeId);
+  }
+
+  async recover(): Promise<RecoveredState> {
+    return this.readRecovery();
+  }
+
+  private readState(): RecoveredState {
+    const meta = this.rows(SQL.meta)[0];
+    if (!meta) throw new Error('sqlite store: meta row missing (was migrate() run?)');
+    const lastSeqByUser = new Map<number, number>();
+    for (const r of this.rows(LAST_SEQ_SQL)) lastSeqByUser.set(toNum(r.user_id), toNum(r.seq));
+    return {
+      meta: { lastOrderId: toNum(meta.last_order_id), lastTradeId: toNum(meta.last_trade_id) },
+      balances: this.rows(SQL.allBalances).map(balanceFromRow),
+      openOrders: this.rows(OPEN_ORDERS_SQL).map(orderFromRow),
+      lastSeqByUser,
+      lastUserId: toNum(this.rows(LAST_USER_SQL)[0]?.user_id ?? 0),
+    };
+  }
+
+  async getOrder(userId: number, orderId: number): Promise<StoredOrder | null> {
+    const r = this.rows(SQL.getOrder, [orderId, userId])[0];
+    return r ? orderFromRow(r) : null;
+  }
+
+  async listOrders(q: OrderQuery): Promise<StoredOrder[]> {
+    if (q.limit <= 0) return [];
+    const p = new Params('sqlite');
+    return this.rows(listOrdersSql(q, p), p.values).map(orderFromRow);
+  }
+
+  async listTrades(q: TradeQuery): Promise<UserTrade[]> {
+    if (q.limit <= 0) return [];
+    const p = new Params('sqlite');
+    return trimTradePage(this.rows(listTradesSql(q, p), p.values).map(userTradeFromRow), q.limit);
+  }
+
+  async marketTrades(symbolId: number, limit: number): Promise<StoredTrade[]> {
+    if (limit <= 0) return [];
+    return this.rows(SQL.marketTrades, [symbolId, limit]).map(tradeFromRow);
+  }
+
+  async getBalances(userId: number): Promise<StoredBalance[]> {
+    return this.rows(SQL.balances, [userId]).map(balanceFromRow);
+  }
+
+  async listEvents(userId: number, after: number, limit: number): Promise<StoredEvent[]> {
+    if (limit <= 0) return [];
+    return this.rows(SQL.events, [userId, after, limit]).map(eventFromRow);
+  }
+
+  async oldestEventSeq(userId: number): Promise<number | null> {
+    const v = this.rows(SQL.oldestSeq, [userId])[0]?.seq;
+    return v === null || v === undefined ? null : toNum(v);
+  }
+
+  async pruneEvents(before: number): Promise<number> {
+    return this.stmt(SQL.prune).run(before).changes;
+  }
+
+  async createUser(createdAt: number): Promise<UserRecord> {
+    const r = this.rows(SQL.createUser, [createdAt])[0] as Row;
+    return { userId: toNum(r.user_id), createdAt: toNum(r.created_at) };
+  }
+
+  async userExists(userId: number): Promise<boolean> {
+    return this.rows(SQL.userExists, [userId]).length > 0;
+  }
+
+  async addApiKey(key: ApiKeyRecord): Promise<void> {
+    this.stmt(SQL.addApiKey).run(key.apiKey, key.userId, key.secretEnc, key.createdAt, key.revoked ? 1 : 0);
+  }
+
+  async findApiKey(apiKey: string): Promise<ApiKeyRecord | null> {
+    const r = this.rows(SQL.findApiKey, [apiKey])[0];
+    return r ? apiKeyFromRow(r) : null;
+  }
+
+  async ping(): Promise<void> {
+    this.rows('SELECT 1 AS one');
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    this.db.pragma('optimize'); // refreshes planner statistics where they are stale (cheap)
+    this.db.close();
+    this.statements.clear();
+  }
+
+  /** Prepared once per SQL text, on first use (tables may not exist before migrate()). */
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      if (s.reader) s.safeIntegers(true);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private rows(sql: string, params: readonly unknown[] = []): Row[] {
+    return this.stmt(sql).all(...params) as Row[];
+  }
+}
