@@ -111,7 +111,7 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 export const ENCRYPTION_KEY_PATTERN = /^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=)$/;
 
 export const SETTINGS = {
-  port: int(8080, 'FILLSTREAM_PORT', 1, 65535),
+  port: int(8080, 'FILLSTREAM_PORT', 0, 65535), // 0: any free port (tests)
   host: text('0.0.0.0', 'FILLSTREAM_HOST', z.string().regex(/^[^\s/]{1,253}$/), 'a host name or IP address'),
   databaseUrl: text(
     'sqlite:./data/fillstream.db',

@@ -155,24 +155,24 @@ test('nested settings from the file and from flags, as objects or dotted keys', 
 test('validation errors name the setting and its source', () => {
   assert.equal(
     configError(() => loadConfig({ env: { FILLSTREAM_PORT: 'abc' } })),
-    'FILLSTREAM_PORT="abc": expected an integer 1..65535',
+    'FILLSTREAM_PORT="abc": expected an integer 0..65535',
   );
   assert.equal(
     configError(() => loadConfig({ env: { FILLSTREAM_PORT: '70000' } })),
-    'FILLSTREAM_PORT="70000": expected an integer 1..65535',
+    'FILLSTREAM_PORT="70000": expected an integer 0..65535',
   );
   assert.equal(
-    configError(() => loadConfig({ flags: { port: 0 } })),
-    'flag port=0: expected an integer 1..65535',
+    configError(() => loadConfig({ flags: { port: -1 } })),
+    'flag port=-1: expected an integer 0..65535',
   );
   assert.equal(
     configError(() => loadConfig({ flags: { port: '1.5' } })),
-    'flag port="1.5": expected an integer 1..65535',
+    'flag port="1.5": expected an integer 0..65535',
   );
   const f = file({ port: '8080' });
   assert.equal(
     configError(() => loadConfig({ file: f })),
-    `config file ${f}: port="8080": expected an integer 1..65535`,
+    `config file ${f}: port="8080": expected an integer 0..65535`,
   );
   assert.match(
     configError(() => loadConfig({ env: { FILLSTREAM_DEV_AUTH: 'maybe' } })),

@@ -4,18 +4,19 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../replay/errors.js';
 import { registerDemo } from './demo-command.js';
+import { registerServerCommands } from './server-commands.js';
 import { registerGenOrders } from './gen-orders-command.js';
 import { registerReplay } from './replay-command.js';
 
 function buildProgram(): Command {
   const program = new Command('fillstream')
-    .description('Spot-exchange core: batch replay and data set tools')
+    .description('Spot-exchange: server, user tools, batch replay and data set tools')
     .exitOverride()
     .showHelpAfterError('(add --help for usage)');
   registerReplay(program);
   registerGenOrders(program);
   registerDemo(program);
-  // Later subcommands (serve, user, deposit, token) register here the same way.
+  registerServerCommands(program);
   return program;
 }
 

@@ -1,0 +1,155 @@
+// Server-side CLI: `serve` runs the exchange; `user create`, `deposit` and
+// `token` talk to a running server's admin API (or sign a token locally) with
+// the admin credential and token secret of the configuration (or the data
+// directory's generated secrets.json).
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command as Program } from 'commander';
+import { type Config, ConfigError, loadConfig } from '../config.js';
+import { issueToken } from '../gateway/auth.js';
+import { dataDirOf, startServer } from '../gateway/server.js';
+import { InputError } from '../replay/errors.js';
+import { intOption } from './option-parsers.js';
+
+interface ServerFlags {
+  config?: string;
+  port?: number;
+  host?: string;
+  db?: string;
+  devAuth?: boolean;
+  logLevel?: string;
+  server?: string;
+}
+
+function configOf(o: ServerFlags): Config {
+  const flags: Record<string, unknown> = {};
+  if (o.port !== undefined) flags['port'] = o.port;
+  if (o.host !== undefined) flags['host'] = o.host;
+  if (o.db !== undefined) flags['databaseUrl'] = o.db;
+  if (o.devAuth === true) flags['devAuth'] = true;
+  if (o.logLevel !== undefined) flags['logLevel'] = o.logLevel;
+  try {
+    return loadConfig({ flags, env: process.env, ...(o.config !== undefined ? { file: o.config } : {}) });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new InputError(e.message);
+    throw e;
+  }
+}
+
+function savedSecrets(config: Config): Partial<Record<'adminToken' | 'tokenSecret', string>> {
+  const file = join(dataDirOf(config), 'secrets.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+}
+
+function serverUrl(o: ServerFlags, config: Config): string {
+  return o.server ?? `http://127.0.0.1:${config.port}`;
+}
+
+async function admin(o: ServerFlags, path: string, body: unknown): Promise<Record<string, unknown>> {
+  const config = configOf(o);
+  const token = config.adminToken ?? savedSecrets(config).adminToken;
+  if (token === undefined) throw new InputError('no admin token: set FILLSTREAM_ADMIN_TOKEN (or run the server once)');
+  let res: Response;
+  try {
+    res = await fetch(serverUrl(o, config) + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-admin-token': token },
+      body: JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new InputError(
+      `cannot reach the server at ${serverUrl(o, config)} (${(e as Error).message}); is it running?`,
+    );
+  }
+  const json = (await res.json()) as { code: number; msg: string; data: Record<string, unknown> };
+  if (json.code !== 0) throw new InputError(`${path}: ${json.code} ${json.msg}`);
+  return json.data;
+}
+
+function withServerOptions(cmd: Program): Program {
+  return cmd
+    .option('--config <file>', 'JSON configuration file')
+    .option('--server <url>', 'server base URL (default http://127.0.0.1:<configured port>)');
+}
+
+function parseDeposits(text: string): Array<{ asset: string; qty: string }> {
+  return text.split(',').map((pair) => {
+    const [asset, qty] = pair.split('=');
+    if (!asset || !qty) throw new InputError(`--deposit expects ASSET=QTY[,ASSET=QTY...], got "${pair}"`);
+    return { asset: asset.trim(), qty: qty.trim() };
+  });
+}
+
+export function registerServerCommands(program: Program): void {
+  program
+    .command('serve')
+    .summary('run the exchange server (HTTP API)')
+    .option('--config <file>', 'JSON configuration file')
+    .option('--port <n>', 'listen port', intOption(0))
+    .option('--host <host>', 'listen address')
+    .option('--db <url>', 'database: sqlite:<path> (default) or postgres://...')
+    .option('--dev-auth', 'trust X-User-ID headers (development only; logs a loud warning)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .action(async (o: ServerFlags) => {
+      const config = configOf(o);
+      const srv = await startServer(config);
+      process.stdout.write(
+        `\nfillstream is listening on ${srv.url} (database: ${srv.ctx.store.kind})\n` +
+          `  create a user:   node dist/src/cli/main.js user create --deposit BTC=1.5,USDT=100000\n` +
+          `  get a token:     node dist/src/cli/main.js token --user <user_id>\n` +
+          `  try:             curl -H "Authorization: Bearer <token>" ${srv.url}/api/v1/balances\n\n`,
+      );
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        srv.ctx.engine.removeAllListeners('fatal');
+        srv.app.log.info({ signal }, 'shutting down: flushing the last commits');
+        void srv.close().then(() => process.exit(0));
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      srv.ctx.engine.on('fatal', () => process.exit(1));
+    });
+
+  const user = program.command('user').summary('manage users of a running server');
+  withServerOptions(user.command('create'))
+    .summary('create a user; prints its id, API key and secret, and a token')
+    .option('--deposit <list>', 'deposits after creation, e.g. BTC=1.5,USDT=100000')
+    .action(async (o: ServerFlags & { deposit?: string }) => {
+      const deposits = o.deposit !== undefined ? parseDeposits(o.deposit) : [];
+      const u = await admin(o, '/api/v1/admin/users', {});
+      for (const d of deposits) await admin(o, '/api/v1/admin/deposit', { user_id: u['user_id'], ...d });
+      process.stdout.write(
+        `user_id     ${String(u['user_id'])}\napi_key     ${String(u['api_key'])}\n` +
+          `api_secret  ${String(u['api_secret'])}   (shown once; only its encryption is stored)\n` +
+          `token       ${String(u['token'])}\n` +
+          (deposits.length > 0 ? `deposited   ${deposits.map((d) => `${d.qty} ${d.asset}`).join(', ')}\n` : ''),
+      );
+    });
+
+  withServerOptions(program.command('deposit'))
+    .summary('deposit to a user through a running server')
+    .requiredOption('--user <id>', 'user id', intOption(1))
+    .requiredOption('--asset <name>', 'asset, e.g. BTC')
+    .requiredOption('--qty <decimal>', 'amount, e.g. 1.5')
+    .action(async (o: ServerFlags & { user: number; asset: string; qty: string }) => {
+      const d = await admin(o, '/api/v1/admin/deposit', { user_id: o.user, asset: o.asset, qty: o.qty });
+      process.stdout.write(`deposited ${String(d['qty'])} ${String(d['asset'])} to user ${String(d['user_id'])}\n`);
+    });
+
+  program
+    .command('token')
+    .summary('sign a bearer token for a user with the configured token secret')
+    .requiredOption('--user <id>', 'user id', intOption(1))
+    .option('--config <file>', 'JSON configuration file')
+    .action(async (o: ServerFlags & { user: number }) => {
+      const config = configOf(o);
+      const secret = config.tokenSecret ?? savedSecrets(config).tokenSecret;
+      if (secret === undefined)
+        throw new InputError('no token secret: set FILLSTREAM_TOKEN_SECRET (or run the server once)');
+      const t = await issueToken(o.user, config.tokenTtlSeconds, secret, Date.now());
+      process.stdout.write(`${t.token}\n`);
+    });
+}

@@ -1,0 +1,71 @@
+// Prometheus metrics of one server instance (its own registry, so tests can
+// run several servers in one process): HTTP, engine queue, commits, orders,
+// and the push figures the WebSocket layer fills in.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({
+    name: 'fillstream_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly httpLatency = new Histogram({
+    name: 'fillstream_http_request_seconds',
+    help: 'HTTP request latency',
+    labelNames: ['route'] as const,
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly orders = new Counter({
+    name: 'fillstream_orders_total',
+    help: 'create_order outcomes by result code',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: 'fillstream_engine_queue_depth',
+    help: 'Commands sent to the engine and not yet committed',
+    registers: [this.registry],
+  });
+  readonly queueRejects = new Counter({
+    name: 'fillstream_engine_queue_full_total',
+    help: 'Commands refused with 5001 because the queue was full',
+    registers: [this.registry],
+  });
+  readonly commitLatency = new Histogram({
+    name: 'fillstream_commit_seconds',
+    help: 'Duration of one settlement transaction',
+    buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5],
+    registers: [this.registry],
+  });
+  readonly commitBatchSize = new Histogram({
+    name: 'fillstream_commit_batch_commands',
+    help: 'Commands per settlement transaction (group commit)',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000],
+    registers: [this.registry],
+  });
+  readonly wsConnections = new Gauge({
+    name: 'fillstream_ws_connections',
+    help: 'Open WebSocket connections',
+    registers: [this.registry],
+  });
+  readonly pushes = new Counter({
+    name: 'fillstream_push_messages_total',
+    help: 'Messages pushed on WebSockets',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly pushLatency = new Histogram({
+    name: 'fillstream_push_commit_to_send_seconds',
+    help: 'From the commit of a private event to its send',
+    buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'fillstream_' });
+  }
+}

@@ -1,0 +1,67 @@
+// Admin routes (X-ADMIN-TOKEN): create a user with an API key, deposit, withdraw.
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError, apiErrorOfResult } from '../../errors.js';
+import { checkAdmin, encryptSecret, issueToken, newApiKey, newApiSecret } from '../auth.js';
+import { type GatewayContext, ok, unwrap } from '../context.js';
+import { fmtAsset } from '../format.js';
+import { parseDeposit } from '../order-request.js';
+import { submit } from './trading.js';
+
+export interface NewUser {
+  readonly userId: number;
+  readonly apiKey: string;
+  /** Shown once; only its encryption is stored. */
+  readonly apiSecret: string;
+  readonly token: string;
+  readonly tokenExpiresAt: number;
+}
+
+/** Creates a user, its API key and a first token. */
+export async function createUser(ctx: GatewayContext): Promise<NewUser> {
+  const now = ctx.clock();
+  const user = await ctx.store.createUser(now);
+  const apiKey = newApiKey();
+  const apiSecret = newApiSecret();
+  await ctx.store.addApiKey({
+    apiKey,
+    userId: user.userId,
+    secretEnc: encryptSecret(apiSecret, ctx.secrets.encryptionKey),
+    createdAt: now,
+    revoked: false,
+  });
+  const t = await issueToken(user.userId, ctx.config.tokenTtlSeconds, ctx.secrets.tokenSecret, now);
+  return { userId: user.userId, apiKey, apiSecret, token: t.token, tokenExpiresAt: t.expiresAt };
+}
+
+export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
+  const requireAdmin = (req: FastifyRequest) => {
+    const err = checkAdmin(req.headers, ctx.secrets.adminToken);
+    if (err !== null) throw err;
+  };
+
+  app.post('/api/v1/admin/users', async (req, reply) => {
+    requireAdmin(req);
+    const u = await createUser(ctx);
+    return reply.send(
+      ok({
+        user_id: u.userId,
+        api_key: u.apiKey,
+        api_secret: u.apiSecret,
+        token: u.token,
+        token_expires_at: u.tokenExpiresAt,
+      }),
+    );
+  });
+
+  for (const kind of ['deposit', 'withdraw'] as const) {
+    app.post(`/api/v1/admin/${kind}`, async (req, reply) => {
+      requireAdmin(req);
+      const d = unwrap(parseDeposit(req.body, ctx.market));
+      if (!(await ctx.store.userExists(d.userId))) throw new ApiError(1001, `unknown user_id ${d.userId}`);
+      const ack = await submit(ctx, { kind, userId: d.userId, assetId: d.assetId, amount: d.amount });
+      if (ack.code !== 'OK') throw apiErrorOfResult(ack.code);
+      return reply.send(ok({ user_id: d.userId, asset: d.asset.name, qty: fmtAsset(d.amount, d.asset) }));
+    });
+  }
+}

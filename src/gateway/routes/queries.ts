@@ -1,0 +1,62 @@
+// Query routes: the user's persisted orders, fills, balances and event log.
+
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../../errors.js';
+import { type GatewayContext, ok, requireUser, sendRaw, unwrap } from '../context.js';
+import { formatBalance, formatOrder, formatUserTrade } from '../format.js';
+import { parseEventsQuery, parseOrderIdParam, parseOrdersQuery, parseTradesQuery } from '../order-request.js';
+
+export function queryRoutes(app: FastifyInstance, ctx: GatewayContext): void {
+  app.get<{ Params: { order_id: string } }>('/api/v1/order/:order_id', async (req, reply) => {
+    const user = await requireUser(ctx, req, 'query');
+    const id = unwrap(parseOrderIdParam(req.params.order_id));
+    const o = await ctx.store.getOrder(user.userId, id);
+    if (o === null) throw new ApiError(4001, 'order not found');
+    return reply.send(ok(formatOrder(o, ctx.market)));
+  });
+
+  app.get('/api/v1/orders', async (req, reply) => {
+    const user = await requireUser(ctx, req, 'query');
+    const q = unwrap(parseOrdersQuery(req.query, ctx.market));
+    const rows = await ctx.store.listOrders({ userId: user.userId, ...q });
+    const last = rows[rows.length - 1];
+    return reply.send(
+      ok({
+        orders: rows.map((o) => formatOrder(o, ctx.market)),
+        next_cursor: rows.length === q.limit && last !== undefined ? last.orderId : null,
+      }),
+    );
+  });
+
+  app.get('/api/v1/trades', async (req, reply) => {
+    const user = await requireUser(ctx, req, 'query');
+    const q = unwrap(parseTradesQuery(req.query, ctx.market));
+    const rows = await ctx.store.listTrades({ userId: user.userId, ...q });
+    const last = rows[rows.length - 1];
+    return reply.send(
+      ok({
+        trades: rows.map((t) => formatUserTrade(t, ctx.market)),
+        next_cursor: rows.length >= q.limit && last !== undefined ? last.tradeId : null,
+      }),
+    );
+  });
+
+  app.get('/api/v1/balances', async (req, reply) => {
+    const user = await requireUser(ctx, req, 'query');
+    const rows = await ctx.store.getBalances(user.userId);
+    return reply.send(ok({ balances: rows.map((b) => formatBalance(b, ctx.market)) }));
+  });
+
+  app.get('/api/v1/events', async (req, reply) => {
+    const user = await requireUser(ctx, req, 'query');
+    const q = unwrap(parseEventsQuery(req.query));
+    const rows = await ctx.store.listEvents(user.userId, q.after, q.limit);
+    const oldest = await ctx.store.oldestEventSeq(user.userId);
+    // Payloads are stored as the exact JSON pushed on the WebSocket: splice them in without re-encoding.
+    const resync = oldest !== null && q.after + 1 < oldest;
+    const json =
+      `{"code":0,"msg":"ok","data":{"events":[${rows.map((r) => r.payload).join(',')}],` +
+      `"oldest_seq":${oldest ?? 'null'},"resync":${resync}}}`;
+    return sendRaw(reply, 200, json);
+  });
+}

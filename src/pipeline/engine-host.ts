@@ -1,0 +1,148 @@
+// Main-thread side of the engine worker: sends commands, resolves each with
+// its ack once committed, refuses new work beyond the queue capacity (5001),
+// and re-emits market data and committed private events to listeners.
+
+import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type {
+  Ack,
+  CommittedMessage,
+  EngineMessage,
+  EngineRequest,
+  MarketMessage,
+  SnapshotMessage,
+  WorkerInit,
+} from './protocol.js';
+
+type Pending = { resolve: (a: Ack) => void; reject: (e: Error) => void };
+type Command = Exclude<EngineRequest, { kind: 'shutdown' }>;
+type Unsent<T> = T extends unknown ? Omit<T, 'reqId'> : never;
+
+export class QueueFullError extends Error {
+  constructor() {
+    super('engine queue is full');
+  }
+}
+
+export class EngineUnavailableError extends Error {}
+
+export interface EngineHostEvents {
+  market: [MarketMessage];
+  snapshot: [SnapshotMessage];
+  committed: [CommittedMessage];
+  storage: [{ ok: boolean; error: string | null }];
+  fatal: [string];
+}
+
+export class EngineHost extends EventEmitter<EngineHostEvents> {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextReqId = 1;
+  private stopped = false;
+  ready = false;
+  storageOk = true;
+  private readyWait!: { resolve: () => void; reject: (e: Error) => void };
+  private readonly readyPromise = new Promise<void>((resolve, reject) => {
+    this.readyWait = { resolve, reject };
+  });
+  recoveredOrders = 0;
+  /** The books as of start-up (sent before 'ready'). */
+  snapshot: SnapshotMessage | null = null;
+
+  private constructor(
+    init: WorkerInit,
+    private readonly capacity: number,
+  ) {
+    super();
+    this.worker = new Worker(new URL('./engine-worker.js', import.meta.url), { workerData: init });
+    this.worker.on('message', (m: EngineMessage) => this.onMessage(m));
+    this.worker.on('error', (e) => this.failAll(e instanceof Error ? e.message : String(e)));
+    this.worker.on('exit', (code) => {
+      if (!this.stopped) this.failAll(`engine worker exited with code ${code}`);
+    });
+  }
+
+  /** Starts the worker and resolves once it has recovered the state and is ready. */
+  static async start(init: WorkerInit, capacity: number): Promise<EngineHost> {
+    const host = new EngineHost(init, capacity);
+    await host.readyPromise;
+    return host;
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Sends a command; rejects at once with QueueFullError when `capacity` commands are in flight. */
+  submit(cmd: Unsent<Command>): Promise<Ack> {
+    if (this.stopped || !this.ready) return Promise.reject(new EngineUnavailableError('engine not available'));
+    if (this.pending.size >= this.capacity) return Promise.reject(new QueueFullError());
+    const reqId = this.nextReqId++;
+    return new Promise<Ack>((resolve, reject) => {
+      this.pending.set(reqId, { resolve, reject });
+      this.worker.postMessage({ ...cmd, reqId } as EngineRequest);
+    });
+  }
+
+  private onMessage(m: EngineMessage): void {
+    switch (m.kind) {
+      case 'acks':
+        for (const a of m.acks) {
+          const p = this.pending.get(a.reqId);
+          if (p !== undefined) {
+            this.pending.delete(a.reqId);
+            p.resolve(a);
+          }
+        }
+        break;
+      case 'market':
+        this.emit('market', m);
+        break;
+      case 'snapshot':
+        this.snapshot = m;
+        this.emit('snapshot', m);
+        break;
+      case 'committed':
+        this.emit('committed', m);
+        break;
+      case 'ready':
+        this.recoveredOrders = m.recoveredOrders;
+        this.ready = true;
+        this.readyWait.resolve();
+        break;
+      case 'storage':
+        this.storageOk = m.ok;
+        this.emit('storage', { ok: m.ok, error: m.error });
+        break;
+      case 'fatal':
+        this.failAll(m.error);
+        break;
+      case 'stopped':
+        break;
+    }
+  }
+
+  private failAll(error: string): void {
+    this.ready = false;
+    this.readyWait.reject(new EngineUnavailableError(error));
+    for (const p of this.pending.values()) p.reject(new EngineUnavailableError(error));
+    this.pending.clear();
+    if (this.listenerCount('fatal') > 0) this.emit('fatal', error);
+  }
+
+  /** Lets every queued command commit, then stops the worker. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    const done = new Promise<void>((resolve) => {
+      this.worker.on('message', (m: EngineMessage) => {
+        if (m.kind === 'stopped') resolve();
+      });
+      this.worker.once('exit', () => resolve());
+    });
+    this.worker.postMessage({ kind: 'shutdown', reqId: 0 } satisfies EngineRequest);
+    await done;
+    this.stopped = true;
+    this.ready = false;
+    await this.worker.terminate();
+  }
+}

@@ -1,0 +1,169 @@
+// The engine worker thread: sequencer (order ids, clock), trading core,
+// settlement and the writing store. It drains its inbox in groups: every
+// command that arrived while the previous transaction was committing goes into
+// the next one (group commit); acks and private events leave only after commit.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { Engine } from '../core/engine.js';
+import { checkInvariants } from '../core/invariants.js';
+import type { Command, CommandResult } from '../core/types.js';
+import { openStore } from '../adapters/store/index.js';
+import type { SettlementBatch, Store } from '../adapters/store/store.js';
+import { Settlement } from './settlement.js';
+import { payloadFormatter } from '../gateway/format.js';
+import { marketIndex } from '../market-config.js';
+import type { Ack, DepthChange, EngineMessage, EngineRequest, PublicTrade, WorkerInit } from './protocol.js';
+
+const port = parentPort;
+if (port === null) throw new Error('engine-worker must run in a worker thread');
+const init = workerData as WorkerInit;
+const post = (m: EngineMessage): void => port.postMessage(m);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+class EngineWorker {
+  private inbox: Array<Exclude<EngineRequest, { kind: 'shutdown' }>> = [];
+  private draining = false;
+  private stopping: number | null = null;
+  private lastTs = 0;
+  private storageOk = true;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly settlement: Settlement,
+    private readonly store: Store,
+  ) {}
+
+  receive(req: EngineRequest): void {
+    if (req.kind === 'shutdown') this.stopping = req.reqId;
+    else this.inbox.push(req);
+    if (!this.draining) void this.drain();
+  }
+
+  private now(): number {
+    // The clock enters here, at the edge; kept monotonic for the event log.
+    const t = Date.now();
+    this.lastTs = t > this.lastTs ? t : this.lastTs;
+    return this.lastTs;
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      // Let messages that are already queued arrive before the first group.
+      await new Promise((r) => setImmediate(r));
+      while (this.inbox.length > 0) {
+        const group = this.inbox.splice(0, init.maxBatch);
+        const acks: Ack[] = [];
+        const trades: PublicTrade[] = [];
+        const depth: DepthChange[] = [];
+        for (const req of group) acks.push(this.apply(req, trades, depth));
+        if (trades.length > 0 || depth.length > 0) post({ kind: 'market', trades, depth });
+        const batch = this.settlement.take();
+        const t0 = performance.now();
+        await this.commit(batch);
+        const commitMs = performance.now() - t0;
+        post({ kind: 'acks', acks });
+        if (batch.events.length > 0)
+          post({ kind: 'committed', events: batch.events, commands: group.length, commitMs });
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      this.draining = false;
+    }
+    if (this.stopping !== null) {
+      await this.store.close();
+      post({ kind: 'stopped', reqId: this.stopping });
+      port?.close();
+    }
+  }
+
+  private apply(req: Exclude<EngineRequest, { kind: 'shutdown' }>, trades: PublicTrade[], depth: DepthChange[]): Ack {
+    const ts = this.now();
+    let cmd: Command;
+    let orderId: number | null = null;
+    switch (req.kind) {
+      case 'place':
+        orderId = this.settlement.lastOrderId + 1;
+        this.settlement.noteOrderId(orderId);
+        cmd = { ...req, type: 'place', ts, orderId };
+        break;
+      case 'cancel':
+        cmd = { type: 'cancel', ts, userId: req.userId, orderId: req.orderId, cid: req.cid };
+        break;
+      default:
+        cmd = { type: req.kind, ts, userId: req.userId, assetId: req.assetId, amount: req.amount };
+    }
+    const result: CommandResult = this.engine.process(cmd);
+    this.settlement.add(result, ts);
+    let canceled = false;
+    for (const e of result.events) {
+      if (e.kind === 'trade') {
+        trades.push({
+          tradeId: e.tradeId,
+          symbolId: e.symbolId,
+          price: e.price,
+          qty: e.qty,
+          takerSide: e.takerSide,
+          ts,
+        });
+      } else if (e.kind === 'depth') {
+        depth.push({ symbolId: e.symbolId, side: e.side, price: e.price, qty: e.qty });
+      } else if (e.kind === 'order' && e.status === 'CANCELED' && req.kind === 'cancel') {
+        canceled = true;
+      }
+    }
+    return { kind: 'ack', reqId: req.reqId, code: result.code, orderId, canceled, ts };
+  }
+
+  /** Retries until the batch is durable: the core is already ahead, so the batch must land. */
+  private async commit(batch: SettlementBatch): Promise<void> {
+    let delay = 50;
+    for (;;) {
+      try {
+        await this.store.applyBatch(batch);
+        if (!this.storageOk) {
+          this.storageOk = true;
+          post({ kind: 'storage', ok: true, error: null });
+        }
+        return;
+      } catch (e) {
+        this.storageOk = false;
+        post({ kind: 'storage', ok: false, error: (e as Error).message });
+        await sleep(delay);
+        delay = Math.min(delay * 2, 2000);
+      }
+    }
+  }
+}
+
+async function start(): Promise<void> {
+  const store = await openStore(init.databaseUrl);
+  const recovered = await store.recover();
+  const engine = new Engine(init.market);
+  for (const b of recovered.balances) engine.restoreBalance(b.userId, b.assetId, b.avail, b.frozen);
+  for (const o of recovered.openOrders) {
+    if (o.orderType !== 'LIMIT' || (o.tif !== 'GTC' && o.tif !== 'POST_ONLY')) {
+      throw new Error(`recovery: open order ${o.orderId} is ${o.orderType} ${o.tif}, which never rests`);
+    }
+    engine.restoreOrder({ ...o, orderType: 'LIMIT', tif: o.tif });
+  }
+  engine.nextTradeId = recovered.meta.lastTradeId + 1;
+  const violations = checkInvariants(engine);
+  if (violations.length > 0) throw new Error(`recovered state breaks invariants: ${violations.slice(0, 5).join('; ')}`);
+  const settlement = new Settlement(recovered, payloadFormatter(marketIndex({ market: init.market })));
+  const worker = new EngineWorker(engine, settlement, store);
+  port?.on('message', (m: EngineRequest) => worker.receive(m));
+  const books = [];
+  for (const s of engine.symbols) {
+    if (s === undefined) continue;
+    books.push({ symbolId: s.cfg.id, bids: s.book.bids.depth(Infinity), asks: s.book.asks.depth(Infinity) });
+  }
+  post({ kind: 'snapshot', books });
+  post({ kind: 'ready', recoveredOrders: recovered.openOrders.length, lastOrderId: recovered.meta.lastOrderId });
+}
+
+start().catch((e: unknown) => {
+  post({ kind: 'fatal', error: e instanceof Error ? e.message : String(e) });
+  port.close();
+});

@@ -1,0 +1,123 @@
+// The gateway's mirror of public market data, fed by the engine worker right
+// after matching (no database wait): full depth per symbol with a gap-free
+// per-symbol seq, the latest trades, and a 24 h ticker in one-minute buckets.
+
+import { type Int, add, sub } from '../core/int64.js';
+import type { Side } from '../core/types.js';
+import type { MarketMessage, PublicTrade, SnapshotMessage } from './protocol.js';
+
+const MINUTE = 60_000;
+const DAY_MINUTES = 24 * 60;
+const RECENT_TRADES = 1000;
+
+export interface LevelChange {
+  readonly side: Side;
+  readonly price: Int;
+  readonly qty: Int;
+}
+
+export class SymbolMarket {
+  readonly bids = new Map<Int, Int>();
+  readonly asks = new Map<Int, Int>();
+  /** Per-symbol gap-free sequence of market messages. */
+  seq = 0;
+  last: Int | null = null;
+  readonly recent: PublicTrade[] = [];
+  /** 24 h volume in base units, in per-minute buckets. */
+  private readonly buckets = new Map<number, Int>();
+  private volume: Int = 0;
+
+  constructor(readonly symbolId: number) {}
+
+  /** Top `n` levels of a side, best first. */
+  top(side: Side, n: number): Array<[Int, Int]> {
+    const m = side === 'BUY' ? this.bids : this.asks;
+    const prices = [...m.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (side === 'BUY') prices.reverse();
+    return prices.slice(0, n).map((p) => [p, m.get(p) as Int]);
+  }
+
+  best(side: Side): Int | null {
+    const [first] = this.top(side, 1);
+    return first === undefined ? null : first[0];
+  }
+
+  applyLevel(c: LevelChange): void {
+    const m = c.side === 'BUY' ? this.bids : this.asks;
+    if (c.qty === 0) m.delete(c.price);
+    else m.set(c.price, c.qty);
+  }
+
+  addTrade(t: PublicTrade): void {
+    this.last = t.price;
+    this.recent.push(t);
+    if (this.recent.length > RECENT_TRADES * 2) this.recent.splice(0, this.recent.length - RECENT_TRADES);
+    const minute = Math.floor(t.ts / MINUTE);
+    this.buckets.set(minute, add(this.buckets.get(minute) ?? 0, t.qty));
+    this.volume = add(this.volume, t.qty);
+  }
+
+  volume24h(now: number): Int {
+    const oldest = Math.floor(now / MINUTE) - DAY_MINUTES;
+    for (const [minute, v] of this.buckets) {
+      if (minute > oldest) break; // Map keeps insertion (time) order
+      this.volume = sub(this.volume, v);
+      this.buckets.delete(minute);
+    }
+    return this.volume;
+  }
+}
+
+export type MarketListener = (symbolId: number, seq: number, trades: PublicTrade[], levels: LevelChange[]) => void;
+
+export class MarketData {
+  private readonly symbols = new Map<number, SymbolMarket>();
+  private readonly listeners: MarketListener[] = [];
+
+  constructor(symbolIds: readonly number[]) {
+    for (const id of symbolIds) this.symbols.set(id, new SymbolMarket(id));
+  }
+
+  get(symbolId: number): SymbolMarket | undefined {
+    return this.symbols.get(symbolId);
+  }
+
+  onUpdate(l: MarketListener): void {
+    this.listeners.push(l);
+  }
+
+  applySnapshot(m: SnapshotMessage): void {
+    for (const b of m.books) {
+      const s = this.symbols.get(b.symbolId);
+      if (s === undefined) continue;
+      s.bids.clear();
+      s.asks.clear();
+      for (const [p, q] of b.bids) s.bids.set(p, q);
+      for (const [p, q] of b.asks) s.asks.set(p, q);
+    }
+  }
+
+  /** Applies one drain's public data; one seq step per symbol touched. */
+  apply(m: MarketMessage): void {
+    const touched = new Map<number, { trades: PublicTrade[]; levels: LevelChange[] }>();
+    const slot = (id: number) => {
+      let t = touched.get(id);
+      if (t === undefined) touched.set(id, (t = { trades: [], levels: [] }));
+      return t;
+    };
+    for (const t of m.trades) slot(t.symbolId).trades.push(t);
+    for (const d of m.depth) slot(d.symbolId).levels.push(d);
+    for (const [id, u] of touched) {
+      const s = this.symbols.get(id);
+      if (s === undefined) continue;
+      for (const t of u.trades) s.addTrade(t);
+      // Several changes of one level in a drain: the last one is its final total.
+      const final = new Map<string, LevelChange>();
+      for (const l of u.levels) final.set(`${l.side}:${l.price}`, l);
+      const levels = [...final.values()];
+      for (const l of levels) s.applyLevel(l);
+      s.seq++;
+      for (const fn of this.listeners) fn(id, s.seq, u.trades, levels);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+// Messages between the gateway (main thread) and the engine worker (core +
+// settlement + the writing store). Ints may be bigints: structured clone keeps them.
+
+import type { Int } from '../core/int64.js';
+import type { OrderType, ResultCode, Side, TimeInForce } from '../core/types.js';
+import type { StoredEvent } from '../adapters/store/store.js';
+
+export type EngineRequest =
+  | {
+      readonly kind: 'place';
+      readonly reqId: number;
+      readonly userId: number;
+      readonly symbolId: number;
+      readonly side: Side;
+      readonly orderType: OrderType;
+      readonly tif: TimeInForce;
+      readonly price: Int;
+      readonly qty: Int;
+      readonly quoteQty: Int;
+      readonly cid: string | null;
+    }
+  | {
+      readonly kind: 'cancel';
+      readonly reqId: number;
+      readonly userId: number;
+      readonly orderId: number | null;
+      readonly cid: string | null;
+    }
+  | {
+      readonly kind: 'deposit' | 'withdraw';
+      readonly reqId: number;
+      readonly userId: number;
+      readonly assetId: number;
+      readonly amount: Int;
+    }
+  | { readonly kind: 'shutdown'; readonly reqId: number };
+
+/** Answer to a command, sent only after the batch holding it has committed. */
+export interface Ack {
+  readonly kind: 'ack';
+  readonly reqId: number;
+  readonly code: ResultCode;
+  /** The id the sequencer gave a placed order. */
+  readonly orderId: number | null;
+  /** For a cancel: whether an open order was actually canceled. */
+  readonly canceled: boolean;
+  readonly ts: number;
+}
+
+export interface PublicTrade {
+  readonly tradeId: number;
+  readonly symbolId: number;
+  readonly price: Int;
+  readonly qty: Int;
+  readonly takerSide: Side;
+  readonly ts: number;
+}
+
+export interface DepthChange {
+  readonly symbolId: number;
+  readonly side: Side;
+  readonly price: Int;
+  /** New level total; 0 removes the level. */
+  readonly qty: Int;
+}
+
+/** Public market data of one drain, sent right after matching (before the commit). */
+export interface MarketMessage {
+  readonly kind: 'market';
+  readonly trades: readonly PublicTrade[];
+  readonly depth: readonly DepthChange[];
+}
+
+/** Full books at start-up, so the gateway's mirror starts exact. */
+export interface SnapshotMessage {
+  readonly kind: 'snapshot';
+  readonly books: ReadonlyArray<{
+    readonly symbolId: number;
+    readonly bids: ReadonlyArray<readonly [Int, Int]>;
+    readonly asks: ReadonlyArray<readonly [Int, Int]>;
+  }>;
+}
+
+/** Private events of a batch, after its commit succeeded. */
+export interface CommittedMessage {
+  readonly kind: 'committed';
+  readonly events: readonly StoredEvent[];
+  readonly commands: number;
+  readonly commitMs: number;
+}
+
+export type EngineMessage =
+  | { readonly kind: 'acks'; readonly acks: readonly Ack[] }
+  | MarketMessage
+  | SnapshotMessage
+  | CommittedMessage
+  | { readonly kind: 'ready'; readonly recoveredOrders: number; readonly lastOrderId: number }
+  | { readonly kind: 'storage'; readonly ok: boolean; readonly error: string | null }
+  | { readonly kind: 'stopped'; readonly reqId: number }
+  | { readonly kind: 'fatal'; readonly error: string };
+
+export interface WorkerInit {
+  readonly databaseUrl: string;
+  readonly market: {
+    readonly assets: readonly import('../core/types.js').AssetConfig[];
+    readonly symbols: readonly import('../core/types.js').SymbolConfig[];
+    readonly feeAccountId: number;
+  };
+  /** Largest number of commands folded into one transaction. */
+  readonly maxBatch: number;
+}

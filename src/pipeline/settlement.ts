@@ -1,0 +1,155 @@
+// Settlement: folds the core's results of a drain into ONE SettlementBatch
+// (latest order states, trades, latest balances, and the private events with
+// their per-user gap-free seq). Pure bookkeeping; the worker commits the batch.
+
+import type { Int } from '../core/int64.js';
+import type { BalanceEvent, CommandResult, OrderEvent, TradeEvent } from '../core/types.js';
+import type {
+  PrivateEventType,
+  RecoveredState,
+  SettlementBatch,
+  StoredBalance,
+  StoredEvent,
+  StoredOrder,
+  StoredTrade,
+} from '../adapters/store/store.js';
+
+/** Builds the exact JSON text pushed to a user (ws-protocol.md section 3). */
+export interface PayloadFormatter {
+  orderUpdate(e: OrderEvent, seq: number): string;
+  /** The side of the trade seen by `userId` (maker when forMaker). */
+  trade(e: TradeEvent, forMaker: boolean, seq: number): string;
+  balanceUpdate(e: BalanceEvent, seq: number): string;
+}
+
+const ENDED = new Set(['FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']);
+
+export class Settlement {
+  private readonly lastSeq = new Map<number, number>();
+  /** Creation time of orders still open (an order's row keeps it across upserts). */
+  private readonly createdAt = new Map<number, number>();
+  private orders = new Map<number, StoredOrder>();
+  private trades: StoredTrade[] = [];
+  private balances = new Map<string, StoredBalance>();
+  private events: StoredEvent[] = [];
+  lastOrderId: number;
+  lastTradeId: number;
+
+  constructor(
+    recovered: RecoveredState,
+    private readonly fmt: PayloadFormatter,
+  ) {
+    for (const [u, s] of recovered.lastSeqByUser) this.lastSeq.set(u, s);
+    for (const o of recovered.openOrders) this.createdAt.set(o.orderId, o.createdAt);
+    this.lastOrderId = recovered.meta.lastOrderId;
+    this.lastTradeId = recovered.meta.lastTradeId;
+  }
+
+  get pending(): boolean {
+    return this.events.length > 0 || this.orders.size > 0 || this.balances.size > 0;
+  }
+
+  private push(userId: number, type: PrivateEventType, ts: number, payload: (seq: number) => string): void {
+    const seq = (this.lastSeq.get(userId) ?? 0) + 1;
+    this.lastSeq.set(userId, seq);
+    this.events.push({ userId, seq, type, payload: payload(seq), ts });
+  }
+
+  /** Adds one command's events, in the core's order. */
+  add(result: CommandResult, ts: number): void {
+    for (const e of result.events) {
+      switch (e.kind) {
+        case 'order':
+          this.order(e);
+          this.push(e.userId, 'order.update', ts, (seq) => this.fmt.orderUpdate(e, seq));
+          break;
+        case 'trade':
+          this.trade(e);
+          this.push(e.makerUserId, 'trade', ts, (seq) => this.fmt.trade(e, true, seq));
+          this.push(e.takerUserId, 'trade', ts, (seq) => this.fmt.trade(e, false, seq));
+          break;
+        case 'balance':
+          this.balance(e);
+          this.push(e.userId, 'balance.update', ts, (seq) => this.fmt.balanceUpdate(e, seq));
+          break;
+        case 'depth':
+          break;
+      }
+    }
+  }
+
+  private order(e: OrderEvent): void {
+    let created = this.createdAt.get(e.orderId);
+    if (created === undefined) {
+      created = e.ts;
+      this.createdAt.set(e.orderId, created);
+    }
+    if (ENDED.has(e.status)) this.createdAt.delete(e.orderId);
+    if (e.orderId > this.lastOrderId) this.lastOrderId = e.orderId;
+    this.orders.set(e.orderId, {
+      orderId: e.orderId,
+      userId: e.userId,
+      symbolId: e.symbolId,
+      side: e.side,
+      orderType: e.orderType,
+      tif: e.tif,
+      price: e.price,
+      qty: e.qty,
+      quoteQty: e.quoteQty,
+      cid: e.cid,
+      status: e.status,
+      filledQty: e.filledQty,
+      filledQuote: e.filledQuote,
+      filledNotional: e.filledNotional,
+      lock: e.lock,
+      rejectReason: e.rejectReason,
+      createdAt: created,
+      updatedAt: e.ts,
+    });
+  }
+
+  private trade(e: TradeEvent): void {
+    if (e.tradeId > this.lastTradeId) this.lastTradeId = e.tradeId;
+    this.trades.push({
+      tradeId: e.tradeId,
+      symbolId: e.symbolId,
+      price: e.price,
+      qty: e.qty,
+      quoteQty: e.quoteQty,
+      takerSide: e.takerSide,
+      makerOrderId: e.makerOrderId,
+      makerUserId: e.makerUserId,
+      takerOrderId: e.takerOrderId,
+      takerUserId: e.takerUserId,
+      makerFee: e.makerFee,
+      takerFee: e.takerFee,
+      ts: e.ts,
+    });
+  }
+
+  private balance(e: BalanceEvent): void {
+    const avail: Int = e.avail;
+    this.balances.set(`${e.userId}:${e.assetId}`, { userId: e.userId, assetId: e.assetId, avail, frozen: e.frozen });
+  }
+
+  /** Notes an order id the sequencer consumed without an order event (a duplicate id refusal). */
+  noteOrderId(id: number): void {
+    if (id > this.lastOrderId) this.lastOrderId = id;
+  }
+
+  /** Hands over everything added since the last take, as one batch. */
+  take(): SettlementBatch {
+    const batch: SettlementBatch = {
+      orders: [...this.orders.values()],
+      trades: this.trades,
+      balances: [...this.balances.values()],
+      events: this.events,
+      meta: { lastOrderId: this.lastOrderId, lastTradeId: this.lastTradeId },
+    };
+    this.orders = new Map();
+    this.trades = [];
+    this.balances = new Map();
+    this.events = [];
+    return batch;
+  }
+}
