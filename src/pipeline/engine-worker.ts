@@ -86,7 +86,20 @@ class EngineWorker {
       case 'place':
         orderId = this.settlement.lastOrderId + 1;
         this.settlement.noteOrderId(orderId);
-        cmd = { ...req, type: 'place', ts, orderId };
+        cmd = {
+          type: 'place',
+          ts,
+          orderId,
+          userId: req.userId,
+          symbolId: req.symbolId,
+          side: req.side,
+          orderType: req.orderType,
+          tif: req.tif,
+          price: req.price,
+          qty: req.qty,
+          quoteQty: req.quoteQty,
+          cid: req.cid,
+        };
         break;
       case 'cancel':
         cmd = { type: 'cancel', ts, userId: req.userId, orderId: req.orderId, cid: req.cid };
@@ -95,7 +108,7 @@ class EngineWorker {
         cmd = { type: req.kind, ts, userId: req.userId, assetId: req.assetId, amount: req.amount };
     }
     const result: CommandResult = this.engine.process(cmd);
-    this.settlement.add(result, ts);
+    this.settlement.add(cmd, result, ts);
     let canceled = false;
     for (const e of result.events) {
       if (e.kind === 'trade') {

@@ -4,7 +4,10 @@
 
 import type { Int } from '../core/int64.js';
 import type { BalanceEvent, CommandResult, OrderEvent, TradeEvent } from '../core/types.js';
+import type { Command } from '../core/types.js';
+import { encodeCommand } from './journal.js';
 import type {
+  JournalEntry,
   PrivateEventType,
   RecoveredState,
   SettlementBatch,
@@ -32,6 +35,8 @@ export class Settlement {
   private trades: StoredTrade[] = [];
   private balances = new Map<string, StoredBalance>();
   private events: StoredEvent[] = [];
+  private journal: JournalEntry[] = [];
+  private lastJournalSeq: number;
   lastOrderId: number;
   lastTradeId: number;
 
@@ -43,10 +48,11 @@ export class Settlement {
     for (const o of recovered.openOrders) this.createdAt.set(o.orderId, o.createdAt);
     this.lastOrderId = recovered.meta.lastOrderId;
     this.lastTradeId = recovered.meta.lastTradeId;
+    this.lastJournalSeq = recovered.lastJournalSeq;
   }
 
   get pending(): boolean {
-    return this.events.length > 0 || this.orders.size > 0 || this.balances.size > 0;
+    return this.journal.length > 0;
   }
 
   private push(userId: number, type: PrivateEventType, ts: number, payload: (seq: number) => string): void {
@@ -55,8 +61,9 @@ export class Settlement {
     this.events.push({ userId, seq, type, payload: payload(seq), ts });
   }
 
-  /** Adds one command's events, in the core's order. */
-  add(result: CommandResult, ts: number): void {
+  /** Adds one command (to the journal) and its events, in the core's order. */
+  add(cmd: Command, result: CommandResult, ts: number): void {
+    this.journal.push({ seq: ++this.lastJournalSeq, ts, command: encodeCommand(cmd) });
     for (const e of result.events) {
       switch (e.kind) {
         case 'order':
@@ -145,7 +152,9 @@ export class Settlement {
       balances: [...this.balances.values()],
       events: this.events,
       meta: { lastOrderId: this.lastOrderId, lastTradeId: this.lastTradeId },
+      journal: this.journal,
     };
+    this.journal = [];
     this.orders = new Map();
     this.trades = [];
     this.balances = new Map();

@@ -40,6 +40,23 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       await store.ping();
     });
 
+    test('the command journal is written with its batch, read back in order, and atomic', async () => {
+      const { store } = await fresh();
+      assert.equal((await store.recover()).lastJournalSeq, 0);
+      const entries = [1, 2, 3].map((seq) => ({ seq, ts: 500 + seq, command: `{"type":"deposit","n":${seq}}` }));
+      await store.applyBatch(batch({ journal: entries.slice(0, 2) }));
+      await store.applyBatch(batch({ journal: entries.slice(2) }));
+      assert.deepEqual(await store.readJournal(0, 10), entries);
+      assert.deepEqual(await store.readJournal(1, 1), [entries[1]]);
+      assert.equal((await store.recover()).lastJournalSeq, 3);
+      // A batch that fails (duplicate journal seq) leaves none of its rows.
+      await assert.rejects(
+        store.applyBatch(batch({ orders: [order({ orderId: 9 })], journal: [{ seq: 3, ts: 1, command: '{}' }] })),
+      );
+      assert.equal(await store.getOrder(ALICE, 9), null);
+      assert.equal((await store.readJournal(0, 10)).length, 3);
+    });
+
     test('migrate twice is harmless and keeps the data', async () => {
       const { store } = await fresh();
       await store.migrate();

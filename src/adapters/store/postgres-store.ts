@@ -7,6 +7,7 @@
 import pg from 'pg';
 import type {
   ApiKeyRecord,
+  JournalEntry,
   OrderQuery,
   RecoveredState,
   SettlementBatch,
@@ -32,6 +33,7 @@ import {
   eventTuple,
   LAST_SEQ_SQL,
   LAST_USER_SQL,
+  LAST_JOURNAL_SQL,
   latestBalances,
   latestOrders,
   listOrdersSql,
@@ -69,6 +71,8 @@ const SQL = {
     'ON CONFLICT (user_id, asset_id) DO UPDATE SET avail = excluded.avail, frozen = excluded.frozen',
   insertEvents: `INSERT INTO events (${EVENT_COLS}) ${unnest(EVENT_COLUMNS)}`,
   updateMeta: 'UPDATE meta SET last_order_id = $1, last_trade_id = $2 WHERE id = 1',
+  insertJournal: 'INSERT INTO journal (seq, ts, command) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])',
+  readJournal: 'SELECT seq, ts, command FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2',
   meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
   allBalances: `SELECT ${BALANCE_COLS} FROM balances ORDER BY user_id, asset_id`,
   getOrder: `SELECT ${ORDER_COLS} FROM orders WHERE order_id = $1 AND user_id = $2`,
@@ -159,8 +163,23 @@ export class PostgresStore implements Store {
           await this.q(c, SQL.insertEvents, transpose(b.events.map(eventTuple), EVENT_COLUMNS.length));
         }
         await this.q(c, SQL.updateMeta, [b.meta.lastOrderId, b.meta.lastTradeId]);
+        if (b.journal !== undefined && b.journal.length > 0) {
+          await this.q(c, SQL.insertJournal, [
+            b.journal.map((e) => e.seq),
+            b.journal.map((e) => e.ts),
+            b.journal.map((e) => e.command),
+          ]);
+        }
       }),
     );
+  }
+
+  async readJournal(after: number, limit: number): Promise<JournalEntry[]> {
+    return (await this.q(this.pool, SQL.readJournal, [after, limit])).map((r) => ({
+      seq: toNum(r.seq),
+      ts: toNum(r.ts),
+      command: String(r.command),
+    }));
   }
 
   /** One consistent snapshot (REPEATABLE READ), as of the last committed batch. */
@@ -176,12 +195,14 @@ export class PostgresStore implements Store {
           const lastSeqByUser = new Map<number, number>();
           for (const r of await this.q(c, LAST_SEQ_SQL)) lastSeqByUser.set(toNum(r.user_id), toNum(r.seq));
           const lastUser = (await this.q(c, LAST_USER_SQL))[0];
+          const lastJournal = (await this.q(c, LAST_JOURNAL_SQL))[0];
           return {
             meta: { lastOrderId: toNum(meta.last_order_id), lastTradeId: toNum(meta.last_trade_id) },
             balances,
             openOrders,
             lastSeqByUser,
             lastUserId: toNum(lastUser?.user_id ?? 0),
+            lastJournalSeq: toNum(lastJournal?.seq ?? 0),
           };
         },
         'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',

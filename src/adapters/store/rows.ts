@@ -87,6 +87,7 @@ export const ORDER_UPDATE_SET = ORDER_COLUMNS.map((c) => c[0])
 export const OPEN_ORDERS_SQL = `SELECT ${ORDER_COLS} FROM orders WHERE status IN ('NEW', 'PARTIALLY_FILLED') ORDER BY order_id`;
 export const LAST_SEQ_SQL = 'SELECT user_id, MAX(seq) AS seq FROM events GROUP BY user_id';
 export const LAST_USER_SQL = 'SELECT COALESCE(MAX(user_id), 0) AS user_id FROM users';
+export const LAST_JOURNAL_SQL = 'SELECT COALESCE(MAX(seq), 0) AS seq FROM journal';
 
 // ---- values in, values out ----
 

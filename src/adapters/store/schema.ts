@@ -112,6 +112,17 @@ CREATE TABLE meta (
 INSERT INTO meta (id, last_order_id, last_trade_id) VALUES (1, 0, 0);
 `,
   },
+  {
+    version: 2,
+    name: 'command journal',
+    sql: `
+CREATE TABLE journal (
+  seq INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  command TEXT NOT NULL
+) STRICT;
+`,
+  },
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -203,6 +214,17 @@ CREATE TABLE meta (
   last_trade_id BIGINT NOT NULL
 );
 INSERT INTO meta (id, last_order_id, last_trade_id) VALUES (1, 0, 0);
+`,
+  },
+  {
+    version: 2,
+    name: 'command journal',
+    sql: `
+CREATE TABLE journal (
+  seq BIGINT PRIMARY KEY,
+  ts BIGINT NOT NULL,
+  command TEXT NOT NULL
+);
 `,
   },
 ];

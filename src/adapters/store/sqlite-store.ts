@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
   ApiKeyRecord,
+  JournalEntry,
   OrderQuery,
   RecoveredState,
   SettlementBatch,
@@ -34,6 +35,7 @@ import {
   eventTuple,
   LAST_SEQ_SQL,
   LAST_USER_SQL,
+  LAST_JOURNAL_SQL,
   latestBalances,
   latestOrders,
   listOrdersSql,
@@ -65,6 +67,8 @@ const SQL = {
     'ON CONFLICT (user_id, asset_id) DO UPDATE SET avail = excluded.avail, frozen = excluded.frozen',
   insertEvent: `INSERT INTO events (${EVENT_COLS}) VALUES (?, ?, ?, ?, ?)`,
   updateMeta: 'UPDATE meta SET last_order_id = ?, last_trade_id = ? WHERE id = 1',
+  insertJournal: 'INSERT INTO journal (seq, ts, command) VALUES (?, ?, ?)',
+  readJournal: 'SELECT seq, ts, command FROM journal WHERE seq > ? ORDER BY seq LIMIT ?',
   meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
   allBalances: `SELECT ${BALANCE_COLS} FROM balances ORDER BY user_id, asset_id`,
   getOrder: `SELECT ${ORDER_COLS} FROM orders WHERE order_id = ? AND user_id = ?`,
@@ -153,6 +157,18 @@ export class SqliteStore implements Store {
     const event = this.stmt(SQL.insertEvent);
     for (const e of b.events) event.run(eventTuple(e));
     this.stmt(SQL.updateMeta).run(b.meta.lastOrderId, b.meta.lastTradeId);
+    if (b.journal !== undefined && b.journal.length > 0) {
+      const j = this.stmt(SQL.insertJournal);
+      for (const e of b.journal) j.run(e.seq, e.ts, e.command);
+    }
+  }
+
+  async readJournal(after: number, limit: number): Promise<JournalEntry[]> {
+    return this.rows(SQL.readJournal, [after, limit]).map((r) => ({
+      seq: toNum(r.seq),
+      ts: toNum(r.ts),
+      command: String(r.command),
+    }));
   }
 
   async recover(): Promise<RecoveredState> {
@@ -170,6 +186,7 @@ export class SqliteStore implements Store {
       openOrders: this.rows(OPEN_ORDERS_SQL).map(orderFromRow),
       lastSeqByUser,
       lastUserId: toNum(this.rows(LAST_USER_SQL)[0]?.user_id ?? 0),
+      lastJournalSeq: toNum(this.rows(LAST_JOURNAL_SQL)[0]?.seq ?? 0),
     };
   }
 

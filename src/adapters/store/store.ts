@@ -65,6 +65,14 @@ export interface StoredEvent {
   readonly ts: number;
 }
 
+/** One applied command, in the order the core applied it (JSON, Ints as decimal strings). */
+export interface JournalEntry {
+  /** Gap-free from 1. */
+  readonly seq: number;
+  readonly ts: number;
+  readonly command: string;
+}
+
 /** Counters that must survive restarts so ids are never reused. */
 export interface StoreMeta {
   readonly lastOrderId: number;
@@ -78,6 +86,8 @@ export interface SettlementBatch {
   readonly balances: readonly StoredBalance[];
   readonly events: readonly StoredEvent[];
   readonly meta: StoreMeta;
+  /** The commands whose results this batch holds; replaying the journal reproduces the state. */
+  readonly journal?: readonly JournalEntry[];
 }
 
 export interface UserRecord {
@@ -104,6 +114,8 @@ export interface RecoveredState {
   readonly lastSeqByUser: ReadonlyMap<number, number>;
   /** Highest user id handed out (0 when none). */
   readonly lastUserId: number;
+  /** Highest journal seq (0 when empty). */
+  readonly lastJournalSeq: number;
 }
 
 export interface OrderQuery {
@@ -163,6 +175,9 @@ export interface Store {
   userExists(userId: number): Promise<boolean>;
   addApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKey(apiKey: string): Promise<ApiKeyRecord | null>;
+
+  /** Journal entries with seq > after, ascending, at most limit. */
+  readJournal(after: number, limit: number): Promise<JournalEntry[]>;
 
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
