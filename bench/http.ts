@@ -1,0 +1,270 @@
+// bench:http — sustained create_order throughput and latency through the real
+// server (persistence on) on SQLite and, when DATABASE_URL is set, on
+// PostgreSQL, against a bare Fastify hello-world route measured in the same
+// run. Each server runs as a child process; autocannon drives it over loopback.
+//
+//   npm run bench:http [-- --duration 8 --rounds 3 --connections 64]
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+interface Options {
+  duration: number;
+  rounds: number;
+  connections: number;
+  users: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { duration: 8, rounds: 3, connections: 64, users: 200 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const v = Number(argv[i + 1]);
+    if (argv[i] === '--duration') o.duration = v;
+    else if (argv[i] === '--rounds') o.rounds = v;
+    else if (argv[i] === '--connections') o.connections = v;
+    else if (argv[i] === '--users') o.users = v;
+  }
+  return o;
+}
+
+const ADMIN = 'bench-http-admin-token-0123456789';
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (typeof a === 'object' && a !== null ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(url);
+      if (r.status === 200) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} never became ready`);
+}
+
+interface Target {
+  name: string;
+  base: string;
+  child: ChildProcess;
+  /** Authorization header per request index (empty for hello). */
+  auth: string[];
+  cleanup: () => Promise<void>;
+}
+
+async function startHello(): Promise<Target> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['dist/bench/hello-server.js', String(port)], { stdio: 'ignore' });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      await fetch(`${base}/api/v1/create_order`, { method: 'POST' });
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return { name: 'fastify hello-world', base, child, auth: [''], cleanup: async () => undefined };
+}
+
+async function startExchange(name: string, databaseUrl: string, users: number, cleanup: () => Promise<void>) {
+  const port = await freePort();
+  const env = {
+    PATH: process.env['PATH'] ?? '',
+    FILLSTREAM_PORT: String(port),
+    FILLSTREAM_HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    FILLSTREAM_ADMIN_TOKEN: ADMIN,
+    FILLSTREAM_TOKEN_SECRET: 'bench-http-token-secret-0123456789abcdef',
+    FILLSTREAM_ENCRYPTION_KEY: 'b'.repeat(64),
+    FILLSTREAM_LOG_LEVEL: 'warn',
+    FILLSTREAM_RATE_ORDERS: '1000000',
+    FILLSTREAM_RATE_QUERIES: '1000000',
+    FILLSTREAM_QUEUE_CAPACITY: '100000',
+  };
+  const child = spawn(process.execPath, ['dist/src/cli/main.js', 'serve'], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/readyz`, child);
+  const admin = { 'content-type': 'application/json', 'x-admin-token': ADMIN };
+  const auth: string[] = [];
+  for (let i = 0; i < users; i++) {
+    const u = (await (
+      await fetch(`${base}/api/v1/admin/users`, { method: 'POST', headers: admin, body: '{}' })
+    ).json()) as {
+      data: { user_id: number; token: string };
+    };
+    for (const [asset, qty] of [
+      ['BTC', '100000'],
+      ['USDT', '10000000000'],
+    ]) {
+      await fetch(`${base}/api/v1/admin/deposit`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ user_id: u.data.user_id, asset, qty }),
+      });
+    }
+    auth.push(`Bearer ${u.data.token}`);
+  }
+  return { name, base, child, auth, cleanup } satisfies Target;
+}
+
+/** Orders around a mid: alternating sides, a few ticks apart, so about half of them trade. */
+function orderBody(i: number): string {
+  const side = i % 2 === 0 ? 'BUY' : 'SELL';
+  const ticks = (i * 7919) % 21;
+  const price = side === 'BUY' ? 30000 - 10 + ticks : 30000 + 10 - ticks;
+  return `{"symbol":"BTC_USDT","side":"${side}","order_type":"LIMIT","price":"${price}.00","qty":"0.0${1 + (i % 9)}"}`;
+}
+
+interface Measure {
+  rps: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(t: Target, o: Options, rate?: number): Promise<Measure> {
+  let i = 0;
+  const result = await autocannon({
+    url: `${t.base}/api/v1/create_order`,
+    connections: o.connections,
+    duration: o.duration,
+    ...(rate !== undefined ? { overallRate: rate } : {}),
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => {
+          const n = i++;
+          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          const a = t.auth[n % t.auth.length] as string;
+          if (a !== '') headers['authorization'] = a;
+          return { ...req, method: 'POST', headers, body: orderBody(n) };
+        },
+      },
+    ],
+  });
+  return {
+    rps: result['2xx'] / o.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    p999: result.latency.p99_9,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+async function stop(t: Target): Promise<void> {
+  const exited = new Promise((r) => t.child.once('exit', r));
+  t.child.kill('SIGTERM');
+  await exited;
+  await t.cleanup();
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  console.log(`bench:http  ${o.rounds} rounds x ${o.duration} s, ${o.connections} connections, ${o.users} users`);
+  const dir = mkdtempSync(join(tmpdir(), 'fs-bench-http-'));
+  const targets: Array<() => Promise<Target>> = [
+    startHello,
+    () => startExchange('fillstream sqlite', `sqlite:${join(dir, 'bench.db')}`, o.users, async () => undefined),
+  ];
+  const pgUrl = process.env['DATABASE_URL'];
+  if (pgUrl !== undefined && pgUrl !== '') {
+    targets.push(async () => {
+      const db = `fs_bench_${process.pid}`;
+      const admin = new pg.Client({ connectionString: pgUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${db}`);
+      await admin.end();
+      const url = new URL(pgUrl);
+      url.pathname = `/${db}`;
+      return startExchange('fillstream postgres', url.toString(), o.users, async () => {
+        const c = new pg.Client({ connectionString: pgUrl });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+        await c.end();
+      });
+    });
+  } else {
+    console.log('PostgreSQL: skipped (set DATABASE_URL to include it)');
+  }
+
+  const rows: Array<{ name: string; max: Measure; half: Measure }> = [];
+  for (const make of targets) {
+    const t = await make();
+    try {
+      const max: Measure[] = [];
+      const half: Measure[] = [];
+      for (let r = 0; r < o.rounds; r++) {
+        const m = await load(t, o);
+        max.push(m);
+        console.log(
+          `  ${t.name} round ${r + 1}: ${Math.round(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms` +
+            (m.non2xx + m.errors > 0 ? `, ${m.non2xx} non-2xx, ${m.errors} errors` : ''),
+        );
+      }
+      const rate = Math.max(1, Math.round(median(max.map((m) => m.rps)) / 2));
+      for (let r = 0; r < o.rounds; r++) {
+        const m = await load(t, o, rate);
+        half.push(m);
+        console.log(`  ${t.name} at ${rate}/s: p50 ${m.p50} ms, p99 ${m.p99} ms, p99.9 ${m.p999} ms`);
+      }
+      const med = (xs: Measure[], k: keyof Measure) => median(xs.map((m) => m[k]));
+      rows.push({
+        name: t.name,
+        max: {
+          rps: med(max, 'rps'),
+          p50: med(max, 'p50'),
+          p99: med(max, 'p99'),
+          p999: med(max, 'p999'),
+          non2xx: 0,
+          errors: 0,
+        },
+        half: {
+          rps: med(half, 'rps'),
+          p50: med(half, 'p50'),
+          p99: med(half, 'p99'),
+          p999: med(half, 'p999'),
+          non2xx: 0,
+          errors: 0,
+        },
+      });
+    } finally {
+      await stop(t);
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+
+  const hello = rows[0]?.max.rps ?? 1;
+  console.log('\nmedians                 max req/s  vs hello   p50/p99 at max    p50/p99/p99.9 at half rate');
+  for (const r of rows) {
+    console.log(
+      `${r.name.padEnd(22)} ${String(Math.round(r.max.rps)).padStart(10)}  ${(r.max.rps / hello).toFixed(2).padStart(7)}x` +
+        `   ${r.max.p50}/${r.max.p99} ms`.padEnd(18) +
+        `   ${r.half.p50}/${r.half.p99}/${r.half.p999} ms at ${Math.round(r.half.rps)}/s`,
+    );
+  }
+}
+
+await main();
