@@ -24,6 +24,9 @@ import { publicRoutes } from './routes/public.js';
 import { queryRoutes } from './routes/queries.js';
 import { tradingRoutes } from './routes/trading.js';
 
+/** Most trades read back at start-up to rebuild the ticker's last price and 24 h volume. */
+const TICKER_WARM_TRADES = 100_000;
+
 export interface RunningServer {
   readonly app: FastifyInstance;
   readonly ctx: GatewayContext;
@@ -159,6 +162,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const market = marketIndex(config);
   const marketData = new MarketData(market.symbols.map((s) => s.id));
   if (engine.snapshot !== null) marketData.applySnapshot(engine.snapshot);
+  // Last price and 24 h volume survive restarts: replay the persisted trades of the last day into the mirror.
+  const dayAgo = Date.now() - 24 * 3600 * 1000;
+  for (const s of market.symbols) {
+    const recent = (await store.marketTrades(s.id, TICKER_WARM_TRADES)).filter((t) => t.ts >= dayAgo).reverse();
+    marketData.warm(s.id, recent);
+  }
   engine.on('market', (m) => marketData.apply(m));
   engine.on('committed', (m) => {
     metrics.commitLatency.observe(m.commitMs / 1000);

@@ -124,6 +124,7 @@ class EngineWorker {
         depth.push({ symbolId: e.symbolId, side: e.side, price: e.price, qty: e.qty });
       } else if (e.kind === 'order' && e.status === 'CANCELED' && req.kind === 'cancel') {
         canceled = true;
+        orderId = e.orderId;
       }
     }
     return { kind: 'ack', reqId: req.reqId, code: result.code, orderId, canceled, ts };

@@ -86,6 +86,12 @@ export class MarketData {
     this.listeners.push(l);
   }
 
+  /** Feeds persisted trades (oldest first) to a symbol's ticker without a seq step. */
+  warm(symbolId: number, trades: readonly PublicTrade[]): void {
+    const s = this.symbols.get(symbolId);
+    if (s !== undefined) for (const t of trades) s.addTrade(t);
+  }
+
   applySnapshot(m: SnapshotMessage): void {
     for (const b of m.books) {
       const s = this.symbols.get(b.symbolId);

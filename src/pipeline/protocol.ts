@@ -40,7 +40,7 @@ export interface Ack {
   readonly kind: 'ack';
   readonly reqId: number;
   readonly code: ResultCode;
-  /** The id the sequencer gave a placed order. */
+  /** The id the sequencer gave a placed order, or the id of the order a cancel canceled. */
   readonly orderId: number | null;
   /** For a cancel: whether an open order was actually canceled. */
   readonly canceled: boolean;

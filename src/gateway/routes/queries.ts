@@ -33,10 +33,15 @@ export function queryRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     const q = unwrap(parseTradesQuery(req.query, ctx.market));
     const rows = await ctx.store.listTrades({ userId: user.userId, ...q });
     const last = rows[rows.length - 1];
+    // The store never splits the two sides of a self-trade, so a page may hold fewer rows than
+    // the limit while more remain: ask whether anything older exists.
+    const more =
+      last !== undefined &&
+      (await ctx.store.listTrades({ userId: user.userId, ...q, cursor: last.tradeId, limit: 1 })).length > 0;
     return reply.send(
       ok({
         trades: rows.map((t) => formatUserTrade(t, ctx.market)),
-        next_cursor: rows.length >= q.limit && last !== undefined ? last.tradeId : null,
+        next_cursor: more ? last.tradeId : null,
       }),
     );
   });

@@ -57,7 +57,7 @@ export function tradingRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     const ack = await submit(ctx, { kind: 'cancel', userId: user.userId, orderId: c.orderId, cid: c.cid });
     if (ack.code === 'NOT_ORDER_OWNER') throw new ApiError(4001, 'order not found');
     if (ack.code !== 'OK') throw apiErrorOfResult(ack.code);
-    if (ack.canceled) return reply.send(ok({ order_id: c.orderId, cid: c.cid, order_status: 'CANCEL_PENDING' }));
+    if (ack.canceled) return reply.send(ok({ order_id: ack.orderId, cid: c.cid, order_status: 'CANCEL_PENDING' }));
     // Not open: either it already ended (answer its final status) or the user has no such order (4001).
     if (c.orderId !== null) {
       const o = await ctx.store.getOrder(user.userId, c.orderId);
