@@ -9,5 +9,6 @@ app.post('/api/v1/create_order', async (_req, reply) =>
     .code(202)
     .send({ code: 0, msg: 'ok', data: { order_id: 1, cid: null, order_status: 'ACCEPTED', accepted_at: 0 } }),
 );
+app.get('/healthz', async () => ({ code: 0, msg: 'ok', data: { status: 'alive' } }));
 await app.listen({ port: Number(process.argv[2] ?? 0), host: '127.0.0.1' });
 process.stdout.write('ready\n');

@@ -210,14 +210,23 @@ async function main(): Promise<void> {
     console.log('PostgreSQL: skipped (set DATABASE_URL to include it)');
   }
 
-  const rows: Array<{ name: string; max: Measure; half: Measure }> = [];
+  const rows: Array<{ name: string; max: Measure; half: Measure; health: number }> = [];
   for (const make of targets) {
     const t = await make();
     try {
       const max: Measure[] = [];
       const half: Measure[] = [];
+      const healthP99: number[] = [];
       for (let r = 0; r < o.rounds; r++) {
+        // While create_order saturates the server, a single client polls /healthz: its latency shows
+        // whether the gateway's event loop stays free (the core and the commits run in the worker).
+        const probe = autocannon({ url: `${t.base}/healthz`, connections: 1, duration: o.duration, overallRate: 200 });
         const m = await load(t, o);
+        const h = await probe;
+        healthP99.push(h.latency.p99);
+        console.log(
+          `  ${t.name} round ${r + 1}: GET /healthz under load p50 ${h.latency.p50} ms, p99 ${h.latency.p99} ms`,
+        );
         max.push(m);
         console.log(
           `  ${t.name} round ${r + 1}: ${Math.round(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms` +
@@ -232,6 +241,7 @@ async function main(): Promise<void> {
       }
       const med = (xs: Measure[], k: keyof Measure) => median(xs.map((m) => m[k]));
       rows.push({
+        health: median(healthP99),
         name: t.name,
         max: {
           rps: med(max, 'rps'),
@@ -257,12 +267,15 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 
   const hello = rows[0]?.max.rps ?? 1;
-  console.log('\nmedians                 max req/s  vs hello   p50/p99 at max    p50/p99/p99.9 at half rate');
+  console.log(
+    '\nmedians                 max req/s  vs hello   p50/p99 at max    p50/p99/p99.9 at half rate       /healthz p99 under load',
+  );
   for (const r of rows) {
     console.log(
       `${r.name.padEnd(22)} ${String(Math.round(r.max.rps)).padStart(10)}  ${(r.max.rps / hello).toFixed(2).padStart(7)}x` +
         `   ${r.max.p50}/${r.max.p99} ms`.padEnd(18) +
-        `   ${r.half.p50}/${r.half.p99}/${r.half.p999} ms at ${Math.round(r.half.rps)}/s`,
+        `   ${r.half.p50}/${r.half.p99}/${r.half.p999} ms at ${Math.round(r.half.rps)}/s`.padEnd(34) +
+        `${r.health} ms`,
     );
   }
 }
