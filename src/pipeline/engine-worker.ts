@@ -65,7 +65,7 @@ class EngineWorker {
         const commitMs = performance.now() - t0;
         post({ kind: 'acks', acks });
         if (batch.events.length > 0)
-          post({ kind: 'committed', events: batch.events, commands: group.length, commitMs });
+          post({ kind: 'committed', events: batch.events, commands: group.length, commitMs, committedAt: Date.now() });
         await new Promise((r) => setImmediate(r));
       }
     } finally {

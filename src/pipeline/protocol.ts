@@ -87,6 +87,8 @@ export interface CommittedMessage {
   readonly events: readonly StoredEvent[];
   readonly commands: number;
   readonly commitMs: number;
+  /** Wall clock (ms) right after the commit, for the commit-to-send latency. */
+  readonly committedAt: number;
 }
 
 export type EngineMessage =

@@ -40,6 +40,14 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       await store.ping();
     });
 
+    test('latestEventSeq gives the newest seq of a user, 0 when none', async () => {
+      const { store } = await fresh();
+      assert.equal(await store.latestEventSeq(ALICE), 0);
+      await store.applyBatch(batch({ events: [...events(ALICE, 1, 3), ...events(BOB, 1, 1)] }));
+      assert.equal(await store.latestEventSeq(ALICE), 3);
+      assert.equal(await store.latestEventSeq(BOB), 1);
+    });
+
     test('the command journal is written with its batch, read back in order, and atomic', async () => {
       const { store } = await fresh();
       assert.equal((await store.recover()).lastJournalSeq, 0);

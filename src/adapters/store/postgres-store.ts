@@ -73,6 +73,7 @@ const SQL = {
   updateMeta: 'UPDATE meta SET last_order_id = $1, last_trade_id = $2 WHERE id = 1',
   insertJournal: 'INSERT INTO journal (seq, ts, command) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])',
   readJournal: 'SELECT seq, ts, command FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2',
+  latestEventSeq: 'SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE user_id = $1',
   meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
   allBalances: `SELECT ${BALANCE_COLS} FROM balances ORDER BY user_id, asset_id`,
   getOrder: `SELECT ${ORDER_COLS} FROM orders WHERE order_id = $1 AND user_id = $2`,
@@ -172,6 +173,10 @@ export class PostgresStore implements Store {
         }
       }),
     );
+  }
+
+  async latestEventSeq(userId: number): Promise<number> {
+    return toNum((await this.q(this.pool, SQL.latestEventSeq, [userId]))[0]?.seq ?? 0);
   }
 
   async readJournal(after: number, limit: number): Promise<JournalEntry[]> {

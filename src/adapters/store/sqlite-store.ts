@@ -69,6 +69,7 @@ const SQL = {
   updateMeta: 'UPDATE meta SET last_order_id = ?, last_trade_id = ? WHERE id = 1',
   insertJournal: 'INSERT INTO journal (seq, ts, command) VALUES (?, ?, ?)',
   readJournal: 'SELECT seq, ts, command FROM journal WHERE seq > ? ORDER BY seq LIMIT ?',
+  latestEventSeq: 'SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE user_id = ?',
   meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
   allBalances: `SELECT ${BALANCE_COLS} FROM balances ORDER BY user_id, asset_id`,
   getOrder: `SELECT ${ORDER_COLS} FROM orders WHERE order_id = ? AND user_id = ?`,
@@ -165,6 +166,10 @@ export class SqliteStore implements Store {
       const j = this.stmt(SQL.insertJournal);
       for (const e of b.journal) j.run(e.seq, e.ts, e.command);
     }
+  }
+
+  async latestEventSeq(userId: number): Promise<number> {
+    return toNum(this.rows(SQL.latestEventSeq, [userId])[0]?.seq ?? 0);
   }
 
   async readJournal(after: number, limit: number): Promise<JournalEntry[]> {

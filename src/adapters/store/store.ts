@@ -166,6 +166,8 @@ export interface Store {
   getBalances(userId: number): Promise<StoredBalance[]>;
   /** Events with seq > after, ascending, at most limit. */
   listEvents(userId: number, after: number, limit: number): Promise<StoredEvent[]>;
+  /** Newest seq of a user (0 when none). */
+  latestEventSeq(userId: number): Promise<number>;
   /** Oldest retained seq of a user (null when the user has none retained). */
   oldestEventSeq(userId: number): Promise<number | null>;
   /** Deletes events older than `before` (ms); returns how many. */
