@@ -52,6 +52,26 @@ export class Metrics {
     help: 'Open WebSocket connections',
     registers: [this.registry],
   });
+  readonly wsUsers = new Gauge({
+    name: 'fillstream_ws_authenticated_users',
+    help: 'Users with at least one authenticated WebSocket connection',
+    registers: [this.registry],
+  });
+  readonly pushBytes = new Counter({
+    name: 'fillstream_push_bytes_total',
+    help: 'Bytes of messages pushed on WebSockets',
+    registers: [this.registry],
+  });
+  readonly slowConsumerCloses = new Counter({
+    name: 'fillstream_ws_slow_consumer_closes_total',
+    help: 'Connections closed with 1013 because their unsent backlog passed the limit',
+    registers: [this.registry],
+  });
+  readonly resumes = new Counter({
+    name: 'fillstream_ws_resumes_total',
+    help: 'Resumes from a seq (replays from storage)',
+    registers: [this.registry],
+  });
   readonly pushes = new Counter({
     name: 'fillstream_push_messages_total',
     help: 'Messages pushed on WebSockets',

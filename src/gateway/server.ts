@@ -14,6 +14,7 @@ import { openStore, parseStoreUrl } from '../adapters/store/index.js';
 import type { Store } from '../adapters/store/store.js';
 import { EngineHost } from '../pipeline/engine-host.js';
 import { MarketData } from '../pipeline/market-data.js';
+import { PushServer } from '../push/push-server.js';
 import { PINO_REDACT, newEncryptionKey, newTokenSecret } from './auth.js';
 import type { GatewayContext, Secrets } from './context.js';
 import { Metrics } from './metrics.js';
@@ -30,6 +31,7 @@ const TICKER_WARM_TRADES = 100_000;
 export interface RunningServer {
   readonly app: FastifyInstance;
   readonly ctx: GatewayContext;
+  readonly push: PushServer;
   /** e.g. http://127.0.0.1:8080 */
   readonly url: string;
   readonly secretsFile: string | null;
@@ -192,6 +194,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     clock: () => Date.now(),
   };
   const app = buildApp(ctx, log);
+  const push = new PushServer({
+    config,
+    market,
+    store,
+    engine,
+    marketData,
+    metrics,
+    tokenSecret: secrets.tokenSecret,
+    log,
+  });
+  app.server.on('upgrade', (req, socket, head) => void push.handleUpgrade(req, socket, head));
   await app.listen({ port: config.port, host: config.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
@@ -202,11 +215,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     ctx,
     url: `http://${host}:${port}`,
     secretsFile: file,
+    push,
+    /** Stops taking connections, commits what is queued, pushes it, closes sockets with 1001, then HTTP. */
     async close() {
       if (closed) return;
       closed = true;
-      await app.close();
+      push.stopAccepting();
       await engine.stop();
+      await push.close();
+      await app.close();
       await store.close();
     },
   };

@@ -1,0 +1,106 @@
+// One WebSocket connection: who it is, what it subscribed to, its message
+// rate window, and sending with bounded backlog (a reader that falls behind
+// by more than the byte or message limit is closed with 1013).
+
+import type { WebSocket } from 'ws';
+
+export const CLOSE = {
+  normal: 1000,
+  goingAway: 1001,
+  policy: 1008,
+  tooBig: 1009,
+  tryAgain: 1013,
+  authFailed: 4001,
+  authTimeout: 4008,
+  tooManyConnections: 4029,
+} as const;
+
+export interface SendLimits {
+  readonly maxBacklogBytes: number;
+  readonly maxBacklogMessages: number;
+}
+
+export class Connection {
+  userId: number | null = null;
+  /** Token expiry (ms); null for dev identities. */
+  expiresAt: number | null = null;
+  /** Highest private seq sent; private events at or below it are never sent again. */
+  lastSentSeq = 0;
+  /** While replaying history for a resume, live private events wait here. */
+  pending: Array<{ seq: number; payload: string; committedAt: number }> | null = null;
+  readonly subscriptions = new Set<string>();
+  lastPongAt: number;
+  closed = false;
+  /** Messages not yet flushed to the socket. */
+  private unflushed = 0;
+  private windowStart = 0;
+  private windowCount = 0;
+  private overLimitWindows = 0;
+  authTimer: NodeJS.Timeout | null = null;
+  expiryTimer: NodeJS.Timeout | null = null;
+  expiringTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly id: number,
+    readonly ws: WebSocket,
+    private readonly limits: SendLimits,
+    private readonly onSlow: (c: Connection) => void,
+    now: number,
+  ) {
+    this.lastPongAt = now;
+  }
+
+  /** Sends a pre-serialized message; false when the connection is gone or was closed as too slow. */
+  send(text: string): boolean {
+    if (this.closed) return false;
+    if (this.ws.bufferedAmount > this.limits.maxBacklogBytes || this.unflushed >= this.limits.maxBacklogMessages) {
+      this.onSlow(this);
+      return false;
+    }
+    this.unflushed++;
+    this.ws.send(text, () => {
+      this.unflushed--;
+    });
+    return true;
+  }
+
+  sendJson(obj: unknown): boolean {
+    return this.send(JSON.stringify(obj));
+  }
+
+  /**
+   * Counts one client message: 'ok' to handle it; over the limit it is not handled: 'limited' for the first
+   * one of a second (answer 4291), 'drop' for the rest, 'close' when it goes on (1008).
+   */
+  countMessage(now: number, perSecond: number): 'ok' | 'limited' | 'drop' | 'close' {
+    if (now - this.windowStart >= 1000) {
+      if (this.windowCount > perSecond) this.overLimitWindows++;
+      else this.overLimitWindows = 0;
+      this.windowStart = now;
+      this.windowCount = 0;
+    }
+    this.windowCount++;
+    if (this.windowCount <= perSecond) return 'ok';
+    // Over the limit: warn once per window; close if it goes on (twice the limit, or a second bad second).
+    if (this.windowCount > 2 * perSecond || this.overLimitWindows >= 1) return 'close';
+    return this.windowCount === perSecond + 1 ? 'limited' : 'drop';
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.clearTimers();
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      this.ws.terminate();
+    }
+    // A peer that never answers the close handshake (e.g. it stopped reading) is cut off.
+    setTimeout(() => this.ws.terminate(), 2000).unref();
+  }
+
+  clearTimers(): void {
+    for (const t of [this.authTimer, this.expiryTimer, this.expiringTimer]) if (t !== null) clearTimeout(t);
+    this.authTimer = this.expiryTimer = this.expiringTimer = null;
+  }
+}

@@ -1,0 +1,345 @@
+// The WebSocket endpoint /ws (ws-protocol.md): upgrade and authentication
+// (token in the first message or the URL, dev ?user_id=), heartbeat, client
+// messages with their limits, per-user connection sets, private events from
+// committed outbox rows only (in seq order, to every connection of the owner),
+// resume from storage without gap or duplicate, and graceful shutdown.
+
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import type { Config, MarketIndex } from '../config.js';
+import type { Store, StoredEvent } from '../adapters/store/store.js';
+import type { EngineHost } from '../pipeline/engine-host.js';
+import type { MarketData } from '../pipeline/market-data.js';
+import { verifyToken } from '../gateway/auth.js';
+import type { Metrics } from '../gateway/metrics.js';
+import { ApiError } from '../errors.js';
+import { CLOSE, Connection } from './connection.js';
+import { CHANNELS, type Channel, DEPTH_LEVELS_DEFAULT, DEPTH_LEVELS_MAX, PublicFeed } from './public-feed.js';
+
+const REPLAY_PAGE = 1000;
+/** auth.expiring goes out this long before expiry (or at half the remaining time if shorter). */
+const EXPIRING_NOTICE_MS = 60_000;
+
+export interface PushDeps {
+  readonly config: Config;
+  readonly market: MarketIndex;
+  readonly store: Store;
+  readonly engine: EngineHost;
+  readonly marketData: MarketData;
+  readonly metrics: Metrics;
+  readonly tokenSecret: string;
+  readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+type Identity = { userId: number; expiresAt: number | null };
+
+export class PushServer {
+  private readonly wss: WebSocketServer;
+  private readonly byUser = new Map<number, Set<Connection>>();
+  private readonly conns = new Set<Connection>();
+  private readonly feed: PublicFeed;
+  private readonly heartbeat: NodeJS.Timeout;
+  private nextId = 1;
+  private accepting = true;
+
+  constructor(private readonly d: PushDeps) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: d.config.ws.maxFrameBytes });
+    this.feed = new PublicFeed(d.market, d.marketData, (type, bytes, n) => this.count(type, bytes, n));
+    d.engine.on('committed', (m) => this.deliver(m.events, m.committedAt));
+    this.heartbeat = setInterval(() => this.beat(), d.config.ws.pingIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  private count(type: string, bytes: number, recipients: number): void {
+    this.d.metrics.pushes.inc({ type }, recipients);
+    this.d.metrics.pushBytes.inc(bytes * recipients);
+  }
+
+  private refuse(socket: Duplex, status: number, text: string): void {
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+
+  /** The HTTP server's 'upgrade' handler. */
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws') return this.refuse(socket, 404, 'Not Found');
+    if (!this.accepting) return this.refuse(socket, 503, 'Service Unavailable');
+    let identity: Identity | null = null;
+    const token = url.searchParams.get('token');
+    const devUser = url.searchParams.get('user_id');
+    if (token !== null) {
+      const claims = await verifyToken(token, this.d.tokenSecret, Date.now());
+      if (claims instanceof ApiError) return this.refuse(socket, 401, 'Unauthorized');
+      identity = claims;
+    } else if (devUser !== null) {
+      const id = Number(devUser);
+      if (!this.d.config.devAuth || !Number.isSafeInteger(id) || id < 1)
+        return this.refuse(socket, 401, 'Unauthorized');
+      identity = { userId: id, expiresAt: null };
+    }
+    const resume = parseResume(url.searchParams.get('resume_from'));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, identity, resume));
+  }
+
+  private open(ws: WebSocket, identity: Identity | null, resume: number | null | 'bad'): void {
+    const now = Date.now();
+    const c = new Connection(this.nextId++, ws, this.d.config.ws, (x) => this.slow(x), now);
+    this.conns.add(c);
+    this.d.metrics.wsConnections.set(this.conns.size);
+    ws.on('message', (data, isBinary) => void this.onMessage(c, data, isBinary));
+    ws.on('pong', () => (c.lastPongAt = Date.now()));
+    ws.on('close', () => this.drop(c));
+    ws.on('error', () => this.drop(c));
+    if (identity !== null) {
+      if (!this.bind(c, identity)) return;
+      c.sendJson({ type: 'connected', user_id: identity.userId });
+      if (resume === 'bad') c.sendJson(new ApiError(1001, 'resume_from must be a non-negative integer').toWsFrame());
+      else if (resume !== null) void this.resume(c, resume);
+    } else {
+      c.sendJson({ type: 'connected', user_id: null });
+      c.authTimer = setTimeout(() => {
+        if (c.userId === null && c.subscriptions.size === 0) c.close(CLOSE.authTimeout, 'authentication timeout');
+      }, this.d.config.ws.authTimeoutMs);
+    }
+  }
+
+  /** Attaches a connection to its user (cap per user) and arms the expiry timers. */
+  private bind(c: Connection, id: Identity): boolean {
+    if (c.userId !== null && c.userId !== id.userId) {
+      c.sendJson(new ApiError(2002, 'a connection cannot change user').toWsFrame());
+      c.close(CLOSE.authFailed, 'user change refused');
+      return false;
+    }
+    if (c.userId === null) {
+      const set = this.byUser.get(id.userId) ?? new Set<Connection>();
+      if (set.size >= this.d.config.ws.maxConnectionsPerUser) {
+        c.sendJson({ type: 'error', code: 4291, msg: `too many connections for this user (max ${set.size})` });
+        c.close(CLOSE.tooManyConnections, 'too many connections');
+        return false;
+      }
+      set.add(c);
+      this.byUser.set(id.userId, set);
+      c.userId = id.userId;
+      this.d.metrics.wsUsers.set(this.byUser.size);
+      if (c.authTimer !== null) clearTimeout(c.authTimer);
+      c.authTimer = null;
+    }
+    c.expiresAt = id.expiresAt;
+    if (c.expiryTimer !== null) clearTimeout(c.expiryTimer);
+    if (c.expiringTimer !== null) clearTimeout(c.expiringTimer);
+    c.expiryTimer = c.expiringTimer = null;
+    if (id.expiresAt !== null) {
+      const left = id.expiresAt - Date.now();
+      const notice = Math.max(0, left - Math.min(EXPIRING_NOTICE_MS, left / 2));
+      c.expiringTimer = setTimeout(() => c.sendJson({ type: 'auth.expiring', expires_at: id.expiresAt }), notice);
+      c.expiryTimer = setTimeout(() => {
+        c.sendJson(new ApiError(2002, 'token expired').toWsFrame());
+        c.close(CLOSE.authFailed, 'token expired');
+      }, left);
+    }
+    return true;
+  }
+
+  private async onMessage(c: Connection, data: RawData, isBinary: boolean): Promise<void> {
+    const verdict = c.countMessage(Date.now(), this.d.config.ws.messagesPerSec);
+    if (verdict === 'close') return c.close(CLOSE.policy, 'message rate limit exceeded');
+    if (verdict === 'limited') {
+      c.sendJson(new ApiError(4291, `more than ${this.d.config.ws.messagesPerSec} messages per second`).toWsFrame());
+      return;
+    }
+    if (verdict === 'drop') return;
+    const err = (msg: string) => void c.sendJson(new ApiError(1001, msg).toWsFrame());
+    if (isBinary) return err('binary frames are not supported: send JSON text');
+    let m: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(data.toString());
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+        return err('a message must be a JSON object');
+      m = parsed as Record<string, unknown>;
+    } catch {
+      return err('malformed JSON');
+    }
+    switch (m['type']) {
+      case 'ping':
+        c.sendJson({ type: 'pong', ts: Date.now() });
+        return;
+      case 'auth':
+        return this.onAuth(c, m);
+      case 'subscribe':
+      case 'unsubscribe': {
+        const channel = m['channel'];
+        const symbol = typeof m['symbol'] === 'string' ? this.d.market.symbolByName(m['symbol']) : undefined;
+        if (typeof channel !== 'string' || !CHANNELS.includes(channel as Channel)) {
+          return err(`unknown channel ${JSON.stringify(channel)}: use one of ${CHANNELS.join(', ')}`);
+        }
+        if (symbol === undefined) return err(`unknown symbol ${JSON.stringify(m['symbol'])}`);
+        const levels = m['levels'] ?? (m['type'] === 'subscribe' ? DEPTH_LEVELS_DEFAULT : null);
+        if (
+          levels !== null &&
+          (!Number.isSafeInteger(levels) || (levels as number) < 1 || (levels as number) > DEPTH_LEVELS_MAX)
+        ) {
+          return err(`levels must be an integer 1..${DEPTH_LEVELS_MAX}`);
+        }
+        if (m['type'] === 'subscribe') {
+          this.feed.subscribe(c, channel as Channel, symbol.id, (levels as number | null) ?? DEPTH_LEVELS_DEFAULT);
+        } else {
+          this.feed.unsubscribe(c, channel as Channel, symbol.id, levels as number | null);
+          c.sendJson({ type: 'unsubscribed', channel, symbol: symbol.name });
+        }
+        return;
+      }
+      default:
+        return err(m['type'] === undefined ? 'missing "type"' : `unknown type ${JSON.stringify(m['type'])}`);
+    }
+  }
+
+  private async onAuth(c: Connection, m: Record<string, unknown>): Promise<void> {
+    const token = m['token'];
+    if (typeof token !== 'string') {
+      c.sendJson(new ApiError(1001, 'auth needs a "token" string').toWsFrame());
+      return;
+    }
+    const claims = await verifyToken(token, this.d.tokenSecret, Date.now());
+    if (claims instanceof ApiError) {
+      c.sendJson({ type: 'auth.error', code: claims.code, msg: claims.msg });
+      c.close(CLOSE.authFailed, 'authentication failed');
+      return;
+    }
+    const resume = m['resume_from'] === undefined ? null : parseResume(String(m['resume_from']));
+    const first = c.userId === null;
+    if (!this.bind(c, claims)) return;
+    c.sendJson({ type: 'auth.success', user_id: claims.userId, expires_at: claims.expiresAt });
+    if (resume === 'bad') c.sendJson(new ApiError(1001, 'resume_from must be a non-negative integer').toWsFrame());
+    else if (resume !== null && first) await this.resume(c, resume);
+  }
+
+  /** Replays seq > from out of storage, then lets the live events that arrived meanwhile through. */
+  private async resume(c: Connection, from: number): Promise<void> {
+    const userId = c.userId as number;
+    this.d.metrics.resumes.inc();
+    c.pending = [];
+    c.lastSentSeq = from;
+    try {
+      const oldest = await this.d.store.oldestEventSeq(userId);
+      const latest = await this.d.store.latestEventSeq(userId);
+      if (from > latest || (oldest !== null && from + 1 < oldest)) {
+        // Unknown future seq, or history already pruned: the client reloads over HTTP and continues from latest.
+        c.sendJson({ type: 'resync', reason: from > latest ? 'unknown_seq' : 'history_expired', latest_seq: latest });
+        c.lastSentSeq = latest;
+      } else {
+        for (;;) {
+          const page = await this.d.store.listEvents(userId, c.lastSentSeq, REPLAY_PAGE);
+          for (const e of page) if (e.seq === c.lastSentSeq + 1 && c.send(e.payload)) c.lastSentSeq = e.seq;
+          if (page.length < REPLAY_PAGE || c.closed) break;
+        }
+      }
+    } catch (e) {
+      this.d.log.error({ err: e, userId }, 'resume failed');
+      c.sendJson(new ApiError(5001, 'history is not available right now; reconnect and resume').toWsFrame());
+      c.close(CLOSE.tryAgain, 'resume failed');
+      return;
+    }
+    const waiting = c.pending;
+    c.pending = null;
+    for (const e of waiting) this.sendPrivate(c, e.seq, e.payload, e.committedAt);
+  }
+
+  private sendPrivate(c: Connection, seq: number, payload: string, committedAt: number): void {
+    if (seq <= c.lastSentSeq) return;
+    if (c.lastSentSeq !== 0 && seq !== c.lastSentSeq + 1) {
+      // A hole can only mean this connection missed events (e.g. it subscribed mid-batch): make it resume.
+      c.sendJson({ type: 'resync', reason: 'gap', latest_seq: c.lastSentSeq });
+    }
+    if (c.send(payload)) {
+      c.lastSentSeq = seq;
+      this.d.metrics.pushLatency.observe(Math.max(0, Date.now() - committedAt) / 1000);
+    }
+  }
+
+  /** Committed private events, in seq order per user, to every connection of their owner. */
+  private deliver(events: readonly StoredEvent[], committedAt: number): void {
+    for (const e of events) {
+      const set = this.byUser.get(e.userId);
+      if (set === undefined) continue;
+      for (const c of set) {
+        if (c.pending !== null) c.pending.push({ seq: e.seq, payload: e.payload, committedAt });
+        else if (c.lastSentSeq === 0 || e.seq > c.lastSentSeq) {
+          // A live-only connection starts at the first event it sees.
+          if (c.lastSentSeq === 0) c.lastSentSeq = e.seq - 1;
+          this.sendPrivate(c, e.seq, e.payload, committedAt);
+        }
+      }
+      this.count(e.type, Buffer.byteLength(e.payload), set.size);
+    }
+  }
+
+  private slow(c: Connection): void {
+    this.d.metrics.slowConsumerCloses.inc();
+    c.close(CLOSE.tryAgain, 'slow consumer: reconnect and resume');
+    c.ws.terminate();
+  }
+
+  private beat(): void {
+    const now = Date.now();
+    const limit = 2 * this.d.config.ws.pingIntervalMs;
+    for (const c of this.conns) {
+      if (now - c.lastPongAt > limit) {
+        c.closed = true;
+        c.ws.terminate();
+        this.drop(c);
+      } else if (!c.closed) c.ws.ping();
+    }
+  }
+
+  private drop(c: Connection): void {
+    if (!this.conns.delete(c)) return;
+    c.closed = true;
+    c.clearTimers();
+    this.feed.remove(c);
+    if (c.userId !== null) {
+      const set = this.byUser.get(c.userId);
+      set?.delete(c);
+      if (set !== undefined && set.size === 0) this.byUser.delete(c.userId);
+    }
+    this.d.metrics.wsConnections.set(this.conns.size);
+    this.d.metrics.wsUsers.set(this.byUser.size);
+  }
+
+  get connections(): number {
+    return this.conns.size;
+  }
+
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /** Closes every connection with 1001 once their queued messages are written (bounded wait). */
+  async close(): Promise<void> {
+    this.accepting = false;
+    clearInterval(this.heartbeat);
+    const all = [...this.conns];
+    const deadline = Date.now() + 2000;
+    while (Date.now() < deadline && all.some((c) => !c.closed && c.ws.bufferedAmount > 0)) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Promise.all(
+      all.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.ws.readyState === c.ws.CLOSED) return resolve();
+            c.ws.once('close', () => resolve());
+            c.close(CLOSE.goingAway, 'server shutting down');
+            setTimeout(resolve, 2500).unref();
+          }),
+      ),
+    );
+    this.wss.close();
+  }
+}
+
+function parseResume(text: string | null): number | null | 'bad' {
+  if (text === null) return null;
+  if (!/^[0-9]{1,15}$/.test(text)) return 'bad';
+  return Number(text);
+}
