@@ -230,7 +230,9 @@ test('three connections of one user receive identical sequences', async () => {
 });
 
 test('resume: a client away during 1,000 fills gets exactly the logged events, also across a restart', async () => {
-  let { srv, dir } = await serve();
+  const first = await serve();
+  const dir = first.dir;
+  let srv = first.srv;
   try {
     const a = await user(srv, { USDT: '100000000', BTC: '1000' });
     const b = await user(srv, { USDT: '100000000', BTC: '1000' });
