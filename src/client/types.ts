@@ -1,0 +1,359 @@
+// Wire types of the client: WebSocket messages (ws-protocol.md) as unions on `type`, and HTTP shapes (api.md).
+//
+// Every price and amount is a decimal string (`Decimal`), never a number; ids, seqs and times are numbers.
+
+/** A decimal string formatted with display decimals, e.g. "85000.00". */
+export type Decimal = string;
+
+export type Side = 'BUY' | 'SELL';
+export type OrderType = 'LIMIT' | 'MARKET';
+export type TimeInForce = 'GTC' | 'IOC' | 'FOK' | 'POST_ONLY';
+export type OrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED';
+export type Role = 'MAKER' | 'TAKER';
+export type BalanceReason = 'order_frozen' | 'trade_settled' | 'order_unfrozen' | 'deposit' | 'withdrawal' | 'fee';
+export type Channel = 'trades' | 'depth' | 'ticker';
+/** `[price, qty]`; a qty of zero in a `depth.update` removes the level. */
+export type DepthLevel = [price: Decimal, qty: Decimal];
+
+// ---------------------------------------------------------------------------------------------------------------
+// WebSocket: client -> server
+
+export interface AuthMessage {
+  type: 'auth';
+  token: string;
+  resume_from?: number;
+}
+export interface PingMessage {
+  type: 'ping';
+}
+export interface SubscribeMessage {
+  type: 'subscribe';
+  channel: Channel;
+  symbol: string;
+  levels?: number;
+}
+export interface UnsubscribeMessage {
+  type: 'unsubscribe';
+  channel: Channel;
+  symbol: string;
+}
+export type ClientMessage = AuthMessage | PingMessage | SubscribeMessage | UnsubscribeMessage;
+
+// ---------------------------------------------------------------------------------------------------------------
+// WebSocket: server -> client, connection level
+
+export interface AuthSuccessMessage {
+  type: 'auth.success';
+  user_id: number;
+  /** Token expiry (ms); not in the spec's example, sent by the server when known. */
+  expires_at?: number | null;
+}
+export interface ConnectedMessage {
+  type: 'connected';
+  /** null for an anonymous connection. */
+  user_id: number | null;
+}
+export interface AuthErrorMessage {
+  type: 'auth.error';
+  code: number;
+  msg: string;
+}
+export interface AuthExpiringMessage {
+  type: 'auth.expiring';
+  expires_at: number;
+}
+export interface PongMessage {
+  type: 'pong';
+  ts: number;
+}
+export interface SubscribedMessage {
+  type: 'subscribed';
+  channel: Channel;
+  symbol: string;
+  levels?: number;
+}
+/** Acknowledges an `unsubscribe` (sent by the server although the spec does not list it). */
+export interface UnsubscribedMessage {
+  type: 'unsubscribed';
+  channel: Channel;
+  symbol: string;
+}
+export interface ErrorMessage {
+  type: 'error';
+  code: number;
+  msg: string;
+}
+export interface ResyncMessage {
+  type: 'resync';
+  /** `history_expired` in the spec; the server may also say why otherwise (e.g. `unknown_seq`, `gap`). */
+  reason: string;
+  latest_seq: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// WebSocket: private events (section 3), each with a per-user gap-free `seq`
+
+export interface OrderUpdateData {
+  order_id: number;
+  cid: string | null;
+  symbol: string;
+  side: Side;
+  order_type: OrderType;
+  /** null for a MARKET order. */
+  price: Decimal | null;
+  /** null for a MARKET BUY by quote amount (then `quote_qty` is set). */
+  qty: Decimal | null;
+  quote_qty?: Decimal;
+  status: OrderStatus;
+  /** Only with status REJECTED, e.g. `INSUFFICIENT_BALANCE`. */
+  reject_reason?: string;
+  filled_qty: Decimal;
+  /** null until the first fill. */
+  avg_price: Decimal | null;
+  updated_at: number;
+}
+export interface TradeData {
+  trade_id: number;
+  order_id: number;
+  symbol: string;
+  side: Side;
+  price: Decimal;
+  qty: Decimal;
+  fee: Decimal;
+  fee_asset: string;
+  role: Role;
+  traded_at: number;
+}
+export interface BalanceUpdateData {
+  asset: string;
+  avail: Decimal;
+  frozen: Decimal;
+  /** Signed change of `avail`: "+0.001000" / "-0.001000". */
+  delta: string;
+  reason: BalanceReason;
+}
+export interface OrderUpdateMessage {
+  type: 'order.update';
+  seq: number;
+  data: OrderUpdateData;
+}
+export interface TradeMessage {
+  type: 'trade';
+  seq: number;
+  data: TradeData;
+}
+export interface BalanceUpdateMessage {
+  type: 'balance.update';
+  seq: number;
+  data: BalanceUpdateData;
+}
+export type PrivateEvent = OrderUpdateMessage | TradeMessage | BalanceUpdateMessage;
+export type PrivateEventType = PrivateEvent['type'];
+
+// ---------------------------------------------------------------------------------------------------------------
+// WebSocket: public market data (section 5), `seq` per symbol
+
+export interface MarketTradeData {
+  trade_id: number;
+  price: Decimal;
+  qty: Decimal;
+  taker_side: Side;
+  traded_at: number;
+}
+export interface MarketTradeMessage {
+  type: 'market.trade';
+  symbol: string;
+  seq: number;
+  data: MarketTradeData;
+}
+export interface DepthData {
+  bids: DepthLevel[];
+  asks: DepthLevel[];
+}
+export interface DepthSnapshotMessage {
+  type: 'depth.snapshot';
+  symbol: string;
+  seq: number;
+  data: DepthData;
+}
+export interface DepthUpdateMessage {
+  type: 'depth.update';
+  symbol: string;
+  seq: number;
+  data: DepthData;
+}
+export interface TickerData {
+  last: Decimal | null;
+  best_bid: Decimal | null;
+  best_ask: Decimal | null;
+  volume_24h: Decimal;
+  ts: number;
+}
+export interface TickerMessage {
+  type: 'ticker';
+  symbol: string;
+  data: TickerData;
+}
+export type MarketMessage = MarketTradeMessage | DepthSnapshotMessage | DepthUpdateMessage | TickerMessage;
+
+/** Every message the server sends; discriminated on `type`. */
+export type ServerMessage =
+  | AuthSuccessMessage
+  | ConnectedMessage
+  | AuthErrorMessage
+  | AuthExpiringMessage
+  | PongMessage
+  | SubscribedMessage
+  | UnsubscribedMessage
+  | ErrorMessage
+  | ResyncMessage
+  | PrivateEvent
+  | MarketMessage;
+export type ServerMessageType = ServerMessage['type'];
+/** Any message, either direction. */
+export type Message = ServerMessage | ClientMessage;
+
+export const PRIVATE_EVENT_TYPES: readonly PrivateEventType[] = ['order.update', 'trade', 'balance.update'];
+
+export function isPrivateEvent(m: { type: string }): m is PrivateEvent {
+  return (PRIVATE_EVENT_TYPES as readonly string[]).includes(m.type);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// HTTP (api.md): every answer is this envelope; `code` 0 is success, otherwise `data` is null.
+
+export interface ApiEnvelope<T> {
+  code: number;
+  msg: string;
+  data: T | null;
+}
+
+export interface CreateOrderRequest {
+  symbol: string;
+  side: Side;
+  order_type: OrderType;
+  /** LIMIT only. */
+  price?: Decimal;
+  qty?: Decimal;
+  /** MARKET BUY only: spend at most this much quote. */
+  quote_qty?: Decimal;
+  time_in_force?: TimeInForce;
+  cid?: string;
+}
+export interface CreateOrderResult {
+  order_id: number;
+  cid: string | null;
+  order_status: 'ACCEPTED';
+  accepted_at: number;
+}
+export type CancelOrderRequest = { order_id: number } | { cid: string };
+export interface CancelOrderResult {
+  order_id: number;
+  cid?: string | null;
+  /** `CANCEL_PENDING`, or the final status of an order that had already ended. */
+  order_status: 'CANCEL_PENDING' | OrderStatus;
+}
+export interface Order {
+  order_id: number;
+  cid: string | null;
+  symbol: string;
+  side: Side;
+  order_type: OrderType;
+  time_in_force: TimeInForce;
+  price: Decimal | null;
+  qty: Decimal | null;
+  quote_qty?: Decimal | null;
+  filled_qty: Decimal;
+  avg_price: Decimal | null;
+  status: OrderStatus;
+  reject_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+export interface OrdersQuery {
+  symbol?: string;
+  status?: OrderStatus;
+  start_time?: number;
+  end_time?: number;
+  limit?: number;
+  cursor?: number;
+}
+export interface OrdersPage {
+  orders: Order[];
+  next_cursor: number | null;
+}
+export interface TradesQuery {
+  symbol?: string;
+  order_id?: number;
+  start_time?: number;
+  limit?: number;
+  cursor?: number;
+}
+/** A user's fill: the same fields as the `trade` push's data. */
+export type UserTrade = TradeData;
+export interface TradesPage {
+  trades: UserTrade[];
+  next_cursor: number | null;
+}
+export interface Balance {
+  asset: string;
+  avail: Decimal;
+  frozen: Decimal;
+  total: Decimal;
+}
+export interface BalancesResult {
+  balances: Balance[];
+}
+export interface EventsPage {
+  /** Private events with `seq > after`, exactly as pushed on the WebSocket. */
+  events: PrivateEvent[];
+  oldest_seq?: number | null;
+  /** True when `after + 1` is older than the retained history: reload state and continue. */
+  resync?: boolean;
+}
+export interface AssetInfo {
+  asset: string;
+  decimals: number;
+  display_decimals: number;
+}
+export interface SymbolInfo {
+  symbol: string;
+  base_asset: string;
+  quote_asset: string;
+  price_decimals: number;
+  price_display_decimals: number;
+  min_qty: Decimal;
+  max_qty: Decimal | null;
+  min_notional: Decimal;
+  maker_fee: Decimal;
+  taker_fee: Decimal;
+  stp_mode?: string;
+}
+export interface SymbolsResult {
+  assets: AssetInfo[];
+  symbols: SymbolInfo[];
+}
+export interface DepthResult {
+  symbol: string;
+  seq: number;
+  bids: DepthLevel[];
+  asks: DepthLevel[];
+}
+export interface MarketTradesResult {
+  trades: MarketTradeData[];
+}
+export interface TickerResult extends TickerData {
+  symbol: string;
+}
+export interface NewUserResult {
+  user_id: number;
+  api_key: string;
+  api_secret: string;
+  token: string;
+  token_expires_at: number;
+}
+export interface TransferResult {
+  user_id: number;
+  asset: string;
+  qty: Decimal;
+}
