@@ -1,0 +1,332 @@
+// bench:push — the WebSocket push, measured against a real server child:
+//  1. latency from create_order's 202 to the owner's order.update push, at
+//     fixed offered rates (default 1,000 and 10,000 orders/s; the achieved
+//     rate is printed, since HTTP throughput may cap it);
+//  2. N concurrent authenticated connections held with heartbeats, spread
+//     over 127.0.0.x source addresses: server RSS per connection;
+//  3. fan-out: one public trade stream to M subscribers, deliveries per
+//     second, against a bare `ws` broadcast server measured in the same run.
+//
+//   npm run bench:push [-- --connections 100000 --subscribers 10000 --rates 1000,10000 --seconds 5]
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+
+interface Options {
+  connections: number;
+  subscribers: number;
+  rates: number[];
+  seconds: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  // 15,000 connections by default: this machine's hard RLIMIT_NOFILE is 20,000 per process and cannot be raised.
+  const o: Options = { connections: 15_000, subscribers: 10_000, rates: [1000, 10_000], seconds: 5 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const v = argv[i + 1] ?? '';
+    if (argv[i] === '--connections') o.connections = Number(v);
+    else if (argv[i] === '--subscribers') o.subscribers = Number(v);
+    else if (argv[i] === '--rates') o.rates = v.split(',').map(Number);
+    else if (argv[i] === '--seconds') o.seconds = Number(v);
+  }
+  return o;
+}
+
+const ADMIN = 'bench-push-admin-token-0123456789';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : (s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number);
+};
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (typeof a === 'object' && a !== null ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function startServer(dir: string, extraEnv: Record<string, string> = {}) {
+  const port = await freePort();
+  const env = {
+    PATH: process.env['PATH'] ?? '',
+    FILLSTREAM_PORT: String(port),
+    FILLSTREAM_HOST: '0.0.0.0',
+    DATABASE_URL: `sqlite:${join(dir, `push-${port}.db`)}`,
+    FILLSTREAM_ADMIN_TOKEN: ADMIN,
+    FILLSTREAM_TOKEN_SECRET: 'bench-push-token-secret-0123456789abcdef',
+    FILLSTREAM_ENCRYPTION_KEY: 'e'.repeat(64),
+    FILLSTREAM_LOG_LEVEL: 'error',
+    FILLSTREAM_RATE_ORDERS: '1000000',
+    FILLSTREAM_RATE_QUERIES: '1000000',
+    FILLSTREAM_QUEUE_CAPACITY: '1000000',
+    FILLSTREAM_WS_MAX_CONNECTIONS_PER_USER: '10000',
+    ...extraEnv,
+  };
+  const child = spawn(process.execPath, ['--max-old-space-size=8192', 'dist/src/cli/main.js', 'serve'], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 400; i++) {
+    try {
+      if ((await fetch(`${base}/readyz`)).status === 200) break;
+    } catch {
+      // starting
+    }
+    await sleep(50);
+  }
+  return { child, base, port };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(10_000)]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+async function post(base: string, path: string, body: unknown, headers: Record<string, string>) {
+  const r = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return (await r.json()) as { code: number; data: Record<string, unknown> };
+}
+
+async function newUser(base: string, funds: Record<string, string>) {
+  const u = (await post(base, '/api/v1/admin/users', {}, { 'x-admin-token': ADMIN })).data;
+  for (const [asset, qty] of Object.entries(funds)) {
+    await post(base, '/api/v1/admin/deposit', { user_id: u['user_id'], asset, qty }, { 'x-admin-token': ADMIN });
+  }
+  return { id: u['user_id'] as number, token: u['token'] as string };
+}
+
+function connect(url: string, localAddress?: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
+    ws.once('open', () => {
+      ws.on('error', () => undefined); // a reset after the benchmark phase is not a failure
+      resolve(ws);
+    });
+    ws.once('error', reject);
+  });
+}
+
+async function rss(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const m = /^fillstream_process_resident_memory_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)/m.exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
+/** 1. create_order 202 -> order.update NEW on the owner's socket, at an offered rate. */
+async function latency(dir: string, rates: number[], seconds: number): Promise<void> {
+  const { child, base } = await startServer(dir);
+  try {
+    const users = await Promise.all(
+      Array.from({ length: 20 }, () => newUser(base, { USDT: '1000000000', BTC: '100000' })),
+    );
+    const acked = new Map<number, number>();
+    const lat: number[] = [];
+    for (const u of users) {
+      const ws = await connect(base.replace('http', 'ws') + '/ws');
+      ws.send(JSON.stringify({ type: 'auth', token: u.token }));
+      ws.on('message', (d) => {
+        const m = JSON.parse(d.toString()) as { type: string; data?: { order_id: number; status: string } };
+        if (m.type !== 'order.update' || m.data?.status !== 'NEW') return;
+        const t = acked.get(m.data.order_id);
+        if (t !== undefined) lat.push(performance.now() - t);
+        else acked.set(m.data.order_id, -performance.now()); // push before the ack arrived
+      });
+    }
+    await sleep(300);
+    for (const rate of rates) {
+      lat.length = 0;
+      let sent = 0;
+      let done = 0;
+      const t0 = performance.now();
+      const end = t0 + seconds * 1000;
+      const inflight: Array<Promise<void>> = [];
+      while (performance.now() < end) {
+        const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+        for (; sent < due; sent++) {
+          const u = users[sent % users.length] as { token: string };
+          const side = sent % 2 ? 'SELL' : 'BUY';
+          const price = side === 'BUY' ? '29990.00' : '30010.00';
+          inflight.push(
+            post(
+              base,
+              '/api/v1/create_order',
+              { symbol: 'BTC_USDT', side, order_type: 'LIMIT', price, qty: '0.001' },
+              {
+                authorization: `Bearer ${u.token}`,
+              },
+            ).then((r) => {
+              done++;
+              const id = r.data?.['order_id'] as number | undefined;
+              if (id === undefined) return;
+              const now = performance.now();
+              const early = acked.get(id);
+              if (early !== undefined && early < 0)
+                lat.push(0); // pushed before the HTTP answer was read
+              else acked.set(id, now);
+            }),
+          );
+        }
+        await sleep(1);
+      }
+      await Promise.all(inflight);
+      await sleep(500);
+      const achieved = done / seconds;
+      console.log(
+        `  offered ${rate}/s, achieved ${Math.round(achieved)}/s: ack -> push p50 ${pct(lat, 50).toFixed(2)} ms, ` +
+          `p99 ${pct(lat, 99).toFixed(2)} ms, p99.9 ${pct(lat, 99.9).toFixed(2)} ms (${lat.length} samples)`,
+      );
+    }
+  } finally {
+    await stop(child);
+  }
+}
+
+/** 2. N authenticated connections with heartbeats: server memory per connection. */
+async function connections(dir: string, n: number): Promise<void> {
+  const { child, base, port } = await startServer(dir, { FILLSTREAM_WS_PING_INTERVAL_MS: '30000' });
+  const sockets: WebSocket[] = [];
+  try {
+    const users = await Promise.all(Array.from({ length: Math.ceil(n / 10_000) }, () => newUser(base, {})));
+    await sleep(500);
+    const before = await rss(base);
+    const t0 = performance.now();
+    const batch = 500;
+    for (let i = 0; i < n; i += batch) {
+      const opened = await Promise.all(
+        Array.from({ length: Math.min(batch, n - i) }, (_, k) => {
+          const j = i + k;
+          const local = `127.0.${1 + Math.floor(j / 50_000)}.${1 + (Math.floor(j / 250) % 250)}`;
+          const token = (users[Math.floor(j / 10_000)] as { token: string }).token;
+          return connect(`ws://127.0.0.1:${port}/ws?token=${token}`, local);
+        }),
+      );
+      sockets.push(...opened);
+    }
+    await sleep(2000);
+    const after = await rss(base);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const open = /^fillstream_ws_connections (\d+)/m.exec(metrics)?.[1];
+    console.log(
+      `  ${n} connections open on the server (${open}) in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
+        `RSS ${(before / 1048576).toFixed(0)} -> ${(after / 1048576).toFixed(0)} MiB = ` +
+        `${((after - before) / n / 1024).toFixed(2)} KiB per connection`,
+    );
+  } finally {
+    for (const s of sockets) s.terminate();
+    await stop(child);
+  }
+}
+
+/** 3. One public trade stream to M subscribers, against a bare ws broadcast of the same messages. */
+async function fanout(dir: string, m: number, seconds: number): Promise<void> {
+  const count = { n: 0 };
+  const subscribe = async (url: string, onOpen?: (ws: WebSocket) => void) => {
+    const sockets: WebSocket[] = [];
+    for (let i = 0; i < m; i += 500) {
+      const opened = await Promise.all(
+        Array.from({ length: Math.min(500, m - i) }, (_, k) =>
+          connect(url, `127.0.${10 + Math.floor((i + k) / 50_000)}.${1 + (Math.floor((i + k) / 250) % 250)}`),
+        ),
+      );
+      for (const ws of opened) {
+        ws.on('message', () => count.n++);
+        onOpen?.(ws);
+      }
+      sockets.push(...opened);
+    }
+    return sockets;
+  };
+
+  // Baseline: a bare ws server in its own process (one process may not hold both ends of 10k sockets here).
+  const port = await freePort();
+  const bareChild = spawn(
+    process.execPath,
+    ['dist/bench/bare-broadcast.js', String(port), String(m), String(seconds)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise((r) => bareChild.stdout?.once('data', r));
+  const exited = new Promise((r) => bareChild.once('exit', r));
+  const bare = await subscribe(`ws://127.0.0.1:${port}`);
+  count.n = 0;
+  await exited;
+  // The child broadcasts for exactly `seconds` once everyone is connected.
+  const bareRate = count.n / seconds;
+  let t0 = 0;
+  bare.forEach((s) => s.terminate());
+  let end = 0;
+
+  // fillstream: subscribers on `trades`, trades generated over HTTP as fast as the server takes them.
+  const { child, base } = await startServer(dir);
+  try {
+    const [a, b] = [
+      await newUser(base, { USDT: '1000000000', BTC: '100000' }),
+      await newUser(base, { USDT: '1000000000', BTC: '100000' }),
+    ];
+    const subs = await subscribe(base.replace('http', 'ws') + '/ws', (ws) =>
+      ws.send(JSON.stringify({ type: 'subscribe', channel: 'trades', symbol: 'BTC_USDT' })),
+    );
+    await sleep(1000);
+    count.n = 0;
+    t0 = performance.now();
+    end = t0 + seconds * 1000;
+    let trades = 0;
+    const order = (side: string, token: string) =>
+      post(
+        base,
+        '/api/v1/create_order',
+        { symbol: 'BTC_USDT', side, order_type: 'LIMIT', price: '30000.00', qty: '0.001' },
+        {
+          authorization: `Bearer ${token}`,
+        },
+      );
+    while (performance.now() < end) {
+      await Promise.all(Array.from({ length: 20 }, () => order('SELL', b.token)));
+      await Promise.all(Array.from({ length: 20 }, () => order('BUY', a.token)));
+      trades += 20;
+    }
+    await sleep(1000);
+    const rate = count.n / ((performance.now() - t0) / 1000);
+    console.log(`  bare ws broadcast: ${Math.round(bareRate).toLocaleString('en-US')} deliveries/s to ${m} sockets`);
+    console.log(
+      `  fillstream trades channel: ${Math.round(rate).toLocaleString('en-US')} deliveries/s to ${m} subscribers ` +
+        `(${trades} trades; ${count.n} of ${trades * m} expected deliveries) = ${(rate / bareRate).toFixed(2)}x of bare ws`,
+    );
+    subs.forEach((s) => s.terminate());
+  } finally {
+    await stop(child);
+  }
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const dir = mkdtempSync(join(tmpdir(), 'fs-bench-push-'));
+  try {
+    console.log('1. create_order ack -> order.update push');
+    await latency(dir, o.rates, o.seconds);
+    console.log(`2. ${o.connections} concurrent authenticated connections`);
+    await connections(dir, o.connections);
+    console.log(`3. fan-out of the trades channel to ${o.subscribers} subscribers`);
+    await fanout(dir, o.subscribers, o.seconds);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
