@@ -39,6 +39,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   private readonly pending = new Map<number, Pending>();
   private nextReqId = 1;
   private stopped = false;
+  private stopping = false;
   ready = false;
   storageOk = true;
   private readyWait!: { resolve: () => void; reject: (e: Error) => void };
@@ -75,7 +76,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
 
   /** Sends a command; rejects at once with QueueFullError when `capacity` commands are in flight. */
   submit(cmd: Unsent<Command>): Promise<Ack> {
-    if (this.stopped || !this.ready) return Promise.reject(new EngineUnavailableError('engine not available'));
+    if (this.stopping || !this.ready) return Promise.reject(new EngineUnavailableError('engine not available'));
     if (this.pending.size >= this.capacity) return Promise.reject(new QueueFullError());
     const reqId = this.nextReqId++;
     return new Promise<Ack>((resolve, reject) => {
@@ -132,7 +133,9 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
 
   /** Lets every queued command commit, then stops the worker. */
   async stop(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopping) return;
+    // From here on new commands are refused (5001); those already sent commit before the worker stops.
+    this.stopping = true;
     const done = new Promise<void>((resolve) => {
       this.worker.on('message', (m: EngineMessage) => {
         if (m.kind === 'stopped') resolve();
@@ -143,6 +146,8 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     await done;
     this.stopped = true;
     this.ready = false;
+    for (const p of this.pending.values()) p.reject(new EngineUnavailableError('engine stopped'));
+    this.pending.clear();
     await this.worker.terminate();
   }
 }

@@ -86,7 +86,8 @@ export class Connection {
     return this.windowCount === perSecond + 1 ? 'limited' : 'drop';
   }
 
-  close(code: number, reason: string): void {
+  /** Sends a close frame; a peer that has not completed the handshake after `graceMs` is cut off. */
+  close(code: number, reason: string, graceMs = 2000): void {
     if (this.closed) return;
     this.closed = true;
     this.clearTimers();
@@ -96,7 +97,7 @@ export class Connection {
       this.ws.terminate();
     }
     // A peer that never answers the close handshake (e.g. it stopped reading) is cut off.
-    setTimeout(() => this.ws.terminate(), 2000).unref();
+    setTimeout(() => this.ws.terminate(), graceMs).unref();
   }
 
   clearTimers(): void {

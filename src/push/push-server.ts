@@ -18,6 +18,7 @@ import { CLOSE, Connection } from './connection.js';
 import { CHANNELS, type Channel, DEPTH_LEVELS_DEFAULT, DEPTH_LEVELS_MAX, PublicFeed } from './public-feed.js';
 
 const REPLAY_PAGE = 1000;
+const SLOW_GRACE_MS = 30_000;
 /** auth.expiring goes out this long before expiry (or at half the remaining time if shorter). */
 const EXPIRING_NOTICE_MS = 60_000;
 
@@ -114,7 +115,8 @@ export class PushServer {
     if (c.userId === null) {
       const set = this.byUser.get(id.userId) ?? new Set<Connection>();
       if (set.size >= this.d.config.ws.maxConnectionsPerUser) {
-        c.sendJson({ type: 'error', code: 4291, msg: `too many connections for this user (max ${set.size})` });
+        const max = this.d.config.ws.maxConnectionsPerUser;
+        c.sendJson({ type: 'error', code: 4291, msg: `too many connections for this user (max ${max})` });
         c.close(CLOSE.tooManyConnections, 'too many connections');
         return false;
       }
@@ -134,7 +136,7 @@ export class PushServer {
       const notice = Math.max(0, left - Math.min(EXPIRING_NOTICE_MS, left / 2));
       c.expiringTimer = setTimeout(() => c.sendJson({ type: 'auth.expiring', expires_at: id.expiresAt }), notice);
       c.expiryTimer = setTimeout(() => {
-        c.sendJson(new ApiError(2002, 'token expired').toWsFrame());
+        c.sendJson({ type: 'auth.error', code: 2002, msg: 'token expired' });
         c.close(CLOSE.authFailed, 'token expired');
       }, left);
     }
@@ -274,10 +276,14 @@ export class PushServer {
     }
   }
 
+  /**
+   * Nothing more is queued for a slow reader; its close frame (1013) waits behind the bounded backlog, so a
+   * reader that wakes up sees why, and one that never does is cut off after SLOW_GRACE_MS.
+   */
   private slow(c: Connection): void {
     this.d.metrics.slowConsumerCloses.inc();
-    c.close(CLOSE.tryAgain, 'slow consumer: reconnect and resume');
-    c.ws.terminate();
+    c.close(CLOSE.tryAgain, 'slow consumer: reconnect and resume', SLOW_GRACE_MS);
+    this.drop(c);
   }
 
   private beat(): void {
