@@ -298,26 +298,42 @@ test('consistency: after every private event, an immediate HTTP query shows that
     const peers = await Promise.all(users.map((u) => Peer.open(srv, u.token)));
     const checks: Array<Promise<void>> = [];
     let checked = 0;
+    const balanceSamples: Array<{ user: number; seq: number; asset: string; avail: string; frozen: string }> = [];
+    const rank = (st: unknown) => {
+      const r = ['NEW', 'PARTIALLY_FILLED'].indexOf(String(st));
+      return r >= 0 ? r : 2; // every final status ranks after both
+    };
     peers.forEach((p, i) => {
       const u = users[i] as { token: string };
       p.ws.on('message', (d) => {
         const m = JSON.parse(d.toString()) as Msg;
+        if (m.type === 'balance.update') {
+          // The balances read right after the push must be this event's state or a later one of the log.
+          checks.push(
+            (async () => {
+              const r = await http(srv, 'GET', '/api/v1/balances', undefined, u.token);
+              const rows = (r.data as unknown as { balances: Array<{ asset: string; avail: string; frozen: string }> })
+                .balances;
+              const b = rows.find((x) => x.asset === m.data?.['asset']);
+              assert.ok(b !== undefined, `balance of ${String(m.data?.['asset'])} visible right after its push`);
+              balanceSamples.push({ user: i, seq: m.seq as number, asset: b.asset, avail: b.avail, frozen: b.frozen });
+            })(),
+          );
+          return;
+        }
         if (m.type !== 'order.update') return;
         checks.push(
           (async () => {
             const r = await http(srv, 'GET', `/api/v1/order/${String(m.data?.['order_id'])}`, undefined, u.token);
             assert.equal(r.status, 200, `order ${String(m.data?.['order_id'])} visible right after its push`);
-            const rank = (s: unknown) =>
-              ['NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED', 'REJECTED'].indexOf(String(s));
             const pushed = Number(String(m.data?.['filled_qty']).replace('.', ''));
             const stored = Number(String(r.data['filled_qty']).replace('.', ''));
             assert.ok(
               stored >= pushed,
               `filled_qty ${String(r.data['filled_qty'])} < pushed ${String(m.data?.['filled_qty'])}`,
             );
-            if (m.data?.['status'] !== 'NEW' && m.data?.['status'] !== 'PARTIALLY_FILLED') {
-              assert.equal(r.data['status'], m.data?.['status'], 'a final status never goes back');
-            } else assert.ok(rank(r.data['status']) >= 0);
+            assert.ok(rank(r.data['status']) >= rank(m.data?.['status']), 'the stored status is not older');
+            if (rank(m.data?.['status']) === 2) assert.equal(r.data['status'], m.data?.['status'], 'final is final');
             checked++;
           })(),
         );
@@ -345,6 +361,28 @@ test('consistency: after every private event, an immediate HTTP query shows that
     await new Promise((r) => setTimeout(r, 300));
     await Promise.all(checks);
     assert.ok(checked >= 1000, `checked ${checked} order.update pushes`);
+    // Each sampled HTTP balance equals the pushed event's state or a later balance.update of that asset.
+    for (const [i, u] of users.entries()) {
+      const log: Msg[] = [];
+      for (let after = 0; ;) {
+        const page = (await http(srv, 'GET', `/api/v1/events?after=${after}&limit=1000`, undefined, u.token))
+          .data as unknown as { events: Msg[] };
+        if (page.events.length === 0) break;
+        log.push(...page.events);
+        after = page.events.at(-1)?.seq as number;
+      }
+      const samples = balanceSamples.filter((b) => b.user === i);
+      assert.ok(samples.length > 500, `balance samples for user ${i}: ${samples.length}`);
+      for (const b of samples) {
+        const later = log.filter(
+          (e) => e.type === 'balance.update' && (e.seq as number) >= b.seq && e.data?.['asset'] === b.asset,
+        );
+        assert.ok(
+          later.some((e) => e.data?.['avail'] === b.avail && e.data?.['frozen'] === b.frozen),
+          `HTTP ${b.asset} ${b.avail}/${b.frozen} after push seq ${b.seq} matches no state at or after it`,
+        );
+      }
+    }
     peers.forEach((p) => p.close());
   } finally {
     await srv.close();
