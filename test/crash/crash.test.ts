@@ -8,7 +8,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../src/core/engine.js';
@@ -17,21 +16,12 @@ import { big } from '../../src/core/int64.js';
 import { coreConfig, loadConfig } from '../../src/config.js';
 import { openStore } from '../../src/adapters/store/index.js';
 import { decodeCommand } from '../../src/pipeline/journal.js';
+import { freePort } from '../support/net.js';
 
 const ADMIN = 'crash-test-admin-token-0123456789';
 const ROUNDS = 5;
 const CLIENTS = 6;
 const SEED = Number(process.env['CRASH_SEED'] ?? 20261123);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a !== null ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 function prng(seed: number): () => number {
   let x = seed >>> 0;
