@@ -84,8 +84,7 @@ class EngineWorker {
     let orderId: number | null = null;
     switch (req.kind) {
       case 'place':
-        orderId = this.settlement.lastOrderId + 1;
-        this.settlement.noteOrderId(orderId);
+        orderId = this.settlement.nextOrderId();
         cmd = {
           type: 'place',
           ts,

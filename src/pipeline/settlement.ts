@@ -51,10 +51,6 @@ export class Settlement {
     this.lastJournalSeq = recovered.lastJournalSeq;
   }
 
-  get pending(): boolean {
-    return this.journal.length > 0;
-  }
-
   private push(userId: number, type: PrivateEventType, ts: number, payload: (seq: number) => string): void {
     const seq = (this.lastSeq.get(userId) ?? 0) + 1;
     this.lastSeq.set(userId, seq);
@@ -139,9 +135,9 @@ export class Settlement {
     this.balances.set(`${e.userId}:${e.assetId}`, { userId: e.userId, assetId: e.assetId, avail, frozen: e.frozen });
   }
 
-  /** Notes an order id the sequencer consumed without an order event (a duplicate id refusal). */
-  noteOrderId(id: number): void {
-    if (id > this.lastOrderId) this.lastOrderId = id;
+  /** The sequencer's next order id (ids are never reused: the counter is persisted with each batch). */
+  nextOrderId(): number {
+    return ++this.lastOrderId;
   }
 
   /** Hands over everything added since the last take, as one batch. */

@@ -14,12 +14,14 @@ export async function submit(
   ctx: GatewayContext,
   cmd: Parameters<GatewayContext['engine']['submit']>[0],
 ): Promise<Ack> {
-  if (ctx.engine.inFlight >= ctx.config.queueCapacity) ctx.metrics.queueRejects.inc();
   try {
     ctx.metrics.queueDepth.set(ctx.engine.inFlight + 1);
     return await ctx.engine.submit(cmd);
   } catch (e) {
-    if (e instanceof QueueFullError) throw new ApiError(5001, 'the engine queue is full, retry shortly');
+    if (e instanceof QueueFullError) {
+      ctx.metrics.queueRejects.inc();
+      throw new ApiError(5001, 'the engine queue is full, retry shortly');
+    }
     if (e instanceof EngineUnavailableError) throw new ApiError(5001, 'the engine is not available');
     throw e;
   } finally {
