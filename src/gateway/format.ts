@@ -14,9 +14,9 @@
 import type { PrivateEventType, StoredBalance, StoredOrder, StoredTrade, UserTrade } from '../adapters/store/store.js';
 import { formatDecimal } from '../core/decimal.js';
 import { type Int, big, norm } from '../core/int64.js';
+import { decodeLine, type Role } from '../pipeline/event-codec.js';
 import {
   type AssetConfig,
-  type CoreEvent,
   type OrderStatus,
   type OrderType,
   type RejectReason,
@@ -24,13 +24,12 @@ import {
   type SymbolConfig,
   type TimeInForce,
   type BalanceEvent,
-  type OrderEvent,
   type TradeEvent,
   FEE_RATE_DECIMALS,
 } from '../core/types.js';
 import type { MarketIndex } from '../config.js';
 
-export type Role = 'MAKER' | 'TAKER';
+export type { Role };
 
 /** Amount of `asset` with its display decimals. */
 export function fmtAsset(units: Int, asset: AssetConfig): string {
@@ -223,8 +222,8 @@ export function formatSymbols(market: MarketIndex) {
 
 // ---- private pushes (ws-protocol.md section 3) ----
 
-/** `{"type":"order.update","seq":N,"data":{..}}` */
-export function orderUpdateMessage(e: OrderEvent, seq: number, market: MarketIndex): string {
+/** `{"type":"order.update","seq":N,"data":{..}}` from an OrderEvent or a logged order line. */
+export function orderUpdateMessage(e: OrderFields & { readonly ts: number }, seq: number, market: MarketIndex): string {
   const p = orderParts(e, market);
   const data: Record<string, unknown> = {
     order_id: e.orderId,
@@ -246,11 +245,20 @@ export function orderUpdateMessage(e: OrderEvent, seq: number, market: MarketInd
 
 /** `{"type":"trade","seq":N,"data":{..}}` for one side (role) of a fill. */
 export function tradeMessage(e: TradeEvent, role: Role, seq: number, market: MarketIndex): string {
-  return JSON.stringify({ type: 'trade', seq, data: tradeData(tradeSide(e, role), market) });
+  return tradeSideMessage(tradeSide(e, role), seq, market);
+}
+
+/** `{"type":"trade","seq":N,"data":{..}}` for one side of a fill, as logged. */
+export function tradeSideMessage(t: TradeSide, seq: number, market: MarketIndex): string {
+  return JSON.stringify({ type: 'trade', seq, data: tradeData(t, market) });
 }
 
 /** `{"type":"balance.update","seq":N,"data":{..}}` */
-export function balanceUpdateMessage(e: BalanceEvent, seq: number, market: MarketIndex): string {
+export function balanceUpdateMessage(
+  e: Pick<BalanceEvent, 'assetId' | 'avail' | 'frozen' | 'delta' | 'reason'>,
+  seq: number,
+  market: MarketIndex,
+): string {
   const asset = market.asset(e.assetId);
   const data = {
     asset: asset.name,
@@ -262,42 +270,21 @@ export function balanceUpdateMessage(e: BalanceEvent, seq: number, market: Marke
   return JSON.stringify({ type: 'balance.update', seq, data });
 }
 
-/** The three builders bound to a market, in the shape settlement's PayloadFormatter takes. */
-export function payloadFormatter(market: MarketIndex) {
-  return {
-    orderUpdate: (e: OrderEvent, seq: number) => orderUpdateMessage(e, seq, market),
-    trade: (e: TradeEvent, forMaker: boolean, seq: number) =>
-      tradeMessage(e, forMaker ? 'MAKER' : 'TAKER', seq, market),
-    balanceUpdate: (e: BalanceEvent, seq: number) => balanceUpdateMessage(e, seq, market),
-  };
-}
-
-/** One private event for one user, rendered once its seq is known. */
-export interface PrivatePush {
-  readonly userId: number;
-  readonly type: PrivateEventType;
-  render(seq: number): string;
-}
-
-/**
- * The private pushes of one core event, in the order the spec wants them: an order event -> its owner's
- * `order.update`; a trade -> the maker's `trade` then the taker's (both to the same user for a self-trade); a
- * balance event -> its owner's `balance.update` (fee account included: settlement decides whom it pushes to);
- * depth events are public -> none.
- */
-export function privatePushesOf(e: CoreEvent, market: MarketIndex): PrivatePush[] {
+/** The JSON text of one logged private event (a line of the event log) with its seq, and its type. */
+export function renderPrivateEvent(
+  line: string,
+  seq: number,
+  market: MarketIndex,
+): { readonly type: PrivateEventType; readonly text: string } {
+  const e = decodeLine(line);
   switch (e.kind) {
     case 'order':
-      return [{ userId: e.userId, type: 'order.update', render: (seq) => orderUpdateMessage(e, seq, market) }];
+      return { type: 'order.update', text: orderUpdateMessage(e, seq, market) };
     case 'trade':
-      return (['MAKER', 'TAKER'] as const).map((role) => ({
-        userId: role === 'MAKER' ? e.makerUserId : e.takerUserId,
-        type: 'trade',
-        render: (seq: number) => tradeMessage(e, role, seq, market),
-      }));
+      return { type: 'trade', text: tradeSideMessage(e, seq, market) };
     case 'balance':
-      return [{ userId: e.userId, type: 'balance.update', render: (seq) => balanceUpdateMessage(e, seq, market) }];
-    default:
-      return [];
+      return { type: 'balance.update', text: balanceUpdateMessage(e, seq, market) };
+    case 'rendered':
+      return { type: e.type, text: e.text };
   }
 }

@@ -10,8 +10,6 @@ import type { Command, CommandResult } from '../core/types.js';
 import { openStore } from '../adapters/store/index.js';
 import type { SettlementBatch, Store } from '../adapters/store/store.js';
 import { Settlement } from './settlement.js';
-import { payloadFormatter } from '../gateway/format.js';
-import { marketIndex } from '../market-config.js';
 import type { Ack, DepthChange, EngineMessage, EngineRequest, PublicTrade, WorkerInit } from './protocol.js';
 
 const port = parentPort;
@@ -164,7 +162,7 @@ async function start(): Promise<void> {
   engine.nextTradeId = recovered.meta.lastTradeId + 1;
   const violations = checkInvariants(engine);
   if (violations.length > 0) throw new Error(`recovered state breaks invariants: ${violations.slice(0, 5).join('; ')}`);
-  const settlement = new Settlement(recovered, payloadFormatter(marketIndex({ market: init.market })));
+  const settlement = new Settlement(recovered);
   const worker = new EngineWorker(engine, settlement, store);
   port?.on('message', (m: EngineRequest) => worker.receive(m));
   const books = [];

@@ -3,7 +3,7 @@
 
 import type { Int } from '../core/int64.js';
 import type { OrderType, ResultCode, Side, TimeInForce } from '../core/types.js';
-import type { StoredEvent } from '../adapters/store/store.js';
+import type { EventChunk } from '../adapters/store/store.js';
 
 export type EngineRequest =
   | {
@@ -81,10 +81,10 @@ export interface SnapshotMessage {
   }>;
 }
 
-/** Private events of a batch, after its commit succeeded. */
+/** Private events of a batch (one event-log row per user), after its commit succeeded. */
 export interface CommittedMessage {
   readonly kind: 'committed';
-  readonly events: readonly StoredEvent[];
+  readonly events: readonly EventChunk[];
   readonly commands: number;
   readonly commitMs: number;
   /** Wall clock (ms) right after the commit, for the commit-to-send latency. */

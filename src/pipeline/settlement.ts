@@ -1,28 +1,30 @@
 // Settlement: folds the core's results of a drain into ONE SettlementBatch
 // (latest order states, trades, latest balances, and the private events with
-// their per-user gap-free seq). Pure bookkeeping; the worker commits the batch.
+// their per-user gap-free seq, as one event-log row per user: event-codec.ts).
+// Pure bookkeeping; the worker commits the batch.
 
 import type { Int } from '../core/int64.js';
 import type { BalanceEvent, CommandResult, OrderEvent, TradeEvent } from '../core/types.js';
 import type { Command } from '../core/types.js';
 import { encodeCommand } from './journal.js';
+import { encodeBalance, encodeOrder, encodeTrade } from './event-codec.js';
 import type {
+  EventChunk,
   JournalEntry,
-  PrivateEventType,
   RecoveredState,
   SettlementBatch,
   StoredBalance,
-  StoredEvent,
   StoredOrder,
   StoredTrade,
 } from '../adapters/store/store.js';
 
-/** Builds the exact JSON text pushed to a user (ws-protocol.md section 3). */
-export interface PayloadFormatter {
-  orderUpdate(e: OrderEvent, seq: number): string;
-  /** The side of the trade seen by `userId` (maker when forMaker). */
-  trade(e: TradeEvent, forMaker: boolean, seq: number): string;
-  balanceUpdate(e: BalanceEvent, seq: number): string;
+/** The events of one user in the current batch. */
+interface OpenChunk {
+  readonly userId: number;
+  readonly firstSeq: number;
+  lastSeq: number;
+  ts: number;
+  readonly lines: string[];
 }
 
 const ENDED = new Set(['FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']);
@@ -34,16 +36,13 @@ export class Settlement {
   private orders = new Map<number, StoredOrder>();
   private trades: StoredTrade[] = [];
   private balances = new Map<string, StoredBalance>();
-  private events: StoredEvent[] = [];
+  private chunks = new Map<number, OpenChunk>();
   private journal: JournalEntry[] = [];
   private lastJournalSeq: number;
   lastOrderId: number;
   lastTradeId: number;
 
-  constructor(
-    recovered: RecoveredState,
-    private readonly fmt: PayloadFormatter,
-  ) {
+  constructor(recovered: RecoveredState) {
     for (const [u, s] of recovered.lastSeqByUser) this.lastSeq.set(u, s);
     for (const o of recovered.openOrders) this.createdAt.set(o.orderId, o.createdAt);
     this.lastOrderId = recovered.meta.lastOrderId;
@@ -51,10 +50,16 @@ export class Settlement {
     this.lastJournalSeq = recovered.lastJournalSeq;
   }
 
-  private push(userId: number, type: PrivateEventType, ts: number, payload: (seq: number) => string): void {
+  private push(userId: number, ts: number, line: string): void {
     const seq = (this.lastSeq.get(userId) ?? 0) + 1;
     this.lastSeq.set(userId, seq);
-    this.events.push({ userId, seq, type, payload: payload(seq), ts });
+    const c = this.chunks.get(userId);
+    if (c === undefined) this.chunks.set(userId, { userId, firstSeq: seq, lastSeq: seq, ts, lines: [line] });
+    else {
+      c.lastSeq = seq;
+      c.ts = ts;
+      c.lines.push(line);
+    }
   }
 
   /** Adds one command (to the journal) and its events, in the core's order. */
@@ -64,16 +69,16 @@ export class Settlement {
       switch (e.kind) {
         case 'order':
           this.order(e);
-          this.push(e.userId, 'order.update', ts, (seq) => this.fmt.orderUpdate(e, seq));
+          this.push(e.userId, ts, encodeOrder(e));
           break;
         case 'trade':
           this.trade(e);
-          this.push(e.makerUserId, 'trade', ts, (seq) => this.fmt.trade(e, true, seq));
-          this.push(e.takerUserId, 'trade', ts, (seq) => this.fmt.trade(e, false, seq));
+          this.push(e.makerUserId, ts, encodeTrade(e, 'MAKER'));
+          this.push(e.takerUserId, ts, encodeTrade(e, 'TAKER'));
           break;
         case 'balance':
           this.balance(e);
-          this.push(e.userId, 'balance.update', ts, (seq) => this.fmt.balanceUpdate(e, seq));
+          this.push(e.userId, ts, encodeBalance(e));
           break;
         case 'depth':
           break;
@@ -142,11 +147,15 @@ export class Settlement {
 
   /** Hands over everything added since the last take, as one batch. */
   take(): SettlementBatch {
+    const events: EventChunk[] = [];
+    for (const c of this.chunks.values()) {
+      events.push({ userId: c.userId, firstSeq: c.firstSeq, lastSeq: c.lastSeq, ts: c.ts, body: c.lines.join('\n') });
+    }
     const batch: SettlementBatch = {
       orders: [...this.orders.values()],
       trades: this.trades,
       balances: [...this.balances.values()],
-      events: this.events,
+      events,
       meta: { lastOrderId: this.lastOrderId, lastTradeId: this.lastTradeId },
       journal: this.journal,
     };
@@ -154,7 +163,7 @@ export class Settlement {
     this.orders = new Map();
     this.trades = [];
     this.balances = new Map();
-    this.events = [];
+    this.chunks = new Map();
     return batch;
   }
 }

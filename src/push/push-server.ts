@@ -1,14 +1,16 @@
 // The WebSocket endpoint /ws (ws-protocol.md): upgrade and authentication
 // (token in the first message or the URL, dev ?user_id=), heartbeat, client
 // messages with their limits, per-user connection sets, private events from
-// committed outbox rows only (in seq order, to every connection of the owner),
+// committed outbox rows only (in seq order, to every connection of the owner;
+// rendered to JSON once per event, and only for users with a connection),
 // resume from storage without gap or duplicate, and graceful shutdown.
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import type { Config, MarketIndex } from '../config.js';
-import type { Store, StoredEvent } from '../adapters/store/store.js';
+import type { EventChunk, Store } from '../adapters/store/store.js';
+import { renderPrivateEvent } from '../gateway/format.js';
 import type { EngineHost } from '../pipeline/engine-host.js';
 import type { MarketData } from '../pipeline/market-data.js';
 import { verifyToken } from '../gateway/auth.js';
@@ -232,7 +234,10 @@ export class PushServer {
       } else {
         for (;;) {
           const page = await this.d.store.listEvents(userId, c.lastSentSeq, REPLAY_PAGE);
-          for (const e of page) if (e.seq === c.lastSentSeq + 1 && c.send(e.payload)) c.lastSentSeq = e.seq;
+          for (const e of page) {
+            if (e.seq !== c.lastSentSeq + 1) continue;
+            if (c.send(renderPrivateEvent(e.line, e.seq, this.d.market).text)) c.lastSentSeq = e.seq;
+          }
           if (page.length < REPLAY_PAGE || c.closed) break;
         }
       }
@@ -260,19 +265,24 @@ export class PushServer {
   }
 
   /** Committed private events, in seq order per user, to every connection of their owner. */
-  private deliver(events: readonly StoredEvent[], committedAt: number): void {
-    for (const e of events) {
-      const set = this.byUser.get(e.userId);
-      if (set === undefined) continue;
-      for (const c of set) {
-        if (c.pending !== null) c.pending.push({ seq: e.seq, payload: e.payload, committedAt });
-        else if (c.lastSentSeq === 0 || e.seq > c.lastSentSeq) {
-          // A live-only connection starts at the first event it sees.
-          if (c.lastSentSeq === 0) c.lastSentSeq = e.seq - 1;
-          this.sendPrivate(c, e.seq, e.payload, committedAt);
+  private deliver(chunks: readonly EventChunk[], committedAt: number): void {
+    for (const chunk of chunks) {
+      const set = this.byUser.get(chunk.userId);
+      if (set === undefined) continue; // nobody to tell: the events stay in the log, unrendered
+      const lines = chunk.body.split('\n');
+      for (let i = 0; i < lines.length; i++) {
+        const seq = chunk.firstSeq + i;
+        const e = renderPrivateEvent(lines[i] as string, seq, this.d.market);
+        for (const c of set) {
+          if (c.pending !== null) c.pending.push({ seq, payload: e.text, committedAt });
+          else if (c.lastSentSeq === 0 || seq > c.lastSentSeq) {
+            // A live-only connection starts at the first event it sees.
+            if (c.lastSentSeq === 0) c.lastSentSeq = seq - 1;
+            this.sendPrivate(c, seq, e.text, committedAt);
+          }
         }
+        this.count(e.type, Buffer.byteLength(e.text), set.size);
       }
-      this.count(e.type, Buffer.byteLength(e.payload), set.size);
     }
   }
 

@@ -19,10 +19,11 @@ import {
   formatUserTrade,
   marketTradeMessage,
   orderUpdateMessage,
-  payloadFormatter,
-  privatePushesOf,
+  renderPrivateEvent,
   tradeMessage,
 } from '../../src/gateway/format.js';
+import { encodeBalance, encodeOrder, encodeTrade } from '../../src/pipeline/event-codec.js';
+import { Settlement } from '../../src/pipeline/settlement.js';
 
 const config = loadConfig();
 const market = marketIndex(config);
@@ -115,12 +116,15 @@ test('trade: exactly the spec example for the taker; the maker gets its own side
   });
 });
 
-test('payloadFormatter binds the three builders to the market (maker / taker by flag)', () => {
-  const f = payloadFormatter(market);
-  assert.equal(f.orderUpdate(orderEvent(), 41), SPEC_ORDER_UPDATE);
-  assert.equal(f.trade(TRADE, false, 42), SPEC_TRADE);
-  assert.equal(f.trade(TRADE, true, 42), tradeMessage(TRADE, 'MAKER', 42, market));
-  assert.equal(f.balanceUpdate(new BalanceEvent(7, BTC, 150_100_000, 0, 100_000, 'trade_settled'), 43), SPEC_BALANCE);
+test('event-log lines render to exactly the spec texts (maker / taker side by role)', () => {
+  const render = (line: string, seq: number) => renderPrivateEvent(line, seq, market);
+  assert.deepEqual(render(encodeOrder(orderEvent()), 41), { type: 'order.update', text: SPEC_ORDER_UPDATE });
+  assert.deepEqual(render(encodeTrade(TRADE, 'TAKER'), 42), { type: 'trade', text: SPEC_TRADE });
+  assert.equal(render(encodeTrade(TRADE, 'MAKER'), 42).text, tradeMessage(TRADE, 'MAKER', 42, market));
+  const balance = new BalanceEvent(7, BTC, 150_100_000, 0, 100_000, 'trade_settled');
+  assert.deepEqual(render(encodeBalance(balance), 43), { type: 'balance.update', text: SPEC_BALANCE });
+  // A line written as rendered JSON (rows from before the line format) is served as it is.
+  assert.deepEqual(render(SPEC_TRADE, 42), { type: 'trade', text: SPEC_TRADE });
 });
 
 test('balance.update: exactly the spec example; delta keeps its sign', () => {
@@ -288,15 +292,40 @@ test('a real fill through the engine: each user gets trade, order.update, balanc
       cid: `c-${orderId}`,
     });
   place(1, 1002, 'SELL');
-  const { events } = place(2, 1001, 'BUY');
-  const seq = new Map<number, number>();
+  const cmd = {
+    type: 'place',
+    ts: TS,
+    orderId: 2,
+    userId: 1001,
+    symbolId: BTC_USDT,
+    side: 'BUY',
+    orderType: 'LIMIT',
+    tif: 'GTC',
+    price: 8_500_000,
+    qty: 100_000,
+    quoteQty: 0,
+    cid: 'c-2',
+  } as const;
+  const result = engine.process(cmd);
+  const events = result.events;
+  // Through settlement, as the server logs them: one row per user, rendered line by line with its seq.
+  const settlement = new Settlement({
+    meta: { lastOrderId: 1, lastTradeId: 0 },
+    balances: [],
+    openOrders: [],
+    lastSeqByUser: new Map(),
+    lastUserId: 0,
+    lastJournalSeq: 0,
+  });
+  settlement.add(cmd, result, TS);
   const pushed = new Map<number, Record<string, unknown>[]>();
-  for (const e of events) {
-    for (const p of privatePushesOf(e, market)) {
-      const n = (seq.get(p.userId) ?? 0) + 1;
-      seq.set(p.userId, n);
-      pushed.set(p.userId, [...(pushed.get(p.userId) ?? []), JSON.parse(p.render(n))]);
-    }
+  for (const row of settlement.take().events) {
+    const lines = row.body.split('\n');
+    assert.equal(lines.length, row.lastSeq - row.firstSeq + 1);
+    pushed.set(
+      row.userId,
+      lines.map((l, i) => JSON.parse(renderPrivateEvent(l, row.firstSeq + i, market).text) as Record<string, unknown>),
+    );
   }
   const taker = pushed.get(1001) ?? [];
   const kinds = taker.map((m) => `${m.type}:${(m.data as { status?: string; asset?: string }).status ?? ''}`);

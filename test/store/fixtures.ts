@@ -3,6 +3,7 @@
 import type {
   SettlementBatch,
   StoredBalance,
+  EventChunk,
   StoredEvent,
   StoredOrder,
   StoredTrade,
@@ -66,16 +67,38 @@ export const balance = (
   frozen,
 });
 
-export function event(userId: number, seq: number, ts = 10_000 + seq): StoredEvent {
-  return { userId, seq, type: 'order.update', payload: JSON.stringify({ seq, note: 'quote " and \\ ok' }), ts };
+/** The stored line of event `seq` (opaque to the store; any text without a newline). */
+export const eventLine = (seq: number): string => JSON.stringify({ seq, note: 'quote " and \\ ok\ttab' });
+
+/** A one-event row of the log. */
+export function event(userId: number, seq: number, ts = 10_000 + seq): EventChunk {
+  return chunk(userId, seq, 1, ts);
+}
+
+/** One row of the log: `n` consecutive events of one user from seq `from`. */
+export function chunk(userId: number, from: number, n: number, ts = 10_000 + from): EventChunk {
+  const lines = Array.from({ length: n }, (_, i) => eventLine(from + i));
+  return { userId, firstSeq: from, lastSeq: from + n - 1, ts, body: lines.join('\n') };
+}
+
+/** The events listEvents gives back for these rows. */
+export function logged(chunks: readonly EventChunk[]): StoredEvent[] {
+  return chunks.flatMap((c) =>
+    Array.from({ length: c.lastSeq - c.firstSeq + 1 }, (_, i) => ({
+      userId: c.userId,
+      seq: c.firstSeq + i,
+      line: eventLine(c.firstSeq + i),
+      ts: c.ts,
+    })),
+  );
 }
 
 export function batch(p: Partial<SettlementBatch>): SettlementBatch {
   return { orders: [], trades: [], balances: [], events: [], meta: { lastOrderId: 0, lastTradeId: 0 }, ...p };
 }
 
-/** `n` events of one user starting at seq `from`. */
-export function events(userId: number, from: number, n: number, ts?: (seq: number) => number): StoredEvent[] {
+/** `n` one-event rows of one user starting at seq `from`. */
+export function events(userId: number, from: number, n: number, ts?: (seq: number) => number): EventChunk[] {
   return Array.from({ length: n }, (_, i) => event(userId, from + i, ts?.(from + i)));
 }
 

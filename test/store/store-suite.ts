@@ -4,7 +4,22 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { INT64_MAX, INT64_MIN, norm } from '../../src/core/int64.js';
 import type { Store, UserTrade } from '../../src/adapters/store/store.js';
-import { ALICE, BOB, CAROL, balance, batch, event, events, order, sideOf, sortBalances, trade } from './fixtures.js';
+import {
+  ALICE,
+  BOB,
+  CAROL,
+  balance,
+  batch,
+  chunk,
+  event,
+  eventLine,
+  events,
+  logged,
+  order,
+  sideOf,
+  sortBalances,
+  trade,
+} from './fixtures.js';
 
 export interface StoreHandle {
   /** A migrated, empty store. */
@@ -338,8 +353,8 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       const meta = { lastOrderId: 0, lastTradeId: 0 };
       const mine = events(ALICE, 1, 10, (seq) => 1_000 * seq);
       await store.applyBatch(batch({ events: [...mine, ...events(BOB, 1, 2, () => 500)], meta }));
-      assert.deepEqual(await store.listEvents(ALICE, 0, 3), mine.slice(0, 3));
-      assert.deepEqual(await store.listEvents(ALICE, 7, 100), mine.slice(7));
+      assert.deepEqual(await store.listEvents(ALICE, 0, 3), logged(mine.slice(0, 3)));
+      assert.deepEqual(await store.listEvents(ALICE, 7, 100), logged(mine.slice(7)));
       assert.deepEqual(await store.listEvents(ALICE, 10, 100), []);
       assert.deepEqual(await store.listEvents(CAROL, 0, 100), []);
       assert.equal(await store.oldestEventSeq(ALICE), 1);
@@ -347,7 +362,7 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       // Deletes ts < 4500 (alice 1..4, bob 1 — bob's newest, seq 2, stays).
       assert.equal(await store.pruneEvents(4_500), 5);
       assert.equal(await store.oldestEventSeq(ALICE), 5);
-      assert.deepEqual(await store.listEvents(ALICE, 0, 2), mine.slice(4, 6));
+      assert.deepEqual(await store.listEvents(ALICE, 0, 2), logged(mine.slice(4, 6)));
       assert.equal(await store.oldestEventSeq(BOB), 2);
       assert.equal(await store.pruneEvents(1e12), 5); // everything but each user's newest
       const r = await store.recover();
@@ -360,6 +375,38 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       );
       assert.equal(await store.oldestEventSeq(ALICE), 10);
       assert.equal(await store.pruneEvents(1e12), 0);
+    });
+
+    test('event rows of many events: reads cut across rows, pruning is per row, a damaged row is refused', async () => {
+      const { store } = await fresh();
+      const meta = { lastOrderId: 0, lastTradeId: 0 };
+      await store.applyBatch(batch({ events: [chunk(ALICE, 1, 5, 1_000), chunk(BOB, 1, 1, 1_000)], meta }));
+      await store.applyBatch(batch({ events: [chunk(ALICE, 6, 3, 2_000)], meta }));
+      assert.deepEqual(
+        (await store.listEvents(ALICE, 3, 4)).map((e) => [e.seq, e.line, e.ts]),
+        [
+          [4, eventLine(4), 1_000],
+          [5, eventLine(5), 1_000],
+          [6, eventLine(6), 2_000],
+          [7, eventLine(7), 2_000],
+        ],
+      );
+      assert.deepEqual(
+        (await store.listEvents(ALICE, 0, 100)).map((e) => e.seq),
+        [1, 2, 3, 4, 5, 6, 7, 8],
+      );
+      assert.equal(await store.latestEventSeq(ALICE), 8);
+      assert.equal(await store.oldestEventSeq(ALICE), 1);
+      assert.equal((await store.recover()).lastSeqByUser.get(ALICE), 8);
+      // Row ts 1000 < 1500: Alice's first row (5 events) goes; Bob's only row is his newest and stays.
+      assert.equal(await store.pruneEvents(1_500), 5);
+      assert.equal(await store.oldestEventSeq(ALICE), 6);
+      assert.deepEqual(await store.listEvents(ALICE, 0, 100), logged([chunk(ALICE, 6, 3, 2_000)]));
+      assert.deepEqual(await store.listEvents(BOB, 0, 100), logged([chunk(BOB, 1, 1, 1_000)]));
+      // A row whose body does not hold last - first + 1 lines is a damaged log: reading it throws.
+      const bad = { userId: CAROL, firstSeq: 1, lastSeq: 3, ts: 1, body: 'only one line' };
+      await store.applyBatch(batch({ events: [bad], meta }));
+      await assert.rejects(store.listEvents(CAROL, 0, 10), /holds 1 lines/);
     });
 
     test('users: ids start at 1001, increase and survive reopen; api keys', async () => {
@@ -409,7 +456,7 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       assert.deepEqual(await again.recover(), before);
       assert.deepEqual(await again.getOrder(ALICE, 1), o);
       assert.deepEqual(await again.marketTrades(1, 5), [t]);
-      assert.deepEqual(await again.listEvents(ALICE, 0, 5), events(ALICE, 1, 3));
+      assert.deepEqual(await again.listEvents(ALICE, 0, 5), logged(events(ALICE, 1, 3)));
     });
 
     test('a batch of thousands of rows is written whole', async () => {

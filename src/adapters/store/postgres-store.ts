@@ -27,10 +27,10 @@ import {
   BALANCE_COLS,
   balanceFromRow,
   balanceTuple,
-  EVENT_COLUMNS,
-  EVENT_COLS,
-  eventFromRow,
-  eventTuple,
+  EVENT_LOG_COLS,
+  EVENT_LOG_COLUMNS,
+  eventChunkTuple,
+  eventsFromRows,
   LAST_SEQ_SQL,
   LAST_USER_SQL,
   LAST_JOURNAL_SQL,
@@ -69,21 +69,21 @@ const SQL = {
   upsertBalances:
     `INSERT INTO balances (${BALANCE_COLS}) ${unnest(BALANCE_COLUMNS)} ` +
     'ON CONFLICT (user_id, asset_id) DO UPDATE SET avail = excluded.avail, frozen = excluded.frozen',
-  insertEvents: `INSERT INTO events (${EVENT_COLS}) ${unnest(EVENT_COLUMNS)}`,
+  insertEvents: `INSERT INTO event_log (${EVENT_LOG_COLS}) ${unnest(EVENT_LOG_COLUMNS)}`,
   updateMeta: 'UPDATE meta SET last_order_id = $1, last_trade_id = $2 WHERE id = 1',
   insertJournal: 'INSERT INTO journal (seq, ts, command) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])',
   readJournal: 'SELECT seq, ts, command FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2',
-  latestEventSeq: 'SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE user_id = $1',
+  latestEventSeq: 'SELECT COALESCE(MAX(last_seq), 0) AS seq FROM event_log WHERE user_id = $1',
   meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
   allBalances: `SELECT ${BALANCE_COLS} FROM balances ORDER BY user_id, asset_id`,
   getOrder: `SELECT ${ORDER_COLS} FROM orders WHERE order_id = $1 AND user_id = $2`,
   marketTrades: `SELECT ${TRADE_COLS} FROM trades WHERE symbol_id = $1 ORDER BY trade_id DESC LIMIT $2`,
   balances: `SELECT ${BALANCE_COLS} FROM balances WHERE user_id = $1 ORDER BY asset_id`,
-  events: `SELECT ${EVENT_COLS} FROM events WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-  oldestSeq: 'SELECT MIN(seq) AS seq FROM events WHERE user_id = $1',
+  events: `SELECT ${EVENT_LOG_COLS} FROM event_log WHERE user_id = $1 AND last_seq > $2 ORDER BY last_seq LIMIT $3`,
+  oldestSeq: 'SELECT MIN(first_seq) AS seq FROM event_log WHERE user_id = $1',
   prune:
-    'DELETE FROM events AS e WHERE e.ts < $1 AND e.seq < (SELECT MAX(newest.seq) FROM events AS newest ' +
-    'WHERE newest.user_id = e.user_id)',
+    'DELETE FROM event_log AS e WHERE e.ts < $1 AND e.last_seq < (SELECT MAX(newest.last_seq) FROM event_log AS newest ' +
+    'WHERE newest.user_id = e.user_id) RETURNING e.last_seq - e.first_seq + 1 AS n',
   createUser: 'INSERT INTO users (created_at) VALUES ($1) RETURNING user_id, created_at',
   userExists: 'SELECT 1 AS one FROM users WHERE user_id = $1',
   addApiKey: 'INSERT INTO api_keys (api_key, user_id, secret_enc, created_at, revoked) VALUES ($1, $2, $3, $4, $5)',
@@ -161,7 +161,7 @@ export class PostgresStore implements Store {
         }
         if (balances.length > 0) await this.q(c, SQL.upsertBalances, transpose(balances, BALANCE_COLUMNS.length));
         if (b.events.length > 0) {
-          await this.q(c, SQL.insertEvents, transpose(b.events.map(eventTuple), EVENT_COLUMNS.length));
+          await this.q(c, SQL.insertEvents, transpose(b.events.map(eventChunkTuple), EVENT_LOG_COLUMNS.length));
         }
         await this.q(c, SQL.updateMeta, [b.meta.lastOrderId, b.meta.lastTradeId]);
         if (b.journal !== undefined && b.journal.length > 0) {
@@ -244,7 +244,8 @@ export class PostgresStore implements Store {
 
   async listEvents(userId: number, after: number, limit: number): Promise<StoredEvent[]> {
     if (limit <= 0) return [];
-    return (await this.q(this.pool, SQL.events, [userId, after, limit])).map(eventFromRow);
+    // Every row holds at least one event past `after`, so `limit` rows are always enough.
+    return eventsFromRows(await this.q(this.pool, SQL.events, [userId, after, limit]), after, limit);
   }
 
   async oldestEventSeq(userId: number): Promise<number | null> {
@@ -253,8 +254,9 @@ export class PostgresStore implements Store {
   }
 
   async pruneEvents(before: number): Promise<number> {
-    const res = await this.pool.query({ name: this.nameOf(SQL.prune), text: SQL.prune, values: [before] });
-    return res.rowCount ?? 0;
+    let n = 0;
+    for (const r of await this.q(this.pool, SQL.prune, [before])) n += toNum(r.n);
+    return n;
   }
 
   async createUser(createdAt: number): Promise<UserRecord> {

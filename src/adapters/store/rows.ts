@@ -5,8 +5,8 @@ import { norm, type Int } from '../../core/int64.js';
 import type { OrderStatus, OrderType, RejectReason, Side, TimeInForce } from '../../core/types.js';
 import type {
   ApiKeyRecord,
+  EventChunk,
   OrderQuery,
-  PrivateEventType,
   StoredBalance,
   StoredEvent,
   StoredOrder,
@@ -62,12 +62,12 @@ export const BALANCE_COLUMNS = [
   ['frozen', 'bigint'],
 ] as const;
 
-export const EVENT_COLUMNS = [
+export const EVENT_LOG_COLUMNS = [
   ['user_id', 'bigint'],
-  ['seq', 'bigint'],
-  ['type', 'text'],
-  ['payload', 'text'],
+  ['last_seq', 'bigint'],
+  ['first_seq', 'bigint'],
   ['ts', 'bigint'],
+  ['body', 'text'],
 ] as const;
 
 type Columns = readonly (readonly [string, string])[];
@@ -76,7 +76,7 @@ export const names = (cols: Columns): string => cols.map((c) => c[0]).join(', ')
 export const ORDER_COLS = names(ORDER_COLUMNS);
 export const TRADE_COLS = names(TRADE_COLUMNS);
 export const BALANCE_COLS = names(BALANCE_COLUMNS);
-export const EVENT_COLS = names(EVENT_COLUMNS);
+export const EVENT_LOG_COLS = names(EVENT_LOG_COLUMNS);
 
 /** The upsert's SET list: every column but the key and the creation time. */
 export const ORDER_UPDATE_SET = ORDER_COLUMNS.map((c) => c[0])
@@ -84,8 +84,9 @@ export const ORDER_UPDATE_SET = ORDER_COLUMNS.map((c) => c[0])
   .map((c) => `${c} = excluded.${c}`)
   .join(', ');
 
-export const OPEN_ORDERS_SQL = `SELECT ${ORDER_COLS} FROM orders WHERE status IN ('NEW', 'PARTIALLY_FILLED') ORDER BY order_id`;
-export const LAST_SEQ_SQL = 'SELECT user_id, MAX(seq) AS seq FROM events GROUP BY user_id';
+const OPEN_STATUS_LIST = `('NEW', 'PARTIALLY_FILLED')`;
+export const OPEN_ORDERS_SQL = `SELECT ${ORDER_COLS} FROM orders WHERE status IN ${OPEN_STATUS_LIST} ORDER BY order_id`;
+export const LAST_SEQ_SQL = 'SELECT user_id, MAX(last_seq) AS seq FROM event_log GROUP BY user_id';
 export const LAST_USER_SQL = 'SELECT COALESCE(MAX(user_id), 0) AS user_id FROM users';
 export const LAST_JOURNAL_SQL = 'SELECT COALESCE(MAX(seq), 0) AS seq FROM journal';
 
@@ -154,7 +155,7 @@ export function tradeTuple(t: StoredTrade): unknown[] {
 }
 
 export const balanceTuple = (b: StoredBalance): unknown[] => [b.userId, b.assetId, b.avail, b.frozen];
-export const eventTuple = (e: StoredEvent): unknown[] => [e.userId, e.seq, e.type, e.payload, e.ts];
+export const eventChunkTuple = (c: EventChunk): unknown[] => [c.userId, c.lastSeq, c.firstSeq, c.ts, c.body];
 
 export function orderFromRow(r: Row): StoredOrder {
   return {
@@ -214,13 +215,28 @@ export const balanceFromRow = (r: Row): StoredBalance => ({
   frozen: toInt(r.frozen),
 });
 
-export const eventFromRow = (r: Row): StoredEvent => ({
-  userId: toNum(r.user_id),
-  seq: toNum(r.seq),
-  type: r.type as PrivateEventType,
-  payload: String(r.payload),
-  ts: toNum(r.ts),
-});
+/**
+ * The events with seq > after out of event_log rows (ascending by last_seq), at most limit. Each row's
+ * body holds exactly last_seq - first_seq + 1 lines; anything else is a damaged log and throws.
+ */
+export function eventsFromRows(rows: readonly Row[], after: number, limit: number): StoredEvent[] {
+  const out: StoredEvent[] = [];
+  for (const r of rows) {
+    const userId = toNum(r.user_id);
+    const first = toNum(r.first_seq);
+    const last = toNum(r.last_seq);
+    const ts = toNum(r.ts);
+    const lines = String(r.body).split('\n');
+    if (lines.length !== last - first + 1) {
+      throw new Error(`event log: user ${userId} seq ${first}..${last} holds ${lines.length} lines`);
+    }
+    for (let i = Math.max(0, after + 1 - first); i < lines.length && out.length < limit; i++) {
+      out.push({ userId, seq: first + i, line: lines[i] as string, ts });
+    }
+    if (out.length >= limit) break;
+  }
+  return out;
+}
 
 export const apiKeyFromRow = (r: Row): ApiKeyRecord => ({
   apiKey: String(r.api_key),
@@ -274,7 +290,11 @@ export class Params {
 export function listOrdersSql(q: OrderQuery, p: Params): string {
   const where = [`user_id = ${p.add(q.userId)}`];
   if (q.symbolId !== undefined) where.push(`symbol_id = ${p.add(q.symbolId)}`);
-  if (q.status !== undefined) where.push(`status = ${p.add(q.status)}`);
+  if (q.status !== undefined) {
+    where.push(`status = ${p.add(q.status)}`);
+    // Restated so the planner may take the open-order index (it cannot infer the IN list from the equality).
+    if (q.status === 'NEW' || q.status === 'PARTIALLY_FILLED') where.push(`status IN ${OPEN_STATUS_LIST}`);
+  }
   if (q.startTime !== undefined) where.push(`created_at >= ${p.add(q.startTime)}`);
   if (q.endTime !== undefined) where.push(`created_at < ${p.add(q.endTime)}`);
   if (q.cursor !== undefined) where.push(`order_id < ${p.add(q.cursor)}`);

@@ -9,8 +9,14 @@
 // - Every amount is a signed 64-bit integer (SQLite INTEGER in STRICT tables, so a non-integer
 //   value is refused instead of silently stored as REAL; PostgreSQL BIGINT).
 // - meta is a single row (id = 1) holding the id counters.
-// - events: (user_id, seq) primary key, ts index for pruning; pruning always keeps each user's
-//   newest event so the per-user seq survives restarts even after a long silence.
+// - events (v1, v2) became event_log in v3: one row per user and batch holding that batch's
+//   consecutive events of the user (seq first_seq..last_seq, one line each, pipeline/event-codec.ts),
+//   keyed (user_id, last_seq), ts index for pruning. Old rows move over as one-event rows whose line
+//   is the rendered JSON. Pruning always keeps each user's newest row so the per-user seq survives
+//   restarts even after a long silence.
+// - v3 also drops the (user, symbol) and (user, status) order indexes: every order write paid for
+//   them, while a user's order list filters by symbol or status along (user_id, order_id DESC). The
+//   open-order index becomes (user_id, order_id) over open orders only, for open-order filters.
 
 export interface Migration {
   readonly version: number;
@@ -123,6 +129,27 @@ CREATE TABLE journal (
 ) STRICT;
 `,
   },
+  {
+    version: 3,
+    name: 'event log rows per user and batch; fewer order indexes',
+    sql: `
+CREATE TABLE event_log (
+  user_id INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL,
+  first_seq INTEGER NOT NULL,
+  ts INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (user_id, last_seq)
+) STRICT;
+INSERT INTO event_log (user_id, last_seq, first_seq, ts, body) SELECT user_id, seq, seq, ts, payload FROM events;
+DROP TABLE events;
+CREATE INDEX event_log_ts ON event_log (ts);
+DROP INDEX orders_user_symbol;
+DROP INDEX orders_user_status;
+DROP INDEX orders_open;
+CREATE INDEX orders_open ON orders (user_id, order_id) WHERE status IN ${OPEN_STATUSES};
+`,
+  },
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -225,6 +252,27 @@ CREATE TABLE journal (
   ts BIGINT NOT NULL,
   command TEXT NOT NULL
 );
+`,
+  },
+  {
+    version: 3,
+    name: 'event log rows per user and batch; fewer order indexes',
+    sql: `
+CREATE TABLE event_log (
+  user_id BIGINT NOT NULL,
+  last_seq BIGINT NOT NULL,
+  first_seq BIGINT NOT NULL,
+  ts BIGINT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (user_id, last_seq)
+);
+INSERT INTO event_log (user_id, last_seq, first_seq, ts, body) SELECT user_id, seq, seq, ts, payload FROM events;
+DROP TABLE events;
+CREATE INDEX event_log_ts ON event_log (ts);
+DROP INDEX orders_user_symbol;
+DROP INDEX orders_user_status;
+DROP INDEX orders_open;
+CREATE INDEX orders_open ON orders (user_id, order_id) WHERE status IN ${OPEN_STATUSES};
 `,
   },
 ];

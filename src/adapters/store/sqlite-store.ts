@@ -30,9 +30,9 @@ import {
   BALANCE_COLS,
   balanceFromRow,
   balanceTuple,
-  EVENT_COLS,
-  eventFromRow,
-  eventTuple,
+  EVENT_LOG_COLS,
+  eventChunkTuple,
+  eventsFromRows,
   LAST_SEQ_SQL,
   LAST_USER_SQL,
   LAST_JOURNAL_SQL,
@@ -65,21 +65,21 @@ const SQL = {
   upsertBalance:
     `INSERT INTO balances (${BALANCE_COLS}) VALUES (?, ?, ?, ?) ` +
     'ON CONFLICT (user_id, asset_id) DO UPDATE SET avail = excluded.avail, frozen = excluded.frozen',
-  insertEvent: `INSERT INTO events (${EVENT_COLS}) VALUES (?, ?, ?, ?, ?)`,
+  insertEvents: `INSERT INTO event_log (${EVENT_LOG_COLS}) VALUES (?, ?, ?, ?, ?)`,
   updateMeta: 'UPDATE meta SET last_order_id = ?, last_trade_id = ? WHERE id = 1',
   insertJournal: 'INSERT INTO journal (seq, ts, command) VALUES (?, ?, ?)',
   readJournal: 'SELECT seq, ts, command FROM journal WHERE seq > ? ORDER BY seq LIMIT ?',
-  latestEventSeq: 'SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE user_id = ?',
+  latestEventSeq: 'SELECT COALESCE(MAX(last_seq), 0) AS seq FROM event_log WHERE user_id = ?',
   meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
   allBalances: `SELECT ${BALANCE_COLS} FROM balances ORDER BY user_id, asset_id`,
   getOrder: `SELECT ${ORDER_COLS} FROM orders WHERE order_id = ? AND user_id = ?`,
   marketTrades: `SELECT ${TRADE_COLS} FROM trades WHERE symbol_id = ? ORDER BY trade_id DESC LIMIT ?`,
   balances: `SELECT ${BALANCE_COLS} FROM balances WHERE user_id = ? ORDER BY asset_id`,
-  events: `SELECT ${EVENT_COLS} FROM events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
-  oldestSeq: 'SELECT MIN(seq) AS seq FROM events WHERE user_id = ?',
+  events: `SELECT ${EVENT_LOG_COLS} FROM event_log WHERE user_id = ? AND last_seq > ? ORDER BY last_seq LIMIT ?`,
+  oldestSeq: 'SELECT MIN(first_seq) AS seq FROM event_log WHERE user_id = ?',
   prune:
-    'DELETE FROM events WHERE ts < ? AND seq < (SELECT MAX(newest.seq) FROM events AS newest ' +
-    'WHERE newest.user_id = events.user_id)',
+    'DELETE FROM event_log WHERE ts < ? AND last_seq < (SELECT MAX(newest.last_seq) FROM event_log AS newest ' +
+    'WHERE newest.user_id = event_log.user_id) RETURNING last_seq - first_seq + 1 AS n',
   createUser: 'INSERT INTO users (created_at) VALUES (?) RETURNING user_id, created_at',
   userExists: 'SELECT 1 AS one FROM users WHERE user_id = ?',
   addApiKey: 'INSERT INTO api_keys (api_key, user_id, secret_enc, created_at, revoked) VALUES (?, ?, ?, ?, ?)',
@@ -159,8 +159,8 @@ export class SqliteStore implements Store {
     for (const t of b.trades) trade.run(tradeTuple(t));
     const balance = this.stmt(SQL.upsertBalance);
     for (const x of latestBalances(b.balances)) balance.run(balanceTuple(x));
-    const event = this.stmt(SQL.insertEvent);
-    for (const e of b.events) event.run(eventTuple(e));
+    const events = this.stmt(SQL.insertEvents);
+    for (const c of b.events) events.run(eventChunkTuple(c));
     this.stmt(SQL.updateMeta).run(b.meta.lastOrderId, b.meta.lastTradeId);
     if (b.journal !== undefined && b.journal.length > 0) {
       const j = this.stmt(SQL.insertJournal);
@@ -227,7 +227,8 @@ export class SqliteStore implements Store {
 
   async listEvents(userId: number, after: number, limit: number): Promise<StoredEvent[]> {
     if (limit <= 0) return [];
-    return this.rows(SQL.events, [userId, after, limit]).map(eventFromRow);
+    // Every row holds at least one event past `after`, so `limit` rows are always enough.
+    return eventsFromRows(this.rows(SQL.events, [userId, after, limit]), after, limit);
   }
 
   async oldestEventSeq(userId: number): Promise<number | null> {
@@ -236,7 +237,9 @@ export class SqliteStore implements Store {
   }
 
   async pruneEvents(before: number): Promise<number> {
-    return this.stmt(SQL.prune).run(before).changes;
+    let n = 0;
+    for (const r of this.rows(SQL.prune, [before])) n += toNum(r.n);
+    return n;
   }
 
   async createUser(createdAt: number): Promise<UserRecord> {

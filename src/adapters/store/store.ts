@@ -55,13 +55,27 @@ export interface StoredBalance {
 
 export type PrivateEventType = 'order.update' | 'trade' | 'balance.update';
 
-/** One row of the per-user event log (outbox). `payload` is the JSON text pushed on the WebSocket. */
+/**
+ * One row of the per-user event log (outbox): the consecutive private events of one user that one batch
+ * settled, seq firstSeq..lastSeq, one line each in `body` (newline-separated, format in
+ * pipeline/event-codec.ts). One row per user and batch instead of one per event keeps the commit small.
+ */
+export interface EventChunk {
+  readonly userId: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  /** Time of the batch's last command (ms); pruning goes by it. */
+  readonly ts: number;
+  readonly body: string;
+}
+
+/** One private event read back from the log; render `line` with gateway/format.ts renderPrivateEvent. */
 export interface StoredEvent {
   readonly userId: number;
   /** Per user, gap-free, starting at 1. */
   readonly seq: number;
-  readonly type: PrivateEventType;
-  readonly payload: string;
+  readonly line: string;
+  /** The ts of the row it was written with. */
   readonly ts: number;
 }
 
@@ -84,7 +98,7 @@ export interface SettlementBatch {
   readonly orders: readonly StoredOrder[];
   readonly trades: readonly StoredTrade[];
   readonly balances: readonly StoredBalance[];
-  readonly events: readonly StoredEvent[];
+  readonly events: readonly EventChunk[];
   readonly meta: StoreMeta;
   /** The commands whose results this batch holds; replaying the journal reproduces the state. */
   readonly journal?: readonly JournalEntry[];
@@ -170,7 +184,7 @@ export interface Store {
   latestEventSeq(userId: number): Promise<number>;
   /** Oldest retained seq of a user (null when the user has none retained). */
   oldestEventSeq(userId: number): Promise<number | null>;
-  /** Deletes events older than `before` (ms); returns how many. */
+  /** Deletes events older than `before` (ms), never a user's newest; returns how many events. */
   pruneEvents(before: number): Promise<number>;
 
   createUser(createdAt: number): Promise<UserRecord>;

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
 import { type GatewayContext, ok, requireUser, sendRaw, unwrap } from '../context.js';
-import { formatBalance, formatOrder, formatUserTrade } from '../format.js';
+import { formatBalance, formatOrder, formatUserTrade, renderPrivateEvent } from '../format.js';
 import { parseEventsQuery, parseOrderIdParam, parseOrdersQuery, parseTradesQuery } from '../order-request.js';
 
 export function queryRoutes(app: FastifyInstance, ctx: GatewayContext): void {
@@ -57,10 +57,11 @@ export function queryRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     const q = unwrap(parseEventsQuery(req.query));
     const rows = await ctx.store.listEvents(user.userId, q.after, q.limit);
     const oldest = await ctx.store.oldestEventSeq(user.userId);
-    // Payloads are stored as the exact JSON pushed on the WebSocket: splice them in without re-encoding.
+    // Each event rendered to the exact JSON text a connection receives, spliced in without re-encoding.
     const resync = oldest !== null && q.after + 1 < oldest;
+    const texts = rows.map((r) => renderPrivateEvent(r.line, r.seq, ctx.market).text);
     const json =
-      `{"code":0,"msg":"ok","data":{"events":[${rows.map((r) => r.payload).join(',')}],` +
+      `{"code":0,"msg":"ok","data":{"events":[${texts.join(',')}],` +
       `"oldest_seq":${oldest ?? 'null'},"resync":${resync}}}`;
     return sendRaw(reply, 200, json);
   });
