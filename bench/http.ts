@@ -6,7 +6,7 @@
 //   npm run bench:http [-- --duration 8 --rounds 3 --connections 64]
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -125,8 +125,30 @@ function orderBody(i: number): string {
   return `{"symbol":"BTC_USDT","side":"${side}","order_type":"LIMIT","price":"${price}.00","qty":"0.0${1 + (i % 9)}"}`;
 }
 
+/** CPU time (µs) the server process has used so far: its main thread, and all its other threads. */
+function serverCpu(pid: number): { main: number; other: number } {
+  const tick = 1e6 / 100; // USER_HZ is 100 on Linux
+  let main = 0;
+  let other = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const us = (Number(f[11]) + Number(f[12])) * tick; // utime + stime
+      if (Number(tid) === pid) main += us;
+      else other += us;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return { main, other };
+}
+
 interface Measure {
   rps: number;
+  /** Server CPU per successful request, µs: main thread, and the other threads (engine worker, I/O pool, GC). */
+  cpuMain: number;
+  cpuOther: number;
   p50: number;
   p99: number;
   p999: number;
@@ -136,6 +158,7 @@ interface Measure {
 
 async function load(t: Target, o: Options, rate?: number): Promise<Measure> {
   let i = 0;
+  const cpu0 = serverCpu(t.child.pid as number);
   const result = await autocannon({
     url: `${t.base}/api/v1/create_order`,
     connections: o.connections,
@@ -154,8 +177,12 @@ async function load(t: Target, o: Options, rate?: number): Promise<Measure> {
       },
     ],
   });
+  const cpu1 = serverCpu(t.child.pid as number);
+  const ok = Math.max(1, result['2xx']);
   return {
     rps: result['2xx'] / o.duration,
+    cpuMain: (cpu1.main - cpu0.main) / ok,
+    cpuOther: (cpu1.other - cpu0.other) / ok,
     p50: result.latency.p50,
     p99: result.latency.p99,
     p999: result.latency.p99_9,
@@ -219,7 +246,8 @@ async function main(): Promise<void> {
         );
         max.push(m);
         console.log(
-          `  ${t.name} round ${r + 1}: ${Math.round(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms` +
+          `  ${t.name} round ${r + 1}: ${Math.round(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ` +
+            `server CPU/request ${Math.round(m.cpuMain)} µs main + ${Math.round(m.cpuOther)} µs other threads` +
             (m.non2xx + m.errors > 0 ? `, ${m.non2xx} non-2xx, ${m.errors} errors` : ''),
         );
       }
@@ -229,27 +257,11 @@ async function main(): Promise<void> {
         half.push(m);
         console.log(`  ${t.name} at ${rate}/s: p50 ${m.p50} ms, p99 ${m.p99} ms, p99.9 ${m.p999} ms`);
       }
-      const med = (xs: Measure[], k: keyof Measure) => median(xs.map((m) => m[k]));
-      rows.push({
-        health: median(healthP99),
-        name: t.name,
-        max: {
-          rps: med(max, 'rps'),
-          p50: med(max, 'p50'),
-          p99: med(max, 'p99'),
-          p999: med(max, 'p999'),
-          non2xx: 0,
-          errors: 0,
-        },
-        half: {
-          rps: med(half, 'rps'),
-          p50: med(half, 'p50'),
-          p99: med(half, 'p99'),
-          p999: med(half, 'p999'),
-          non2xx: 0,
-          errors: 0,
-        },
-      });
+      const med = (xs: Measure[]): Measure => {
+        const keys = Object.keys(xs[0] as Measure) as Array<keyof Measure>;
+        return Object.fromEntries(keys.map((k) => [k, median(xs.map((m) => m[k]))])) as unknown as Measure;
+      };
+      rows.push({ health: median(healthP99), name: t.name, max: med(max), half: med(half) });
     } finally {
       await stop(t);
     }
@@ -258,14 +270,16 @@ async function main(): Promise<void> {
 
   const hello = rows[0]?.max.rps ?? 1;
   console.log(
-    '\nmedians                 max req/s  vs hello   p50/p99 at max    p50/p99/p99.9 at half rate       /healthz p99 under load',
+    '\nmedians                 max req/s  vs hello   p50/p99 at max    p50/p99/p99.9 at half rate       /healthz p99 under load' +
+      '   server CPU µs/request (main + other threads) at max',
   );
   for (const r of rows) {
     console.log(
       `${r.name.padEnd(22)} ${String(Math.round(r.max.rps)).padStart(10)}  ${(r.max.rps / hello).toFixed(2).padStart(7)}x` +
         `   ${r.max.p50}/${r.max.p99} ms`.padEnd(18) +
         `   ${r.half.p50}/${r.half.p99}/${r.half.p999} ms at ${Math.round(r.half.rps)}/s`.padEnd(34) +
-        `${r.health} ms`,
+        `${r.health} ms`.padEnd(26) +
+        `${Math.round(r.max.cpuMain)} + ${Math.round(r.max.cpuOther)} = ${Math.round(r.max.cpuMain + r.max.cpuOther)}`,
     );
   }
 }

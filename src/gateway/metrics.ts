@@ -6,6 +6,24 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export class Metrics {
   readonly registry = new Registry();
+  /** Labelled children by "route status", so a request does not hash its labels twice. */
+  private readonly httpChildren = new Map<
+    string,
+    { readonly count: { inc(): void }; readonly latency: { observe(v: number): void } }
+  >();
+
+  /** Counts one answered request and its latency (seconds). */
+  observeHttp(route: string, status: number, seconds: number): void {
+    const key = `${route} ${status}`;
+    let c = this.httpChildren.get(key);
+    if (c === undefined) {
+      c = { count: this.httpRequests.labels(route, String(status)), latency: this.httpLatency.labels(route) };
+      this.httpChildren.set(key, c);
+    }
+    c.count.inc();
+    c.latency.observe(seconds);
+  }
+
   readonly httpRequests = new Counter({
     name: 'fillstream_http_requests_total',
     help: 'HTTP requests by route and status',

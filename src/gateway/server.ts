@@ -5,7 +5,7 @@
 
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { type Config, configForLog, coreConfig, marketIndex } from '../config.js';
@@ -89,12 +89,15 @@ export function resolveSecrets(config: Config, log: Logger): { secrets: Secrets;
 }
 
 function buildApp(ctx: GatewayContext, log: Logger): FastifyInstance {
+  // Request ids: a random prefix per start and a counter (unique across restarts, cheaper than a UUID each).
+  const bootId = randomBytes(4).toString('hex');
+  let requests = 0;
   const app = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     bodyLimit: ctx.config.bodyLimitBytes,
     disableRequestLogging: true,
     requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    genReqId: () => `${bootId}-${(++requests).toString(36)}`,
   });
   app.removeContentTypeParser(['application/json']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
@@ -108,9 +111,7 @@ function buildApp(ctx: GatewayContext, log: Logger): FastifyInstance {
     }
   });
   app.addHook('onResponse', async (req, reply) => {
-    const route = req.routeOptions.url ?? 'unknown';
-    ctx.metrics.httpRequests.inc({ route, status: reply.statusCode });
-    ctx.metrics.httpLatency.observe({ route }, reply.elapsedTime / 1000);
+    ctx.metrics.observeHttp(req.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000);
   });
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
     let api: ApiError;

@@ -38,6 +38,14 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextReqId = 1;
+  /** Commands submitted during this turn of the event loop: they cross to the worker in one message. */
+  private outbox: EngineRequest[] = [];
+  private readonly sendOutbox = (): void => {
+    if (this.outbox.length === 0) return;
+    const batch = this.outbox;
+    this.outbox = [];
+    this.worker.postMessage(batch);
+  };
   private stopped = false;
   private stopping = false;
   ready = false;
@@ -81,7 +89,8 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     const reqId = this.nextReqId++;
     return new Promise<Ack>((resolve, reject) => {
       this.pending.set(reqId, { resolve, reject });
-      this.worker.postMessage({ ...cmd, reqId } as EngineRequest);
+      // One postMessage per loop turn instead of one per command (it was ~6% of the gateway's time).
+      if (this.outbox.push({ ...cmd, reqId } as EngineRequest) === 1) setImmediate(this.sendOutbox);
     });
   }
 
@@ -142,7 +151,8 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       });
       this.worker.once('exit', () => resolve());
     });
-    this.worker.postMessage({ kind: 'shutdown', reqId: 0 } satisfies EngineRequest);
+    this.sendOutbox();
+    this.worker.postMessage([{ kind: 'shutdown', reqId: 0 } satisfies EngineRequest]);
     await done;
     this.stopped = true;
     this.ready = false;

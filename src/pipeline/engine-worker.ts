@@ -1,7 +1,8 @@
 // The engine worker thread: sequencer (order ids, clock), trading core,
 // settlement and the writing store. It drains its inbox in groups: every
 // command that arrived while the previous transaction was committing goes into
-// the next one (group commit); acks and private events leave only after commit.
+// the next one (group commit); acks and private events leave only once the commit
+// is durable (store.flush()), while the next group is already being processed.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Engine } from '../core/engine.js';
@@ -25,6 +26,8 @@ class EngineWorker {
   private stopping: number | null = null;
   private lastTs = 0;
   private storageOk = true;
+  /** Settles when every batch committed so far is durable and its acks are posted. */
+  private durable: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly engine: Engine,
@@ -61,15 +64,28 @@ class EngineWorker {
         const t0 = performance.now();
         await this.commit(batch);
         const commitMs = performance.now() - t0;
-        post({ kind: 'acks', acks });
-        if (batch.events.length > 0)
-          post({ kind: 'committed', events: batch.events, commands: group.length, commitMs, committedAt: Date.now() });
+        // Flushes resolve in commit order, so acks and events leave in order; a failed flush means
+        // acknowledged work might not survive a power cut: the worker stops (the server exits).
+        this.durable = this.store.flush().then(
+          () => {
+            post({ kind: 'acks', acks });
+            if (batch.events.length > 0) {
+              const committedAt = Date.now();
+              post({ kind: 'committed', events: batch.events, commands: group.length, commitMs, committedAt });
+            }
+          },
+          (e: unknown) => {
+            post({ kind: 'fatal', error: `storage flush failed: ${e instanceof Error ? e.message : String(e)}` });
+            port?.close();
+          },
+        );
         await new Promise((r) => setImmediate(r));
       }
     } finally {
       this.draining = false;
     }
     if (this.stopping !== null) {
+      await this.durable;
       await this.store.close();
       post({ kind: 'stopped', reqId: this.stopping });
       port?.close();
@@ -164,7 +180,9 @@ async function start(): Promise<void> {
   if (violations.length > 0) throw new Error(`recovered state breaks invariants: ${violations.slice(0, 5).join('; ')}`);
   const settlement = new Settlement(recovered);
   const worker = new EngineWorker(engine, settlement, store);
-  port?.on('message', (m: EngineRequest) => worker.receive(m));
+  port?.on('message', (batch: EngineRequest[]) => {
+    for (const m of batch) worker.receive(m);
+  });
   const books = [];
   for (const s of engine.symbols) {
     if (s === undefined) continue;

@@ -12,7 +12,7 @@
 // No field can hold a tab or a newline: ids and amounts are integers, enums are fixed words, and a cid is
 // limited to [A-Za-z0-9_\-:.]; an empty field stands for null.
 
-import { type Int, norm } from '../core/int64.js';
+import { fitsInt64, type Int, norm } from '../core/int64.js';
 import type {
   BalanceEvent,
   BalanceReason,
@@ -103,12 +103,29 @@ export type LoggedEvent = LoggedOrder | LoggedTrade | LoggedBalance | LoggedRend
 
 export class EventLineError extends Error {}
 
-const INT_RE = /^-?\d{1,19}$/;
+/** Canonical decimal integers only: no "+", no leading zeros, no "-0". */
+const INT_RE = /^(?:0|-?[1-9]\d{0,18})$/;
 
 function int(s: string | undefined, line: string): Int {
   if (s === undefined || !INT_RE.test(s)) throw new EventLineError(`event log: bad integer ${s} in "${line}"`);
-  return s.length <= 15 ? Number(s) : norm(BigInt(s));
+  if (s.length <= 15) return Number(s);
+  const v = BigInt(s);
+  if (!fitsInt64(v)) throw new EventLineError(`event log: ${s} is beyond int64 in "${line}"`);
+  return norm(v);
 }
+
+function word<T extends string>(s: string | undefined, allowed: ReadonlySet<string>, line: string): T {
+  if (s === undefined || !allowed.has(s)) throw new EventLineError(`event log: unexpected "${s}" in "${line}"`);
+  return s as T;
+}
+
+const SIDES = new Set(['BUY', 'SELL']);
+const ORDER_TYPES = new Set(['LIMIT', 'MARKET']);
+const TIFS = new Set(['GTC', 'IOC', 'FOK', 'POST_ONLY']);
+const STATUSES = new Set(['NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']);
+const ROLES = new Set(['MAKER', 'TAKER']);
+const REASONS = new Set(['order_frozen', 'trade_settled', 'order_unfrozen', 'deposit', 'withdrawal', 'fee']);
+const REJECT_RE = /^[A-Z_]+$/;
 
 function num(s: string | undefined, line: string): number {
   const v = int(s, line);
@@ -132,17 +149,17 @@ export function decodeLine(line: string): LoggedEvent {
         kind: 'order',
         orderId: num(f[1], line),
         symbolId: num(f[2], line),
-        side: f[3] as Side,
-        orderType: f[4] as OrderType,
-        tif: f[5] as TimeInForce,
+        side: word<Side>(f[3], SIDES, line),
+        orderType: word<OrderType>(f[4], ORDER_TYPES, line),
+        tif: word<TimeInForce>(f[5], TIFS, line),
         price: int(f[6], line),
         qty: int(f[7], line),
         quoteQty: int(f[8], line),
         cid: orNull(f[9]),
-        status: f[10] as OrderStatus,
+        status: word<OrderStatus>(f[10], STATUSES, line),
         filledQty: int(f[11], line),
         filledNotional: int(f[12], line),
-        rejectReason: orNull(f[13]) as RejectReason | null,
+        rejectReason: f[13] === '' || REJECT_RE.test(f[13] ?? '!') ? (orNull(f[13]) as RejectReason | null) : bad(line),
         ts: num(f[14], line),
       };
     case 't':
@@ -154,8 +171,8 @@ export function decodeLine(line: string): LoggedEvent {
         price: int(f[3], line),
         qty: int(f[4], line),
         orderId: num(f[5], line),
-        side: f[6] as Side,
-        role: f[7] as Role,
+        side: word<Side>(f[6], SIDES, line),
+        role: word<Role>(f[7], ROLES, line),
         fee: int(f[8], line),
         ts: num(f[9], line),
       };
@@ -167,8 +184,12 @@ export function decodeLine(line: string): LoggedEvent {
         avail: int(f[2], line),
         frozen: int(f[3], line),
         delta: int(f[4], line),
-        reason: f[5] as BalanceReason,
+        reason: word<BalanceReason>(f[5], REASONS, line),
       };
   }
+  return bad(line);
+}
+
+function bad(line: string): never {
   throw new EventLineError(`event log: malformed line "${line.slice(0, 60)}"`);
 }

@@ -5,6 +5,7 @@ import type { Int } from '../core/int64.js';
 import type { OrderType, ResultCode, Side, TimeInForce } from '../core/types.js';
 import type { EventChunk } from '../adapters/store/store.js';
 
+/** Gateway to worker: each message is an array of requests, in submission order. */
 export type EngineRequest =
   | {
       readonly kind: 'place';

@@ -2,11 +2,12 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, parseStoreUrl } from '../../src/adapters/store/index.js';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
+import { ALICE, batch, event } from './fixtures.js';
 import { storeSuite } from './store-suite.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fs-sqlite-store-'));
@@ -19,14 +20,48 @@ storeSuite('sqlite store', async () => {
   return { store, reopen: () => openStore(path) };
 });
 
-test('sqlite: WAL journal, synchronous=FULL, a busy timeout', async () => {
+test('sqlite: WAL journal, synchronous=NORMAL (flush() syncs the WAL), a busy timeout', async () => {
   const store = new SqliteStore(join(root, 'pragmas', 'x.db'));
   try {
     await store.migrate();
-    assert.deepEqual(store.settings(), { journalMode: 'wal', synchronous: 2, busyTimeoutMs: 5000 });
+    assert.deepEqual(store.settings(), { journalMode: 'wal', synchronous: 1, busyTimeoutMs: 5000 });
   } finally {
     await store.close();
   }
+});
+
+test('sqlite: flush() fdatasyncs the WAL; flushes asked for during a sync share one more sync', async () => {
+  const path = join(root, 'flush', 'x.db');
+  const store = new SqliteStore(path);
+  try {
+    await store.migrate();
+    const synced = store.walSyncs;
+    await store.applyBatch(batch({ events: [event(ALICE, 1)], meta: { lastOrderId: 1, lastTradeId: 0 } }));
+    const first = store.flush();
+    // These callers may have committed after the running sync began: they wait for the next one.
+    const second = store.flush();
+    const third = store.flush();
+    assert.notEqual(first, second);
+    assert.equal(second, third);
+    await Promise.all([first, second, third]);
+    assert.equal(store.walSyncs, synced + 2);
+    await store.flush();
+    assert.equal(store.walSyncs, synced + 3);
+    assert.ok(statSync(`${path}-wal`).size > 0, 'the commit is in the WAL file');
+    const other = new SqliteStore(path);
+    try {
+      assert.equal((await other.recover()).meta.lastOrderId, 1);
+    } finally {
+      await other.close();
+    }
+  } finally {
+    await store.close();
+  }
+  const memory = new SqliteStore(':memory:');
+  await memory.migrate();
+  await memory.flush(); // nothing to sync in memory
+  assert.equal(memory.walSyncs, 0);
+  await memory.close();
 });
 
 test('openStore: URL forms and the error for an unknown driver', async () => {

@@ -175,6 +175,9 @@ export class PostgresStore implements Store {
     );
   }
 
+  /** A committed transaction is already durable (synchronous_commit is left at its default, on). */
+  async flush(): Promise<void> {}
+
   async latestEventSeq(userId: number): Promise<number> {
     return toNum((await this.q(this.pool, SQL.latestEventSeq, [userId]))[0]?.seq ?? 0);
   }

@@ -168,8 +168,13 @@ export interface Store {
   readonly kind: string;
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
-  /** Writes the whole batch in one transaction, or nothing (throws). */
+  /** Writes the whole batch in one transaction, or nothing (throws). Readers see it once this resolves. */
   applyBatch(batch: SettlementBatch): Promise<void>;
+  /**
+   * Resolves once every batch applied before the call would survive a power cut (rejects if the
+   * storage cannot promise that). Acknowledgements wait for it; the next batch need not.
+   */
+  flush(): Promise<void>;
   recover(): Promise<RecoveredState>;
 
   getOrder(userId: number, orderId: number): Promise<StoredOrder | null>;
