@@ -3,7 +3,10 @@
 // PostgreSQL, against a bare Fastify hello-world route measured in the same
 // run. Each server runs as a child process; autocannon drives it over loopback.
 //
-//   npm run bench:http [-- --duration 8 --rounds 3 --connections 64]
+//   npm run bench:http [-- --duration 8 --rounds 3 --connections 64 --only sqlite --cpu-prof DIR]
+//
+// --only NAME runs the targets whose name contains NAME; --cpu-prof DIR writes V8 CPU profiles of the
+// server's threads (main and engine worker) into DIR.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -18,13 +21,17 @@ interface Options {
   rounds: number;
   connections: number;
   users: number;
+  only: string | null;
+  cpuProf: string | null;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { duration: 8, rounds: 3, connections: 64, users: 200 };
+  const o: Options = { duration: 8, rounds: 3, connections: 64, users: 200, only: null, cpuProf: null };
   for (let i = 0; i < argv.length; i += 2) {
     const v = Number(argv[i + 1]);
-    if (argv[i] === '--duration') o.duration = v;
+    if (argv[i] === '--only') o.only = argv[i + 1] ?? null;
+    else if (argv[i] === '--cpu-prof') o.cpuProf = argv[i + 1] ?? null;
+    else if (argv[i] === '--duration') o.duration = v;
     else if (argv[i] === '--rounds') o.rounds = v;
     else if (argv[i] === '--connections') o.connections = v;
     else if (argv[i] === '--users') o.users = v;
@@ -58,9 +65,14 @@ interface Target {
   cleanup: () => Promise<void>;
 }
 
+/** Node flags for the servers (CPU profiles when asked). */
+let serverFlags: string[] = [];
+
 async function startHello(): Promise<Target> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/bench/hello-server.js', String(port)], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [...serverFlags, 'dist/bench/hello-server.js', String(port)], {
+    stdio: 'ignore',
+  });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     try {
@@ -88,7 +100,7 @@ async function startExchange(name: string, databaseUrl: string, users: number, c
     FILLSTREAM_RATE_QUERIES: '1000000',
     FILLSTREAM_QUEUE_CAPACITY: '100000',
   };
-  const child = spawn(process.execPath, ['dist/src/cli/main.js', 'serve'], {
+  const child = spawn(process.execPath, [...serverFlags, 'dist/src/cli/main.js', 'serve'], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -202,33 +214,41 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   console.log(`bench:http  ${o.rounds} rounds x ${o.duration} s, ${o.connections} connections, ${o.users} users`);
   const dir = mkdtempSync(join(tmpdir(), 'fs-bench-http-'));
-  const targets: Array<() => Promise<Target>> = [
-    startHello,
-    () => startExchange('fillstream sqlite', `sqlite:${join(dir, 'bench.db')}`, o.users, async () => undefined),
+  if (o.cpuProf !== null) serverFlags = ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`];
+  const targets: Array<{ name: string; make: () => Promise<Target> }> = [
+    { name: 'fastify hello-world', make: startHello },
+    {
+      name: 'fillstream sqlite',
+      make: () => startExchange('fillstream sqlite', `sqlite:${join(dir, 'bench.db')}`, o.users, async () => undefined),
+    },
   ];
   const pgUrl = process.env['DATABASE_URL'];
   if (pgUrl !== undefined && pgUrl !== '') {
-    targets.push(async () => {
-      const db = `fs_bench_${process.pid}`;
-      const admin = new pg.Client({ connectionString: pgUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${db}`);
-      await admin.end();
-      const url = new URL(pgUrl);
-      url.pathname = `/${db}`;
-      return startExchange('fillstream postgres', url.toString(), o.users, async () => {
-        const c = new pg.Client({ connectionString: pgUrl });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-        await c.end();
-      });
+    targets.push({
+      name: 'fillstream postgres',
+      make: async () => {
+        const db = `fs_bench_${process.pid}`;
+        const admin = new pg.Client({ connectionString: pgUrl });
+        await admin.connect();
+        await admin.query(`CREATE DATABASE ${db}`);
+        await admin.end();
+        const url = new URL(pgUrl);
+        url.pathname = `/${db}`;
+        return startExchange('fillstream postgres', url.toString(), o.users, async () => {
+          const c = new pg.Client({ connectionString: pgUrl });
+          await c.connect();
+          await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+          await c.end();
+        });
+      },
     });
   } else {
     console.log('PostgreSQL: skipped (set DATABASE_URL to include it)');
   }
 
   const rows: Array<{ name: string; max: Measure; half: Measure; health: number }> = [];
-  for (const make of targets) {
+  for (const { name, make } of targets) {
+    if (o.only !== null && !name.includes(o.only)) continue;
     const t = await make();
     try {
       const max: Measure[] = [];
@@ -268,7 +288,7 @@ async function main(): Promise<void> {
   }
   rmSync(dir, { recursive: true, force: true });
 
-  const hello = rows[0]?.max.rps ?? 1;
+  const hello = rows.find((r) => r.name === 'fastify hello-world')?.max.rps ?? NaN;
   console.log(
     '\nmedians                 max req/s  vs hello   p50/p99 at max    p50/p99/p99.9 at half rate       /healthz p99 under load' +
       '   server CPU µs/request (main + other threads) at max',

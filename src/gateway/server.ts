@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { type Config, configForLog, coreConfig, marketIndex } from '../config.js';
 import { ApiError } from '../errors.js';
@@ -17,6 +17,7 @@ import { MarketData } from '../pipeline/market-data.js';
 import { PushServer } from '../push/push-server.js';
 import { PINO_REDACT, newEncryptionKey, newTokenSecret } from './auth.js';
 import type { GatewayContext, Secrets } from './context.js';
+import { lazyChildLoggerFactory } from './lazy-logger.js';
 import { Metrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
 import { adminRoutes } from './routes/admin.js';
@@ -95,7 +96,8 @@ function buildApp(ctx: GatewayContext, log: Logger): FastifyInstance {
   const app = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     bodyLimit: ctx.config.bodyLimitBytes,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLoggerFactory,
     requestIdHeader: 'x-request-id',
     genReqId: () => `${bootId}-${(++requests).toString(36)}`,
   });

@@ -48,19 +48,33 @@ class EngineWorker {
     return this.lastTs;
   }
 
+  /**
+   * Group commit: commands are matched as soon as they arrive (public market data leaves at once), while their
+   * settlement accumulates until the previous batch's flush is done; then everything accumulated is committed in
+   * one transaction and flushed while matching goes on. So one transaction per disk sync, never a queue of them.
+   */
   private async drain(): Promise<void> {
     this.draining = true;
+    let acks: Ack[] = [];
     try {
       // Let messages that are already queued arrive before the first group.
       await new Promise((r) => setImmediate(r));
-      while (this.inbox.length > 0) {
-        const group = this.inbox.splice(0, init.maxBatch);
-        const acks: Ack[] = [];
-        const trades: PublicTrade[] = [];
-        const depth: DepthChange[] = [];
-        for (const req of group) acks.push(this.apply(req, trades, depth));
-        if (trades.length > 0 || depth.length > 0) post({ kind: 'market', trades, depth });
+      for (;;) {
+        while (this.inbox.length > 0 && acks.length < init.maxBatch) {
+          const group = this.inbox.splice(0, init.maxBatch - acks.length);
+          const trades: PublicTrade[] = [];
+          const depth: DepthChange[] = [];
+          for (const req of group) acks.push(this.apply(req, trades, depth));
+          if (trades.length > 0 || depth.length > 0) post({ kind: 'market', trades, depth });
+        }
+        if (acks.length === 0) break;
+        const synced = this.durable;
+        await synced;
+        // Commands that arrived while the disk synced join this batch.
+        if (this.inbox.length > 0 && acks.length < init.maxBatch) continue;
         const batch = this.settlement.take();
+        const done = acks;
+        acks = [];
         const t0 = performance.now();
         await this.commit(batch);
         const commitMs = performance.now() - t0;
@@ -68,10 +82,10 @@ class EngineWorker {
         // acknowledged work might not survive a power cut: the worker stops (the server exits).
         this.durable = this.store.flush().then(
           () => {
-            post({ kind: 'acks', acks });
+            post({ kind: 'acks', acks: done });
             if (batch.events.length > 0) {
               const committedAt = Date.now();
-              post({ kind: 'committed', events: batch.events, commands: group.length, commitMs, committedAt });
+              post({ kind: 'committed', events: batch.events, commands: done.length, commitMs, committedAt });
             }
           },
           (e: unknown) => {
