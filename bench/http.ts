@@ -156,8 +156,17 @@ function serverCpu(pid: number): { main: number; other: number } {
   return { main, other };
 }
 
+/** Busy and total jiffies of the whole machine (all CPUs), from /proc/stat. */
+function machineCpu(): { busy: number; total: number } {
+  const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] as string).trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - (f[3] as number) - (f[4] as number), total }; // minus idle and iowait
+}
+
 interface Measure {
   rps: number;
+  /** Machine CPU busy during the run, % of all CPUs (the load generator included). */
+  machineBusy: number;
   /** Server CPU per successful request, µs: main thread, and the other threads (engine worker, I/O pool, GC). */
   cpuMain: number;
   cpuOther: number;
@@ -171,6 +180,7 @@ interface Measure {
 async function load(t: Target, o: Options, rate?: number): Promise<Measure> {
   let i = 0;
   const cpu0 = serverCpu(t.child.pid as number);
+  const m0 = machineCpu();
   const result = await autocannon({
     url: `${t.base}/api/v1/create_order`,
     connections: o.connections,
@@ -190,9 +200,11 @@ async function load(t: Target, o: Options, rate?: number): Promise<Measure> {
     ],
   });
   const cpu1 = serverCpu(t.child.pid as number);
+  const m1 = machineCpu();
   const ok = Math.max(1, result['2xx']);
   return {
     rps: result['2xx'] / o.duration,
+    machineBusy: (100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total),
     cpuMain: (cpu1.main - cpu0.main) / ok,
     cpuOther: (cpu1.other - cpu0.other) / ok,
     p50: result.latency.p50,
@@ -267,7 +279,8 @@ async function main(): Promise<void> {
         max.push(m);
         console.log(
           `  ${t.name} round ${r + 1}: ${Math.round(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ` +
-            `server CPU/request ${Math.round(m.cpuMain)} µs main + ${Math.round(m.cpuOther)} µs other threads` +
+            `server CPU/request ${Math.round(m.cpuMain)} µs main + ${Math.round(m.cpuOther)} µs other threads, ` +
+            `machine ${Math.round(m.machineBusy)}% busy` +
             (m.non2xx + m.errors > 0 ? `, ${m.non2xx} non-2xx, ${m.errors} errors` : ''),
         );
       }
