@@ -41,6 +41,7 @@ function parseArgs(argv: string[]): Options {
 
 const ADMIN = 'bench-push-admin-token-0123456789';
 const MAX_INFLIGHT = 256;
+const SLOW_READERS = 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -128,17 +129,30 @@ async function latency(dir: string, rates: number[], seconds: number): Promise<v
     const users = await Promise.all(
       Array.from({ length: 20 }, () => newUser(base, { USDT: '1000000000', BTC: '100000' })),
     );
-    const acked = new Map<number, number>();
-    const lat: number[] = [];
+    // Per order id: when its HTTP answer was read (with when the request left) and when its push was read.
+    const acked = new Map<number, { sentAt: number; at: number }>();
+    const pushedAt = new Map<number, number>();
+    const lat: number[] = []; // ack read -> push read, 0 when the push was read first
+    const e2e: number[] = []; // request sent -> push read
+    let pushFirst = 0;
+    const record = (id: number): void => {
+      const a = acked.get(id);
+      const p = pushedAt.get(id);
+      if (a === undefined || p === undefined) return;
+      lat.push(Math.max(0, p - a.at));
+      e2e.push(p - a.sentAt);
+      if (p <= a.at) pushFirst++;
+      acked.delete(id);
+      pushedAt.delete(id);
+    };
     for (const u of users) {
       const ws = await connect(base.replace('http', 'ws') + '/ws');
       ws.send(JSON.stringify({ type: 'auth', token: u.token }));
       ws.on('message', (d) => {
         const m = JSON.parse(d.toString()) as { type: string; data?: { order_id: number; status: string } };
         if (m.type !== 'order.update' || m.data?.status !== 'NEW') return;
-        const t = acked.get(m.data.order_id);
-        if (t !== undefined) lat.push(performance.now() - t);
-        else acked.set(m.data.order_id, -performance.now()); // push before the ack arrived
+        pushedAt.set(m.data.order_id, performance.now());
+        record(m.data.order_id);
       });
     }
     await sleep(300);
@@ -147,9 +161,29 @@ async function latency(dir: string, rates: number[], seconds: number): Promise<v
     const phases = [
       { rate: rates[0] ?? 1000, secs: 2, warmup: true },
       ...rates.map((r) => ({ rate: r, secs: seconds, warmup: false })),
+      // The first rate again with SLOW_READERS connections that subscribe to every public channel and then stop
+      // reading: the owners' latency should not move, and the server's memory stays within the backlog limits.
+      { rate: rates[0] ?? 1000, secs: seconds, warmup: false, slow: true },
     ];
-    for (const { rate, secs, warmup } of phases) {
+    for (const { rate, secs, warmup, slow } of phases) {
       lat.length = 0;
+      e2e.length = 0;
+      pushFirst = 0;
+      let slowReaders: WebSocket[] = [];
+      let rssBefore = 0;
+      if (slow === true) {
+        rssBefore = await rss(base);
+        slowReaders = await Promise.all(
+          Array.from({ length: SLOW_READERS }, () => connect(base.replace('http', 'ws') + '/ws')),
+        );
+        for (const ws of slowReaders) {
+          for (const channel of ['trades', 'depth', 'ticker']) {
+            ws.send(JSON.stringify({ type: 'subscribe', channel, symbol: 'BTC_USDT', levels: 100 }));
+          }
+        }
+        await sleep(300);
+        for (const ws of slowReaders) (ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      }
       let sent = 0;
       let done = 0;
       let open = 0;
@@ -165,6 +199,7 @@ async function latency(dir: string, rates: number[], seconds: number): Promise<v
           const u = users[sent % users.length] as { token: string };
           const side = sent % 2 ? 'SELL' : 'BUY';
           const price = side === 'BUY' ? '29990.00' : '30010.00';
+          const sentAt = performance.now();
           inflight.push(
             post(
               base,
@@ -178,11 +213,8 @@ async function latency(dir: string, rates: number[], seconds: number): Promise<v
               open--;
               const id = r.data?.['order_id'] as number | undefined;
               if (id === undefined) return;
-              const now = performance.now();
-              const early = acked.get(id);
-              if (early !== undefined && early < 0)
-                lat.push(0); // pushed before the HTTP answer was read
-              else acked.set(id, now);
+              acked.set(id, { sentAt, at: performance.now() });
+              record(id);
             }),
           );
         }
@@ -193,8 +225,22 @@ async function latency(dir: string, rates: number[], seconds: number): Promise<v
       const achieved = done / secs;
       console.log(
         `  ${warmup ? '(warm-up, not counted) ' : ''}offered ${rate}/s, achieved ${Math.round(achieved)}/s: ack -> push p50 ${pct(lat, 50).toFixed(2)} ms, ` +
-          `p99 ${pct(lat, 99).toFixed(2)} ms, p99.9 ${pct(lat, 99.9).toFixed(2)} ms (${lat.length} samples)`,
+          `p99 ${pct(lat, 99).toFixed(2)} ms, p99.9 ${pct(lat, 99.9).toFixed(2)} ms (${lat.length} samples, ` +
+          `${((100 * pushFirst) / Math.max(1, lat.length)).toFixed(1)}% pushed before the answer was read); ` +
+          `request sent -> push p50 ${pct(e2e, 50).toFixed(2)} ms, p99 ${pct(e2e, 99).toFixed(2)} ms, ` +
+          `p99.9 ${pct(e2e, 99.9).toFixed(2)} ms` +
+          (slow === true ? `, with ${SLOW_READERS} readers that stopped reading` : ''),
       );
+      if (slow === true) {
+        const text = await (await fetch(`${base}/metrics`)).text();
+        const closes = /^fillstream_ws_slow_consumer_closes_total (\d+)/m.exec(text)?.[1] ?? '?';
+        const after = await rss(base);
+        console.log(
+          `    server RSS ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(after / 2 ** 20).toFixed(0)} MiB, ` +
+            `slow-consumer closes ${closes} (backlog limit per connection: 4 MiB or 10,000 messages)`,
+        );
+        slowReaders.forEach((ws) => ws.terminate());
+      }
     }
   } finally {
     await stop(child);

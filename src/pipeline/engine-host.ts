@@ -96,15 +96,6 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
 
   private onMessage(m: EngineMessage): void {
     switch (m.kind) {
-      case 'acks':
-        for (const a of m.acks) {
-          const p = this.pending.get(a.reqId);
-          if (p !== undefined) {
-            this.pending.delete(a.reqId);
-            p.resolve(a);
-          }
-        }
-        break;
       case 'market':
         this.emit('market', m);
         break;
@@ -113,7 +104,15 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
         this.emit('snapshot', m);
         break;
       case 'committed':
+        // Pushes first (listeners write them synchronously), then the answers.
         this.emit('committed', m);
+        for (const a of m.acks) {
+          const p = this.pending.get(a.reqId);
+          if (p !== undefined) {
+            this.pending.delete(a.reqId);
+            p.resolve(a);
+          }
+        }
         break;
       case 'ready':
         this.recoveredOrders = m.recoveredOrders;

@@ -82,11 +82,9 @@ class EngineWorker {
         // acknowledged work might not survive a power cut: the worker stops (the server exits).
         this.durable = this.store.flush().then(
           () => {
-            post({ kind: 'acks', acks: done });
-            if (batch.events.length > 0) {
-              const committedAt = Date.now();
-              post({ kind: 'committed', events: batch.events, commands: done.length, commitMs, committedAt });
-            }
+            // One message: the host pushes the events, then answers the commands, so an owner's push leaves
+            // no later than the HTTP answer for the same order.
+            post({ kind: 'committed', acks: done, events: batch.events, commitMs, committedAt: Date.now() });
           },
           (e: unknown) => {
             post({ kind: 'fatal', error: `storage flush failed: ${e instanceof Error ? e.message : String(e)}` });

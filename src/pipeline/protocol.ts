@@ -82,18 +82,17 @@ export interface SnapshotMessage {
   }>;
 }
 
-/** Private events of a batch (one event-log row per user), after its commit succeeded. */
+/** A batch is durable: its private events (one event-log row per user) and the answers to its commands. */
 export interface CommittedMessage {
   readonly kind: 'committed';
+  readonly acks: readonly Ack[];
   readonly events: readonly EventChunk[];
-  readonly commands: number;
   readonly commitMs: number;
   /** Wall clock (ms) right after the commit, for the commit-to-send latency. */
   readonly committedAt: number;
 }
 
 export type EngineMessage =
-  | { readonly kind: 'acks'; readonly acks: readonly Ack[] }
   | MarketMessage
   | SnapshotMessage
   | CommittedMessage
