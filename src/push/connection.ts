@@ -4,6 +4,8 @@
 
 import type { WebSocket } from 'ws';
 
+const TEXT_FRAME = { binary: false } as const;
+
 export const CLOSE = {
   normal: 1000,
   goingAway: 1001,
@@ -40,6 +42,11 @@ export class Connection {
   expiryTimer: NodeJS.Timeout | null = null;
   expiringTimer: NodeJS.Timeout | null = null;
 
+  /** One write callback per connection, not one closure per message. */
+  private readonly flushed = (): void => {
+    this.unflushed--;
+  };
+
   constructor(
     readonly id: number,
     readonly ws: WebSocket,
@@ -50,17 +57,18 @@ export class Connection {
     this.lastPongAt = now;
   }
 
-  /** Sends a pre-serialized message; false when the connection is gone or was closed as too slow. */
-  send(text: string): boolean {
+  /**
+   * Sends a pre-serialized message as a text frame (a Buffer holds its UTF-8: a broadcast encodes once instead
+   * of once per recipient); false when the connection is gone or was closed as too slow.
+   */
+  send(text: string | Buffer): boolean {
     if (this.closed) return false;
     if (this.ws.bufferedAmount > this.limits.maxBacklogBytes || this.unflushed >= this.limits.maxBacklogMessages) {
       this.onSlow(this);
       return false;
     }
     this.unflushed++;
-    this.ws.send(text, () => {
-      this.unflushed--;
-    });
+    this.ws.send(text, TEXT_FRAME, this.flushed);
     return true;
   }
 

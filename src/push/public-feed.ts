@@ -118,8 +118,9 @@ export class PublicFeed {
 
   private broadcast(members: Set<Connection>, type: string, text: string): void {
     if (members.size === 0) return;
-    for (const c of members) c.send(text);
-    this.sent(type, Buffer.byteLength(text), members.size);
+    const bytes = Buffer.from(text); // encoded once for every recipient
+    for (const c of members) c.send(bytes);
+    this.sent(type, bytes.length, members.size);
   }
 
   private tickerMessage(symbolId: number, m: SymbolMarket): string {
