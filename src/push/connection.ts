@@ -33,7 +33,10 @@ export class Connection {
   readonly subscriptions = new Set<string>();
   lastPongAt: number;
   closed = false;
-  /** Messages not yet flushed to the socket. */
+  /**
+   * Messages sent since this connection's buffer was last empty: an upper bound of those still queued, kept
+   * without a write callback per message (which cost ~a quarter of a broadcast's time).
+   */
   private unflushed = 0;
   private windowStart = 0;
   private windowCount = 0;
@@ -41,11 +44,6 @@ export class Connection {
   authTimer: NodeJS.Timeout | null = null;
   expiryTimer: NodeJS.Timeout | null = null;
   expiringTimer: NodeJS.Timeout | null = null;
-
-  /** One write callback per connection, not one closure per message. */
-  private readonly flushed = (): void => {
-    this.unflushed--;
-  };
 
   constructor(
     readonly id: number,
@@ -63,12 +61,14 @@ export class Connection {
    */
   send(text: string | Buffer): boolean {
     if (this.closed) return false;
-    if (this.ws.bufferedAmount > this.limits.maxBacklogBytes || this.unflushed >= this.limits.maxBacklogMessages) {
+    const buffered = this.ws.bufferedAmount;
+    if (buffered === 0) this.unflushed = 0;
+    if (buffered > this.limits.maxBacklogBytes || this.unflushed >= this.limits.maxBacklogMessages) {
       this.onSlow(this);
       return false;
     }
     this.unflushed++;
-    this.ws.send(text, TEXT_FRAME, this.flushed);
+    this.ws.send(text, TEXT_FRAME);
     return true;
   }
 

@@ -515,6 +515,48 @@ describe('slow consumer', () => {
   });
 });
 
+describe('slow consumer by message count', () => {
+  let s: TestServer;
+  before(async () => {
+    // A byte limit out of reach: only the message-count limit (100 queued messages) can drop the reader.
+    s = await serve('slowcount', { messagesPerSec: 1000, maxBacklogBytes: 1024 ** 3, maxBacklogMessages: 100 });
+  });
+  after(disposeAll);
+
+  test('a reader whose buffer never empties across 100 messages is closed with 1013', async () => {
+    const maker = await s.fundedUser({ BTC: '10' });
+    const taker = await s.fundedUser({ USDT: '1000000' });
+    const normal = await anonymous(s);
+    normal.send({ type: 'subscribe', channel: 'trades', symbol: 'BTC_USDT' });
+    await normal.nextOfType('subscribed');
+    const slow = await anonymous(s);
+    for (let levels = 1; levels <= 500; levels++) {
+      slow.send({ type: 'subscribe', channel: 'depth', symbol: 'BTC_USDT', levels });
+    }
+    await slow.until(() => slow.messages.filter((m) => m.type === 'depth.snapshot').length === 500, '500 snapshots');
+    const connections = s.srv.push.connections;
+    const closes = await metric(s, 'fillstream_ws_slow_consumer_closes_total');
+    slow.pause();
+    let placed = 0;
+    while (placed < 900 && s.srv.push.connections === connections) {
+      placed++;
+      await s.place(maker, limitOrder('SELL', '30000', '0.001'));
+      await s.place(taker, limitOrder('BUY', '30000', '0.001'));
+    }
+    await until(() => s.srv.push.connections === connections - 1, 'the slow client to be dropped', 5000);
+    assert.ok((await metric(s, 'fillstream_ws_slow_consumer_closes_total')) > closes);
+    slow.resume();
+    const closed = await slow.waitClose();
+    assert.ok(closed.code === 1013 || closed.code === 1006, JSON.stringify(closed));
+    // The normal reader kept its buffer draining: still connected, every trade received.
+    await normal.until(
+      () => normal.messages.filter((m) => m.type === 'market.trade').length >= placed,
+      `${placed} market.trade messages`,
+    );
+    assert.ok(normal.open, 'the normal client is still connected');
+  });
+});
+
 describe('shutdown while orders keep coming', () => {
   let s: TestServer;
   before(async () => {
