@@ -14,15 +14,11 @@
 import type { PrivateEventType, StoredBalance, StoredOrder, StoredTrade, UserTrade } from '../adapters/store/store.js';
 import { formatDecimal } from '../core/decimal.js';
 import { type Int, big, norm } from '../core/int64.js';
-import { decodeLine, type Role } from '../pipeline/event-codec.js';
+import { decodeLine, type OrderFields, type Role } from '../pipeline/event-codec.js';
 import {
   type AssetConfig,
-  type OrderStatus,
-  type OrderType,
-  type RejectReason,
   type Side,
   type SymbolConfig,
-  type TimeInForce,
   type BalanceEvent,
   type TradeEvent,
   FEE_RATE_DECIMALS,
@@ -52,23 +48,6 @@ export function fmtSigned(units: Int, asset: AssetConfig): string {
 export function avgPrice(filledNotional: Int, filledQty: Int, symbol: SymbolConfig): string | null {
   if (!(filledQty > 0)) return null;
   return fmtPrice(norm(big(filledNotional) / big(filledQty)), symbol);
-}
-
-/** The fields an order's JSON needs; both StoredOrder and OrderEvent have them. */
-interface OrderFields {
-  readonly orderId: number;
-  readonly symbolId: number;
-  readonly side: Side;
-  readonly orderType: OrderType;
-  readonly tif: TimeInForce;
-  readonly price: Int;
-  readonly qty: Int;
-  readonly quoteQty: Int;
-  readonly cid: string | null;
-  readonly status: OrderStatus;
-  readonly filledQty: Int;
-  readonly filledNotional: Int;
-  readonly rejectReason: RejectReason | null;
 }
 
 function orderParts(o: OrderFields, market: MarketIndex) {

@@ -52,8 +52,8 @@ export function encodeBalance(e: BalanceEvent): string {
   return `b\t${e.assetId}\t${str(e.avail)}\t${str(e.frozen)}\t${str(e.delta)}\t${e.reason}`;
 }
 
-export interface LoggedOrder {
-  readonly kind: 'order';
+/** The fields an order's JSON needs (an OrderEvent, a StoredOrder and a logged order line all have them). */
+export interface OrderFields {
   readonly orderId: number;
   readonly symbolId: number;
   readonly side: Side;
@@ -67,6 +67,10 @@ export interface LoggedOrder {
   readonly filledQty: Int;
   readonly filledNotional: Int;
   readonly rejectReason: RejectReason | null;
+}
+
+export interface LoggedOrder extends OrderFields {
+  readonly kind: 'order';
   readonly ts: number;
 }
 

@@ -23,6 +23,7 @@ import {
   tradeMessage,
 } from '../../src/gateway/format.js';
 import { encodeBalance, encodeOrder, encodeTrade } from '../../src/pipeline/event-codec.js';
+import { orderEventOf } from '../support/fixtures.js';
 import { Settlement } from '../../src/pipeline/settlement.js';
 
 const config = loadConfig();
@@ -68,25 +69,7 @@ function orderEvent(over: Partial<Record<keyof OrderEvent, unknown>> = {}): Orde
     ts: TS,
     ...over,
   } as unknown as OrderEvent;
-  return new OrderEvent(
-    o.orderId,
-    o.userId,
-    o.symbolId,
-    o.side,
-    o.orderType,
-    o.tif,
-    o.price,
-    o.qty,
-    o.quoteQty,
-    o.cid,
-    o.status,
-    o.filledQty,
-    o.filledQuote,
-    o.filledNotional,
-    o.lock,
-    o.rejectReason,
-    o.ts,
-  );
+  return orderEventOf(o, o.ts);
 }
 
 // tradeId, symbol, price, qty, quoteQty, takerSide, maker order/user, taker order/user, makerFee, takerFee, ts

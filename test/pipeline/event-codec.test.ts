@@ -26,6 +26,7 @@ import {
   renderPrivateEvent,
   tradeMessage,
 } from '../../src/gateway/format.js';
+import { orderEventOf } from '../support/fixtures.js';
 import {
   decodeLine,
   encodeBalance,
@@ -156,28 +157,7 @@ const orderArb: fc.Arbitrary<OrderEvent> = fc
     rejectReason: fc.option(fc.constantFrom(...REJECT_REASONS), { nil: null }),
     ts,
   })
-  .map(
-    (o) =>
-      new OrderEvent(
-        o.orderId,
-        o.userId,
-        o.symbolId,
-        o.side,
-        o.orderType,
-        o.tif,
-        o.price,
-        o.qty,
-        o.quoteQty,
-        o.cid,
-        o.status,
-        o.filledQty,
-        o.filledQuote,
-        o.filledNotional,
-        o.lock,
-        o.rejectReason,
-        o.ts,
-      ),
-  );
+  .map((o) => orderEventOf(o, o.ts));
 
 const tradeArb: fc.Arbitrary<TradeEvent> = fc
   .record({
@@ -332,25 +312,7 @@ function order(over: Partial<Record<keyof OrderEvent, unknown>> = {}): OrderEven
     ts: TS,
     ...over,
   } as unknown as OrderEvent;
-  return new OrderEvent(
-    o.orderId,
-    o.userId,
-    o.symbolId,
-    o.side,
-    o.orderType,
-    o.tif,
-    o.price,
-    o.qty,
-    o.quoteQty,
-    o.cid,
-    o.status,
-    o.filledQty,
-    o.filledQuote,
-    o.filledNotional,
-    o.lock,
-    o.rejectReason,
-    o.ts,
-  );
+  return orderEventOf(o, o.ts);
 }
 
 const BIG = norm(TWO_53 + 1n);

@@ -30,6 +30,7 @@ import {
   renderPrivateEvent,
   tradeMessage,
 } from '../../src/gateway/format.js';
+import { orderEventOf } from '../support/fixtures.js';
 import { encodeBalance, encodeOrder } from '../../src/pipeline/event-codec.js';
 
 const config = loadConfig();
@@ -113,26 +114,7 @@ const ORDER_13: StoredOrder = {
 };
 const ORDERS = [ORDER_11, ORDER_12, ORDER_13];
 
-const orderEvent = (o: StoredOrder): OrderEvent =>
-  new OrderEvent(
-    o.orderId,
-    o.userId,
-    o.symbolId,
-    o.side,
-    o.orderType,
-    o.tif,
-    o.price,
-    o.qty,
-    o.quoteQty,
-    o.cid,
-    o.status,
-    o.filledQty,
-    o.filledQuote,
-    o.filledNotional,
-    o.lock,
-    o.rejectReason,
-    o.updatedAt,
-  );
+const orderEvent = (o: StoredOrder): OrderEvent => orderEventOf(o, o.updatedAt);
 
 // tradeId, symbol, price, qty, quoteQty, takerSide, maker order/user, taker order/user, makerFee, takerFee, ts
 const TRADE = new TradeEvent(

@@ -2,6 +2,7 @@
 // ETH_USDT with 2 price decimals. Builders for commands keep tests short.
 
 import { Engine } from '../../src/core/engine.js';
+import { OrderEvent } from '../../src/core/types.js';
 import { checkInvariants } from '../../src/core/invariants.js';
 import type { Int } from '../../src/core/int64.js';
 import type {
@@ -103,4 +104,27 @@ export class Harness {
     const a = this.engine.accounts.get(userId);
     return { avail: a?.avail[assetId] ?? 0, frozen: a?.frozen[assetId] ?? 0 };
   }
+}
+
+/** An OrderEvent from a record holding its fields (the constructor takes them in order), at time `ts`. */
+export function orderEventOf(o: Omit<OrderEvent, 'kind' | 'ts'>, ts: number): OrderEvent {
+  return new OrderEvent(
+    o.orderId,
+    o.userId,
+    o.symbolId,
+    o.side,
+    o.orderType,
+    o.tif,
+    o.price,
+    o.qty,
+    o.quoteQty,
+    o.cid,
+    o.status,
+    o.filledQty,
+    o.filledQuote,
+    o.filledNotional,
+    o.lock,
+    o.rejectReason,
+    ts,
+  );
 }
