@@ -1,8 +1,8 @@
 // The engine worker thread: sequencer (order ids, clock), trading core,
-// settlement and the writing store. It drains its inbox in groups: every
-// command that arrived while the previous transaction was committing goes into
-// the next one (group commit); acks and private events leave only once the commit
-// is durable (store.flush()), while the next group is already being processed.
+// settlement and the writing store. Commands are matched as they arrive; their
+// settlement is committed in groups, one transaction per disk sync (group
+// commit); acks and private events leave only once their commit is durable
+// (store.flush()), while the next group is already being matched.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Engine } from '../core/engine.js';
@@ -68,8 +68,7 @@ class EngineWorker {
           if (trades.length > 0 || depth.length > 0) post({ kind: 'market', trades, depth });
         }
         if (acks.length === 0) break;
-        const synced = this.durable;
-        await synced;
+        await this.durable;
         // Commands that arrived while the disk synced join this batch.
         if (this.inbox.length > 0 && acks.length < init.maxBatch) continue;
         const batch = this.settlement.take();
