@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { StoredOrder, UserTrade } from '../../src/adapters/store/store.js';
 import { coreConfig, loadConfig, marketIndex } from '../../src/config.js';
 import { Engine } from '../../src/core/engine.js';
-import { BalanceEvent, OrderEvent, TradeEvent } from '../../src/core/types.js';
+import { BalanceEvent, TradeEvent } from '../../src/core/types.js';
 import {
   avgPrice,
   balanceUpdateMessage,
@@ -23,7 +23,7 @@ import {
   tradeMessage,
 } from '../../src/gateway/format.js';
 import { encodeBalance, encodeOrder, encodeTrade } from '../../src/pipeline/event-codec.js';
-import { orderEventOf } from '../support/fixtures.js';
+import { specOrderEvent } from '../support/fixtures.js';
 import { Settlement } from '../../src/pipeline/settlement.js';
 
 const config = loadConfig();
@@ -48,29 +48,7 @@ const SPEC_MARKET_TRADE =
   '{"type":"market.trade","symbol":"BTC_USDT","seq":9001,"data":{"trade_id":5001,"price":"85000.00",' +
   '"qty":"0.001000","taker_side":"BUY","traded_at":1734533790000}}';
 
-function orderEvent(over: Partial<Record<keyof OrderEvent, unknown>> = {}): OrderEvent {
-  const o = {
-    orderId: 1001,
-    userId: 7,
-    symbolId: BTC_USDT,
-    side: 'BUY',
-    orderType: 'LIMIT',
-    tif: 'GTC',
-    price: 8_500_000,
-    qty: 100_000,
-    quoteQty: 0,
-    cid: 'my-1',
-    status: 'FILLED',
-    filledQty: 100_000,
-    filledQuote: 8500,
-    filledNotional: 8_500_000 * 100_000,
-    lock: 0,
-    rejectReason: null,
-    ts: TS,
-    ...over,
-  } as unknown as OrderEvent;
-  return orderEventOf(o, o.ts);
-}
+const orderEvent = specOrderEvent;
 
 // tradeId, symbol, price, qty, quoteQty, takerSide, maker order/user, taker order/user, makerFee, takerFee, ts
 const TRADE = new TradeEvent(5001, BTC_USDT, 8_500_000, 100_000, 8500, 'BUY', 900, 8, 1001, 7, 8, 100, TS);

@@ -26,7 +26,7 @@ import {
   renderPrivateEvent,
   tradeMessage,
 } from '../../src/gateway/format.js';
-import { orderEventOf } from '../support/fixtures.js';
+import { orderEventOf, specOrderEvent } from '../support/fixtures.js';
 import {
   decodeLine,
   encodeBalance,
@@ -291,29 +291,7 @@ function checkBalance(e: BalanceEvent, seq: number): void {
 
 // ---- hand-picked corner cases (each named case exists for sure, whatever the PRNG draws) ----
 
-function order(over: Partial<Record<keyof OrderEvent, unknown>> = {}): OrderEvent {
-  const o = {
-    orderId: 1001,
-    userId: 7,
-    symbolId: BTC_USDT,
-    side: 'BUY',
-    orderType: 'LIMIT',
-    tif: 'GTC',
-    price: 8_500_000,
-    qty: 100_000,
-    quoteQty: 0,
-    cid: 'my-1',
-    status: 'FILLED',
-    filledQty: 100_000,
-    filledQuote: 8500,
-    filledNotional: 8_500_000 * 100_000,
-    lock: 0,
-    rejectReason: null,
-    ts: TS,
-    ...over,
-  } as unknown as OrderEvent;
-  return orderEventOf(o, o.ts);
-}
+const order = specOrderEvent;
 
 const BIG = norm(TWO_53 + 1n);
 /** MARKET BUY by quote amount: no price, no base qty. */

@@ -128,3 +128,31 @@ export function orderEventOf(o: Omit<OrderEvent, 'kind' | 'ts'>, ts: number): Or
     ts,
   );
 }
+
+/**
+ * The order of ws-protocol.md's `order.update` example (order 1001 of user 7 on the demo market's BTC_USDT, id 1,
+ * FILLED at 85000.00), with any field replaced.
+ */
+export function specOrderEvent(over: Partial<Record<keyof OrderEvent, unknown>> = {}): OrderEvent {
+  const o = {
+    orderId: 1001,
+    userId: 7,
+    symbolId: 1,
+    side: 'BUY',
+    orderType: 'LIMIT',
+    tif: 'GTC',
+    price: 8_500_000,
+    qty: 100_000,
+    quoteQty: 0,
+    cid: 'my-1',
+    status: 'FILLED',
+    filledQty: 100_000,
+    filledQuote: 8500,
+    filledNotional: 8_500_000 * 100_000,
+    lock: 0,
+    rejectReason: null,
+    ts: 1734533790000,
+    ...over,
+  } as unknown as OrderEvent;
+  return orderEventOf(o, o.ts);
+}
