@@ -34,7 +34,7 @@ export class Metrics {
     name: 'fillstream_http_request_seconds',
     help: 'HTTP request latency',
     labelNames: ['route'] as const,
-    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1],
+    buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.5, 1],
     registers: [this.registry],
   });
   readonly orders = new Counter({
@@ -57,6 +57,18 @@ export class Metrics {
     name: 'fillstream_commit_seconds',
     help: 'Duration of one settlement transaction',
     buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5],
+    registers: [this.registry],
+  });
+  readonly engineRoundTrip = new Histogram({
+    name: 'fillstream_engine_roundtrip_seconds',
+    help: 'From handing a command to the engine until its answer came back committed and durable',
+    buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly commitSync = new Histogram({
+    name: 'fillstream_commit_sync_seconds',
+    help: 'From the end of a settlement transaction until the disk sync covering it returned (acks wait for it)',
+    buckets: [0.0002, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.05, 0.1, 0.5],
     registers: [this.registry],
   });
   readonly commitBatchSize = new Histogram({

@@ -176,6 +176,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   engine.on('market', (m) => marketData.apply(m));
   engine.on('committed', (m) => {
     metrics.commitLatency.observe(m.commitMs / 1000);
+    metrics.commitSync.observe(m.syncMs / 1000);
     metrics.commitBatchSize.observe(m.acks.length);
   });
   engine.on('storage', (s) => {

@@ -77,13 +77,15 @@ class EngineWorker {
         const t0 = performance.now();
         await this.commit(batch);
         const commitMs = performance.now() - t0;
+        const t1 = performance.now();
         // Flushes resolve in commit order, so acks and events leave in order; a failed flush means
         // acknowledged work might not survive a power cut: the worker stops (the server exits).
         this.durable = this.store.flush().then(
           () => {
             // One message: the host pushes the events, then answers the commands, so an owner's push leaves
             // no later than the HTTP answer for the same order.
-            post({ kind: 'committed', acks: done, events: batch.events, commitMs, committedAt: Date.now() });
+            const syncMs = performance.now() - t1;
+            post({ kind: 'committed', acks: done, events: batch.events, commitMs, syncMs, committedAt: Date.now() });
           },
           (e: unknown) => {
             post({ kind: 'fatal', error: `storage flush failed: ${e instanceof Error ? e.message : String(e)}` });

@@ -88,6 +88,8 @@ export interface CommittedMessage {
   readonly acks: readonly Ack[];
   readonly events: readonly EventChunk[];
   readonly commitMs: number;
+  /** From the end of the transaction until the disk sync that covers it returned (0 where commits are durable). */
+  readonly syncMs: number;
   /** Wall clock (ms) right after the commit, for the commit-to-send latency. */
   readonly committedAt: number;
 }

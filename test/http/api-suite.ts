@@ -409,6 +409,8 @@ export function apiSuite(kind: StoreKind): void {
           '# TYPE fillstream_engine_queue_depth gauge',
           '# TYPE fillstream_engine_queue_full_total counter',
           '# TYPE fillstream_commit_seconds histogram',
+          '# TYPE fillstream_commit_sync_seconds histogram',
+          '# TYPE fillstream_engine_roundtrip_seconds histogram',
           '# TYPE fillstream_ws_connections gauge',
           '# TYPE fillstream_push_messages_total counter',
           '# TYPE fillstream_push_commit_to_send_seconds histogram',
@@ -418,6 +420,14 @@ export function apiSuite(kind: StoreKind): void {
         const accepted = /^fillstream_orders_total\{result="OK"\} (\d+)$/m.exec(text);
         assert.ok(accepted !== null && Number(accepted[1]) >= 2, 'orders_total{result="OK"} counts the seed orders');
         assert.match(text, /^fillstream_commit_seconds_count \d+$/m);
+        // Every commit's sync is observed, so the two histograms count the same batches.
+        const count = (name: string) => Number(new RegExp(`^${name}_count (\\d+)$`, 'm').exec(text)?.[1]);
+        assert.ok(count('fillstream_commit_seconds') >= 1);
+        assert.equal(count('fillstream_commit_sync_seconds'), count('fillstream_commit_seconds'));
+        assert.ok(
+          count('fillstream_engine_roundtrip_seconds') >= Number(accepted[1]),
+          'every accepted order went through',
+        );
         assert.match(text, /^fillstream_http_requests_total\{route="\/api\/v1\/create_order",status="202"\} \d+$/m);
       });
 

@@ -16,7 +16,10 @@ export async function submit(
 ): Promise<Ack> {
   try {
     ctx.metrics.queueDepth.set(ctx.engine.inFlight + 1);
-    return await ctx.engine.submit(cmd);
+    const t0 = performance.now();
+    const ack = await ctx.engine.submit(cmd);
+    ctx.metrics.engineRoundTrip.observe((performance.now() - t0) / 1000);
+    return ack;
   } catch (e) {
     if (e instanceof QueueFullError) {
       ctx.metrics.queueRejects.inc();
