@@ -1,12 +1,15 @@
 // bench:http — sustained create_order throughput and latency through the real
 // server (persistence on) on SQLite and, when DATABASE_URL is set, on
 // PostgreSQL, against a bare Fastify hello-world route measured in the same
-// run. Each server runs as a child process; autocannon drives it over loopback.
+// run. Each server runs as a child process; each store is measured in rounds
+// that alternate with hello-world's, so that a drift of the shared machine
+// hits both sides of the ratio alike. wrk drives them over loopback
+// (autocannon when wrk is not installed, or with --client autocannon).
 //
-//   npm run bench:http [-- --duration 8 --rounds 3 --connections 64 --only sqlite --cpu-prof DIR]
+//   npm run bench:http [-- --duration 8 --rounds 3 --connections 64 --only sqlite --cpu-prof DIR --client wrk]
 //
-// --only NAME runs the targets whose name contains NAME; --cpu-prof DIR writes V8 CPU profiles of the
-// server's threads (main and engine worker) into DIR.
+// --only NAME runs the stores whose name contains NAME (hello-world always runs, for the ratio);
+// --cpu-prof DIR writes V8 CPU profiles of the servers' threads (main and engine worker) into DIR.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,6 +18,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { freePort } from '../test/support/net.js';
+import { orderBody, runWrk, wrkAvailable, writeWrkScript } from './wrk.js';
 
 interface Options {
   duration: number;
@@ -23,14 +27,26 @@ interface Options {
   users: number;
   only: string | null;
   cpuProf: string | null;
+  client: 'wrk' | 'autocannon';
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { duration: 8, rounds: 3, connections: 64, users: 200, only: null, cpuProf: null };
+  const o: Options = {
+    duration: 8,
+    rounds: 3,
+    connections: 64,
+    users: 200,
+    only: null,
+    cpuProf: null,
+    client: wrkAvailable() ? 'wrk' : 'autocannon',
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const v = Number(argv[i + 1]);
     if (argv[i] === '--only') o.only = argv[i + 1] ?? null;
-    else if (argv[i] === '--cpu-prof') o.cpuProf = argv[i + 1] ?? null;
+    else if (argv[i] === '--client') {
+      if (argv[i + 1] !== 'wrk' && argv[i + 1] !== 'autocannon') throw new Error('--client is wrk or autocannon');
+      o.client = argv[i + 1] as Options['client'];
+    } else if (argv[i] === '--cpu-prof') o.cpuProf = argv[i + 1] ?? null;
     else if (argv[i] === '--duration') o.duration = v;
     else if (argv[i] === '--rounds') o.rounds = v;
     else if (argv[i] === '--connections') o.connections = v;
@@ -129,14 +145,6 @@ async function startExchange(name: string, databaseUrl: string, users: number, c
   return { name, base, child, auth, cleanup } satisfies Target;
 }
 
-/** Orders around a mid: alternating sides, a few ticks apart, so about half of them trade. */
-function orderBody(i: number): string {
-  const side = i % 2 === 0 ? 'BUY' : 'SELL';
-  const ticks = (i * 7919) % 21;
-  const price = side === 'BUY' ? 30000 - 10 + ticks : 30000 + 10 - ticks;
-  return `{"symbol":"BTC_USDT","side":"${side}","order_type":"LIMIT","price":"${price}.00","qty":"0.0${1 + (i % 9)}"}`;
-}
-
 /** CPU time (µs) the server process has used so far: its main thread, and all its other threads. */
 function serverCpu(pid: number): { main: number; other: number } {
   const tick = 1e6 / 100; // USER_HZ is 100 on Linux
@@ -177,10 +185,25 @@ interface Measure {
   errors: number;
 }
 
-async function load(t: Target, o: Options, rate?: number): Promise<Measure> {
+interface Driven {
+  ok: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** Drives create_order on `t` for o.duration seconds, as fast as it answers or at `rate` per second. */
+async function drive(t: Target, o: Options, dir: string, rate?: number): Promise<Driven> {
+  if (o.client === 'wrk') {
+    const name = t.name.replace(/[^a-z]+/g, '-');
+    const script = writeWrkScript(dir, name, '/api/v1/create_order', t.auth, rate ?? 0);
+    const r = await runWrk(t.base, script, o.connections, o.duration);
+    return { ...r, ok: r.requests - r.non2xx };
+  }
   let i = 0;
-  const cpu0 = serverCpu(t.child.pid as number);
-  const m0 = machineCpu();
   const result = await autocannon({
     url: `${t.base}/api/v1/create_order`,
     connections: o.connections,
@@ -199,19 +222,60 @@ async function load(t: Target, o: Options, rate?: number): Promise<Measure> {
       },
     ],
   });
-  const cpu1 = serverCpu(t.child.pid as number);
-  const m1 = machineCpu();
-  const ok = Math.max(1, result['2xx']);
   return {
-    rps: result['2xx'] / o.duration,
-    machineBusy: (100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total),
-    cpuMain: (cpu1.main - cpu0.main) / ok,
-    cpuOther: (cpu1.other - cpu0.other) / ok,
+    ok: result['2xx'],
+    seconds: o.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
     p999: result.latency.p99_9,
     non2xx: result.non2xx,
     errors: result.errors,
+  };
+}
+
+/** Cumulative bucket counts (upper bound in seconds → count) of one histogram series in /metrics text. */
+function buckets(text: string, name: string, labels: string): Map<number, number> {
+  const out = new Map<number, number>();
+  const re = new RegExp(`^${name}_bucket\\{le="([^"]+)"${labels}\\} (\\d+)$`, 'gm');
+  for (const m of text.matchAll(re)) out.set(Number(m[1]), Number(m[2]));
+  return out;
+}
+
+/** "p50 ≤ a ms, p99 ≤ b ms" of what a histogram gained between two scrapes (bucket upper bounds). */
+function quantiles(before: string, after: string, name: string, labels = ''): string {
+  const b0 = buckets(before, name, labels);
+  const b1 = [...buckets(after, name, labels)].map(([le, n]) => [le, n - (b0.get(le) ?? 0)] as const);
+  b1.sort((x, y) => x[0] - y[0]);
+  const total = b1.at(-1)?.[1] ?? 0;
+  if (total === 0) return 'no data';
+  const q = (p: number) => {
+    const le = b1.find(([, n]) => n >= p * total)?.[0] ?? Infinity;
+    return le === Infinity ? '> last bucket' : `≤ ${+(le * 1000).toFixed(2)} ms`;
+  };
+  return `p50 ${q(0.5)}, p99 ${q(0.99)} (${total})`;
+}
+
+async function metricsText(t: Target): Promise<string> {
+  return (await fetch(`${t.base}/metrics`)).text();
+}
+
+async function load(t: Target, o: Options, dir: string, rate?: number): Promise<Measure> {
+  const cpu0 = serverCpu(t.child.pid as number);
+  const m0 = machineCpu();
+  const r = await drive(t, o, dir, rate);
+  const cpu1 = serverCpu(t.child.pid as number);
+  const m1 = machineCpu();
+  const ok = Math.max(1, r.ok);
+  return {
+    rps: r.ok / r.seconds,
+    machineBusy: (100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total),
+    cpuMain: (cpu1.main - cpu0.main) / ok,
+    cpuOther: (cpu1.other - cpu0.other) / ok,
+    p50: r.p50,
+    p99: r.p99,
+    p999: r.p999,
+    non2xx: r.non2xx,
+    errors: r.errors,
   };
 }
 
@@ -224,11 +288,15 @@ async function stop(t: Target): Promise<void> {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  console.log(`bench:http  ${o.rounds} rounds x ${o.duration} s, ${o.connections} connections, ${o.users} users`);
+  console.log(
+    `bench:http  ${o.rounds} rounds x ${o.duration} s, ${o.connections} connections, ${o.users} users, client ${o.client}`,
+  );
+  if (o.client === 'autocannon' && !wrkAvailable()) {
+    console.log('  (wrk not found: using autocannon, which takes much more of the machine; apt-get install wrk)');
+  }
   const dir = mkdtempSync(join(tmpdir(), 'fs-bench-http-'));
   if (o.cpuProf !== null) serverFlags = ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`];
   const targets: Array<{ name: string; make: () => Promise<Target> }> = [
-    { name: 'fastify hello-world', make: startHello },
     {
       name: 'fillstream sqlite',
       make: () => startExchange('fillstream sqlite', `sqlite:${join(dir, 'bench.db')}`, o.users, async () => undefined),
@@ -258,59 +326,113 @@ async function main(): Promise<void> {
     console.log('PostgreSQL: skipped (set DATABASE_URL to include it)');
   }
 
-  const rows: Array<{ name: string; max: Measure; half: Measure; health: number }> = [];
-  for (const { name, make } of targets) {
-    if (o.only !== null && !name.includes(o.only)) continue;
-    const t = await make();
-    try {
-      const max: Measure[] = [];
-      const half: Measure[] = [];
-      const healthP99: number[] = [];
-      for (let r = 0; r < o.rounds; r++) {
-        // While create_order saturates the server, a single client polls /healthz: its latency shows
-        // whether the gateway's event loop stays free (the core and the commits run in the worker).
-        const probe = autocannon({ url: `${t.base}/healthz`, connections: 1, duration: o.duration, overallRate: 200 });
-        const m = await load(t, o);
-        const h = await probe;
-        healthP99.push(h.latency.p99);
-        console.log(
-          `  ${t.name} round ${r + 1}: GET /healthz under load p50 ${h.latency.p50} ms, p99 ${h.latency.p99} ms`,
-        );
-        max.push(m);
-        console.log(
-          `  ${t.name} round ${r + 1}: ${Math.round(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ` +
-            `server CPU/request ${Math.round(m.cpuMain)} µs main + ${Math.round(m.cpuOther)} µs other threads, ` +
-            `machine ${Math.round(m.machineBusy)}% busy` +
-            (m.non2xx + m.errors > 0 ? `, ${m.non2xx} non-2xx, ${m.errors} errors` : ''),
-        );
+  // One store at a time (PostgreSQL's background writes after its own load would slow the SQLite commits'
+  // disk syncs), each measured in rounds that alternate with the hello-world server, which stays up throughout:
+  // a drift of the shared machine then hits both sides of the ratio alike.
+  const hello = await startHello();
+  const rows: Row[] = [];
+  try {
+    for (const { name, make } of targets) {
+      if (o.only !== null && !name.includes(o.only)) continue;
+      const t = await make();
+      try {
+        rows.push(...(await measurePair(hello, t, o, dir)));
+      } finally {
+        await stop(t);
       }
-      const rate = Math.max(1, Math.round(median(max.map((m) => m.rps)) / 2));
-      for (let r = 0; r < o.rounds; r++) {
-        const m = await load(t, o, rate);
-        half.push(m);
-        console.log(`  ${t.name} at ${rate}/s: p50 ${m.p50} ms, p99 ${m.p99} ms, p99.9 ${m.p999} ms`);
-      }
-      const med = (xs: Measure[]): Measure => {
-        const keys = Object.keys(xs[0] as Measure) as Array<keyof Measure>;
-        return Object.fromEntries(keys.map((k) => [k, median(xs.map((m) => m[k]))])) as unknown as Measure;
-      };
-      rows.push({ health: median(healthP99), name: t.name, max: med(max), half: med(half) });
-    } finally {
-      await stop(t);
+    }
+  } finally {
+    await stop(hello);
+  }
+  report(rows, o);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+interface Row {
+  name: string;
+  /** The hello-world figure measured in the same alternating rounds (the ratio's baseline). */
+  baseline: number;
+  max: Measure;
+  half: Measure;
+  health: number;
+}
+
+/** Alternating rounds on hello-world and `t`: saturation first, then both at half of `t`'s median rate. */
+async function measurePair(hello: Target, t: Target, o: Options, dir: string): Promise<Row[]> {
+  const pair = [hello, t];
+  const max = new Map<Target, Measure[]>(pair.map((x) => [x, []]));
+  const half = new Map<Target, Measure[]>(pair.map((x) => [x, []]));
+  const health = new Map<Target, number[]>(pair.map((x) => [x, []]));
+  for (const x of pair) await load(x, { ...o, duration: Math.min(3, o.duration) }, dir); // warm-up, not reported
+  for (let r = 0; r < o.rounds; r++) {
+    for (const x of pair) {
+      // While create_order saturates the server, a single client polls /healthz: its latency shows
+      // whether the gateway's event loop stays free (the core and the commits run in the worker).
+      const probe = autocannon({ url: `${x.base}/healthz`, connections: 1, duration: o.duration, overallRate: 200 });
+      const m = await load(x, o, dir);
+      const h = await probe;
+      health.get(x)?.push(h.latency.p99);
+      max.get(x)?.push(m);
+      console.log(
+        `  ${x.name} round ${r + 1}: ${Math.round(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ` +
+          `server CPU/request ${Math.round(m.cpuMain)} µs main + ${Math.round(m.cpuOther)} µs other threads, ` +
+          `machine ${Math.round(m.machineBusy)}% busy; GET /healthz meanwhile p50 ${h.latency.p50} ms, p99 ${h.latency.p99} ms` +
+          (m.non2xx + m.errors > 0 ? `; ${m.non2xx} non-2xx, ${m.errors} errors` : ''),
+      );
     }
   }
-  rmSync(dir, { recursive: true, force: true });
-
-  const hello = rows.find((r) => r.name === 'fastify hello-world')?.max.rps ?? NaN;
+  // The latency target is at half the store's rate; hello-world runs at that same rate, so the two p99s
+  // compare what each server adds over the machine and the load generator at equal load.
+  const rate = Math.max(1, Math.round(median((max.get(t) ?? []).map((m) => m.rps)) / 2));
+  const before = await metricsText(t);
+  for (let r = 0; r < o.rounds; r++) {
+    for (const x of pair) {
+      const m = await load(x, o, dir, rate);
+      half.get(x)?.push(m);
+      console.log(
+        `  ${x.name} at ${rate}/s: ${Math.round(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, p99.9 ${m.p999} ms`,
+      );
+    }
+  }
+  // The server's own view of the same rounds, from its Prometheus histograms (coarse: bucket upper bounds).
+  const after = await metricsText(t);
   console.log(
-    '\nmedians                 max req/s  vs hello   p50/p99 at max    p50/p99/p99.9 at half rate       /healthz p99 under load' +
+    `  ${t.name} at ${rate}/s, server side: create_order request ` +
+      `${quantiles(before, after, 'fillstream_http_request_seconds', ',route="/api/v1/create_order"')}; ` +
+      `of which the engine round trip ${quantiles(before, after, 'fillstream_engine_roundtrip_seconds')}; ` +
+      `settlement transaction ${quantiles(before, after, 'fillstream_commit_seconds')}; ` +
+      `disk sync after it ${quantiles(before, after, 'fillstream_commit_sync_seconds')}`,
+  );
+  const med = (xs: Measure[]): Measure => {
+    const keys = Object.keys(xs[0] as Measure) as Array<keyof Measure>;
+    return Object.fromEntries(keys.map((k) => [k, median(xs.map((m) => m[k]))])) as unknown as Measure;
+  };
+  const baseline = med(max.get(hello) ?? []).rps;
+  const ratios = (max.get(t) ?? []).map((m, r) => m.rps / ((max.get(hello) ?? [])[r]?.rps ?? NaN));
+  console.log(
+    `  ${t.name} / hello-world per alternating round: ${ratios.map((x) => x.toFixed(2)).join(', ')}; ` +
+      `median ${median(ratios).toFixed(2)}`,
+  );
+  return pair.map((x) => ({
+    name: x === hello ? `  ${hello.name}` : x.name,
+    baseline,
+    max: med(max.get(x) ?? []),
+    half: med(half.get(x) ?? []),
+    health: median(health.get(x) ?? []),
+  }));
+}
+
+function report(rows: Row[], o: Options): void {
+  console.log(`\nmedians of ${o.rounds} rounds, client ${o.client}, ${o.connections} connections`);
+  console.log(
+    'server                  max req/s  vs hello   p50/p99 at max    p50/p99/p99.9 at the store half rate  /healthz p99 under load' +
       '   server CPU µs/request (main + other threads) at max',
   );
   for (const r of rows) {
     console.log(
-      `${r.name.padEnd(22)} ${String(Math.round(r.max.rps)).padStart(10)}  ${(r.max.rps / hello).toFixed(2).padStart(7)}x` +
+      `${r.name.padEnd(22)} ${String(Math.round(r.max.rps)).padStart(10)}  ${(r.max.rps / r.baseline).toFixed(2).padStart(7)}x` +
         `   ${r.max.p50}/${r.max.p99} ms`.padEnd(18) +
-        `   ${r.half.p50}/${r.half.p99}/${r.half.p999} ms at ${Math.round(r.half.rps)}/s`.padEnd(34) +
+        `   ${r.half.p50}/${r.half.p99}/${r.half.p999} ms at ${Math.round(r.half.rps)}/s`.padEnd(38) +
         `${r.health} ms`.padEnd(26) +
         `${Math.round(r.max.cpuMain)} + ${Math.round(r.max.cpuOther)} = ${Math.round(r.max.cpuMain + r.max.cpuOther)}`,
     );
