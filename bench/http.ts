@@ -11,14 +11,25 @@
 // --only NAME runs the stores whose name contains NAME (hello-world always runs, for the ratio);
 // --cpu-prof DIR writes V8 CPU profiles of the servers' threads (main and engine worker) into DIR.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { freePort } from '../test/support/net.js';
+import {
+  machineCpu,
+  metricsText,
+  quantiles,
+  serverCpu,
+  setServerFlags,
+  startExchange,
+  startHello,
+  stop,
+  type Target,
+} from './http-servers.js';
 import { orderBody, runWrk, wrkAvailable, writeWrkScript } from './wrk.js';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
 
 interface Options {
   duration: number;
@@ -53,122 +64,6 @@ function parseArgs(argv: string[]): Options {
     else if (argv[i] === '--users') o.users = v;
   }
   return o;
-}
-
-const ADMIN = 'bench-http-admin-token-0123456789';
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
-
-async function waitFor(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      const r = await fetch(url);
-      if (r.status === 200) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${url} never became ready`);
-}
-
-interface Target {
-  name: string;
-  base: string;
-  child: ChildProcess;
-  /** Authorization header per request index (empty for hello). */
-  auth: string[];
-  cleanup: () => Promise<void>;
-}
-
-/** Node flags for the servers (CPU profiles when asked). */
-let serverFlags: string[] = [];
-
-async function startHello(): Promise<Target> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...serverFlags, 'dist/bench/hello-server.js', String(port)], {
-    stdio: 'ignore',
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      await fetch(`${base}/api/v1/create_order`, { method: 'POST' });
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return { name: 'fastify hello-world', base, child, auth: [''], cleanup: async () => undefined };
-}
-
-async function startExchange(name: string, databaseUrl: string, users: number, cleanup: () => Promise<void>) {
-  const port = await freePort();
-  const env = {
-    PATH: process.env['PATH'] ?? '',
-    FILLSTREAM_PORT: String(port),
-    FILLSTREAM_HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl,
-    FILLSTREAM_ADMIN_TOKEN: ADMIN,
-    FILLSTREAM_TOKEN_SECRET: 'bench-http-token-secret-0123456789abcdef',
-    FILLSTREAM_ENCRYPTION_KEY: 'b'.repeat(64),
-    FILLSTREAM_LOG_LEVEL: 'warn',
-    FILLSTREAM_RATE_ORDERS: '1000000',
-    FILLSTREAM_RATE_QUERIES: '1000000',
-    FILLSTREAM_QUEUE_CAPACITY: '100000',
-  };
-  const child = spawn(process.execPath, [...serverFlags, 'dist/src/cli/main.js', 'serve'], {
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(`${base}/readyz`, child);
-  const admin = { 'content-type': 'application/json', 'x-admin-token': ADMIN };
-  const auth: string[] = [];
-  for (let i = 0; i < users; i++) {
-    const u = (await (
-      await fetch(`${base}/api/v1/admin/users`, { method: 'POST', headers: admin, body: '{}' })
-    ).json()) as {
-      data: { user_id: number; token: string };
-    };
-    for (const [asset, qty] of [
-      ['BTC', '100000'],
-      ['USDT', '10000000000'],
-    ]) {
-      await fetch(`${base}/api/v1/admin/deposit`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ user_id: u.data.user_id, asset, qty }),
-      });
-    }
-    auth.push(`Bearer ${u.data.token}`);
-  }
-  return { name, base, child, auth, cleanup } satisfies Target;
-}
-
-/** CPU time (µs) the server process has used so far: its main thread, and all its other threads. */
-function serverCpu(pid: number): { main: number; other: number } {
-  const tick = 1e6 / 100; // USER_HZ is 100 on Linux
-  let main = 0;
-  let other = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const us = (Number(f[11]) + Number(f[12])) * tick; // utime + stime
-      if (Number(tid) === pid) main += us;
-      else other += us;
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return { main, other };
-}
-
-/** Busy and total jiffies of the whole machine (all CPUs), from /proc/stat. */
-function machineCpu(): { busy: number; total: number } {
-  const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] as string).trim().split(/\s+/).slice(1).map(Number);
-  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - (f[3] as number) - (f[4] as number), total }; // minus idle and iowait
 }
 
 interface Measure {
@@ -233,32 +128,6 @@ async function drive(t: Target, o: Options, dir: string, rate?: number): Promise
   };
 }
 
-/** Cumulative bucket counts (upper bound in seconds → count) of one histogram series in /metrics text. */
-function buckets(text: string, name: string, labels: string): Map<number, number> {
-  const out = new Map<number, number>();
-  const re = new RegExp(`^${name}_bucket\\{le="([^"]+)"${labels}\\} (\\d+)$`, 'gm');
-  for (const m of text.matchAll(re)) out.set(Number(m[1]), Number(m[2]));
-  return out;
-}
-
-/** "p50 ≤ a ms, p99 ≤ b ms" of what a histogram gained between two scrapes (bucket upper bounds). */
-function quantiles(before: string, after: string, name: string, labels = ''): string {
-  const b0 = buckets(before, name, labels);
-  const b1 = [...buckets(after, name, labels)].map(([le, n]) => [le, n - (b0.get(le) ?? 0)] as const);
-  b1.sort((x, y) => x[0] - y[0]);
-  const total = b1.at(-1)?.[1] ?? 0;
-  if (total === 0) return 'no data';
-  const q = (p: number) => {
-    const le = b1.find(([, n]) => n >= p * total)?.[0] ?? Infinity;
-    return le === Infinity ? '> last bucket' : `≤ ${+(le * 1000).toFixed(2)} ms`;
-  };
-  return `p50 ${q(0.5)}, p99 ${q(0.99)} (${total})`;
-}
-
-async function metricsText(t: Target): Promise<string> {
-  return (await fetch(`${t.base}/metrics`)).text();
-}
-
 async function load(t: Target, o: Options, dir: string, rate?: number): Promise<Measure> {
   const cpu0 = serverCpu(t.child.pid as number);
   const m0 = machineCpu();
@@ -279,13 +148,6 @@ async function load(t: Target, o: Options, dir: string, rate?: number): Promise<
   };
 }
 
-async function stop(t: Target): Promise<void> {
-  const exited = new Promise((r) => t.child.once('exit', r));
-  t.child.kill('SIGTERM');
-  await exited;
-  await t.cleanup();
-}
-
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   console.log(
@@ -295,7 +157,7 @@ async function main(): Promise<void> {
     console.log('  (wrk not found: using autocannon, which takes much more of the machine; apt-get install wrk)');
   }
   const dir = mkdtempSync(join(tmpdir(), 'fs-bench-http-'));
-  if (o.cpuProf !== null) serverFlags = ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`];
+  if (o.cpuProf !== null) setServerFlags(['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`]);
   const targets: Array<{ name: string; make: () => Promise<Target> }> = [
     {
       name: 'fillstream sqlite',
