@@ -19,23 +19,14 @@ import {
   resultCodeToCode,
   wsCloseCodeOf,
 } from '../src/errors.js';
+import { markdownTable } from './support/markdown.js';
 
 const DOC = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
 
 /** Rows of the first markdown table whose header starts with `| code | name |`. */
 function docRows(): Map<number, { name: string; http: number; ws: number | null }> {
-  const lines = DOC.split('\n');
-  const start = lines.findIndex((l) => /^\|\s*code\s*\|\s*name\s*\|/.test(l));
-  assert.ok(start >= 0, 'docs/errors.md has a "| code | name | ..." table');
   const rows = new Map<number, { name: string; http: number; ws: number | null }>();
-  for (const line of lines.slice(start + 2)) {
-    if (!line.startsWith('|')) break;
-    const cells = line
-      .split('|')
-      .slice(1, -1)
-      .map((c) => c.trim());
-    const [code, name, , http, ws] = cells;
-    assert.equal(cells.length, 5, `row "${line}" has 5 cells`);
+  for (const [code, name, , http, ws] of markdownTable(DOC, /^\|\s*code\s*\|\s*name\s*\|/, 5)) {
     rows.set(Number(code), { name: name as string, http: Number(http), ws: ws === '—' ? null : Number(ws) });
   }
   return rows;

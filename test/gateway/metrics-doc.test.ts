@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { Metrics } from '../../src/gateway/metrics.js';
+import { markdownTable } from '../support/markdown.js';
 
 const DOC = readFileSync(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
 
@@ -16,17 +17,8 @@ interface Row {
 
 /** Rows of the table whose header starts with `| metric | type | labels |`. */
 function docRows(): Map<string, Row> {
-  const lines = DOC.split('\n');
-  const start = lines.findIndex((l) => /^\|\s*metric\s*\|\s*type\s*\|\s*labels\s*\|/.test(l));
-  assert.ok(start >= 0, 'docs/metrics.md has a "| metric | type | labels | meaning |" table');
   const rows = new Map<string, Row>();
-  for (const line of lines.slice(start + 2)) {
-    if (!line.startsWith('|')) break;
-    const cells = line
-      .split('|')
-      .slice(1, -1)
-      .map((c) => c.trim());
-    assert.equal(cells.length, 4, `row "${line}" has 4 cells`);
+  for (const cells of markdownTable(DOC, /^\|\s*metric\s*\|\s*type\s*\|\s*labels\s*\|/, 4)) {
     const [name, type, labels, meaning] = cells as [string, string, string, string];
     assert.ok(meaning.length > 10, `${name} has a meaning`);
     assert.ok(!rows.has(name), `${name} is listed once`);
