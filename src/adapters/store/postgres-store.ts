@@ -58,20 +58,46 @@ import {
 
 type Queryable = pg.Pool | pg.PoolClient;
 
-const unnest = (cols: readonly (readonly [string, string])[]): string =>
-  `SELECT * FROM unnest(${cols.map((c, i) => `$${i + 1}::${c[1]}[]`).join(', ')})`;
+/** `SELECT * FROM unnest($first::type[], …)`: one array parameter per column, numbered from `first`. */
+const unnest = (cols: readonly (readonly [string, string])[], first = 1): string =>
+  `SELECT * FROM unnest(${cols.map((c, i) => `$${first + i}::${c[1]}[]`).join(', ')})`;
+
+const JOURNAL_COLUMNS = [
+  ['seq', 'bigint'],
+  ['ts', 'bigint'],
+  ['command', 'text'],
+] as const;
+
+/**
+ * A whole settlement batch as ONE statement: each table's rows arrive as column arrays and are written by a
+ * data-modifying CTE (PostgreSQL runs every one of them exactly once, in one snapshot), and the main statement
+ * moves the id counters. One statement is one implicit transaction and one round trip, instead of BEGIN, six
+ * statements and COMMIT. Orders and balances are deduplicated per batch first, so no row is touched twice.
+ */
+function batchSql(): string {
+  let next = 1;
+  const rows = (cols: readonly (readonly [string, string])[]): string => {
+    const s = unnest(cols, next);
+    next += cols.length;
+    return s;
+  };
+  const orders =
+    `INSERT INTO orders (${ORDER_COLS}) ${rows(ORDER_COLUMNS)} ` +
+    `ON CONFLICT (order_id) DO UPDATE SET ${ORDER_UPDATE_SET}`;
+  const trades = `INSERT INTO trades (${TRADE_COLS}) ${rows(TRADE_COLUMNS)}`;
+  const balances =
+    `INSERT INTO balances (${BALANCE_COLS}) ${rows(BALANCE_COLUMNS)} ` +
+    'ON CONFLICT (user_id, asset_id) DO UPDATE SET avail = excluded.avail, frozen = excluded.frozen';
+  const events = `INSERT INTO event_log (${EVENT_LOG_COLS}) ${rows(EVENT_LOG_COLUMNS)}`;
+  const journal = `INSERT INTO journal (seq, ts, command) ${rows(JOURNAL_COLUMNS)}`;
+  return (
+    `WITH o AS (${orders}), t AS (${trades}), b AS (${balances}), e AS (${events}), j AS (${journal}) ` +
+    `UPDATE meta SET last_order_id = $${next}, last_trade_id = $${next + 1} WHERE id = 1`
+  );
+}
 
 const SQL = {
-  upsertOrders:
-    `INSERT INTO orders (${ORDER_COLS}) ${unnest(ORDER_COLUMNS)} ` +
-    `ON CONFLICT (order_id) DO UPDATE SET ${ORDER_UPDATE_SET}`,
-  insertTrades: `INSERT INTO trades (${TRADE_COLS}) ${unnest(TRADE_COLUMNS)}`,
-  upsertBalances:
-    `INSERT INTO balances (${BALANCE_COLS}) ${unnest(BALANCE_COLUMNS)} ` +
-    'ON CONFLICT (user_id, asset_id) DO UPDATE SET avail = excluded.avail, frozen = excluded.frozen',
-  insertEvents: `INSERT INTO event_log (${EVENT_LOG_COLS}) ${unnest(EVENT_LOG_COLUMNS)}`,
-  updateMeta: 'UPDATE meta SET last_order_id = $1, last_trade_id = $2 WHERE id = 1',
-  insertJournal: 'INSERT INTO journal (seq, ts, command) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])',
+  writeBatch: batchSql(),
   readJournal: 'SELECT seq, ts, command FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2',
   latestEventSeq: 'SELECT COALESCE(MAX(last_seq), 0) AS seq FROM event_log WHERE user_id = $1',
   meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
@@ -151,28 +177,18 @@ export class PostgresStore implements Store {
   }
 
   async applyBatch(b: SettlementBatch): Promise<void> {
-    const orders = latestOrders(b.orders).map(orderTuple);
-    const balances = latestBalances(b.balances).map(balanceTuple);
-    await this.withClient((c) =>
-      this.inTransaction(c, async () => {
-        if (orders.length > 0) await this.q(c, SQL.upsertOrders, transpose(orders, ORDER_COLUMNS.length));
-        if (b.trades.length > 0) {
-          await this.q(c, SQL.insertTrades, transpose(b.trades.map(tradeTuple), TRADE_COLUMNS.length));
-        }
-        if (balances.length > 0) await this.q(c, SQL.upsertBalances, transpose(balances, BALANCE_COLUMNS.length));
-        if (b.events.length > 0) {
-          await this.q(c, SQL.insertEvents, transpose(b.events.map(eventChunkTuple), EVENT_LOG_COLUMNS.length));
-        }
-        await this.q(c, SQL.updateMeta, [b.meta.lastOrderId, b.meta.lastTradeId]);
-        if (b.journal !== undefined && b.journal.length > 0) {
-          await this.q(c, SQL.insertJournal, [
-            b.journal.map((e) => e.seq),
-            b.journal.map((e) => e.ts),
-            b.journal.map((e) => e.command),
-          ]);
-        }
-      }),
-    );
+    const journal = b.journal ?? [];
+    await this.q(this.pool, SQL.writeBatch, [
+      ...transpose(latestOrders(b.orders).map(orderTuple), ORDER_COLUMNS.length),
+      ...transpose(b.trades.map(tradeTuple), TRADE_COLUMNS.length),
+      ...transpose(latestBalances(b.balances).map(balanceTuple), BALANCE_COLUMNS.length),
+      ...transpose(b.events.map(eventChunkTuple), EVENT_LOG_COLUMNS.length),
+      journal.map((e) => e.seq),
+      journal.map((e) => e.ts),
+      journal.map((e) => e.command),
+      b.meta.lastOrderId,
+      b.meta.lastTradeId,
+    ]);
   }
 
   /** A committed transaction is already durable (synchronous_commit is left at its default, on). */
