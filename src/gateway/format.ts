@@ -14,10 +14,9 @@
 import type { PrivateEventType, StoredBalance, StoredOrder, StoredTrade, UserTrade } from '../adapters/store/store.js';
 import { formatDecimal } from '../core/decimal.js';
 import { type Int, big, norm } from '../core/int64.js';
-import { decodeLine, type OrderFields, type Role } from '../pipeline/event-codec.js';
+import { decodeLine, type OrderFields, type Role, type TradeFields } from '../pipeline/event-codec.js';
 import {
   type AssetConfig,
-  type Side,
   type SymbolConfig,
   type BalanceEvent,
   type TradeEvent,
@@ -87,19 +86,7 @@ export function formatOrder(o: StoredOrder, market: MarketIndex) {
   };
 }
 
-interface TradeSide {
-  readonly tradeId: number;
-  readonly symbolId: number;
-  readonly price: Int;
-  readonly qty: Int;
-  readonly orderId: number;
-  readonly side: Side;
-  readonly role: Role;
-  readonly fee: Int;
-  readonly ts: number;
-}
-
-function tradeData(t: TradeSide, market: MarketIndex) {
+function tradeData(t: TradeFields, market: MarketIndex) {
   const symbol = market.symbol(t.symbolId);
   // The fee is in the asset this side received: the buyer receives base, the seller quote.
   const feeAsset = t.side === 'BUY' ? market.baseOf(symbol) : market.quoteOf(symbol);
@@ -123,7 +110,7 @@ export function formatUserTrade(t: UserTrade, market: MarketIndex) {
 }
 
 /** One side of a core trade event. */
-export function tradeSide(e: TradeEvent | StoredTrade, role: Role): TradeSide & { readonly userId: number } {
+export function tradeSide(e: TradeEvent | StoredTrade, role: Role): TradeFields & { readonly userId: number } {
   const taker = role === 'TAKER';
   return {
     tradeId: e.tradeId,
@@ -228,7 +215,7 @@ export function tradeMessage(e: TradeEvent, role: Role, seq: number, market: Mar
 }
 
 /** `{"type":"trade","seq":N,"data":{..}}` for one side of a fill, as logged. */
-export function tradeSideMessage(t: TradeSide, seq: number, market: MarketIndex): string {
+export function tradeSideMessage(t: TradeFields, seq: number, market: MarketIndex): string {
   return JSON.stringify({ type: 'trade', seq, data: tradeData(t, market) });
 }
 

@@ -76,8 +76,8 @@ class EngineWorker {
         acks = [];
         const t0 = performance.now();
         await this.commit(batch);
-        const commitMs = performance.now() - t0;
         const t1 = performance.now();
+        const commitMs = t1 - t0;
         // Flushes resolve in commit order, so acks and events leave in order; a failed flush means
         // acknowledged work might not survive a power cut: the worker stops (the server exits).
         this.durable = this.store.flush().then(

@@ -74,8 +74,8 @@ export interface LoggedOrder extends OrderFields {
   readonly ts: number;
 }
 
-export interface LoggedTrade {
-  readonly kind: 'trade';
+/** The fields of one side (role) of a fill that its JSON needs (a logged trade line, a user's trade row). */
+export interface TradeFields {
   readonly tradeId: number;
   readonly symbolId: number;
   readonly price: Int;
@@ -85,6 +85,10 @@ export interface LoggedTrade {
   readonly role: Role;
   readonly fee: Int;
   readonly ts: number;
+}
+
+export interface LoggedTrade extends TradeFields {
+  readonly kind: 'trade';
 }
 
 export interface LoggedBalance {
