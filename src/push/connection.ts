@@ -3,6 +3,7 @@
 // by more than the byte or message limit is closed with 1013).
 
 import type { WebSocket } from 'ws';
+import type { LongTimeout } from '../long-timeout.js';
 
 const TEXT_FRAME = { binary: false } as const;
 
@@ -42,8 +43,9 @@ export class Connection {
   private windowCount = 0;
   private overLimitWindows = 0;
   authTimer: NodeJS.Timeout | null = null;
-  expiryTimer: NodeJS.Timeout | null = null;
-  expiringTimer: NodeJS.Timeout | null = null;
+  /** Token expiry and its advance notice: a token may live 30 days, past what a plain setTimeout can wait. */
+  expiryTimer: LongTimeout | null = null;
+  expiringTimer: LongTimeout | null = null;
 
   constructor(
     readonly id: number,
@@ -109,7 +111,9 @@ export class Connection {
   }
 
   clearTimers(): void {
-    for (const t of [this.authTimer, this.expiryTimer, this.expiringTimer]) if (t !== null) clearTimeout(t);
+    if (this.authTimer !== null) clearTimeout(this.authTimer);
+    this.expiryTimer?.clear();
+    this.expiringTimer?.clear();
     this.authTimer = this.expiryTimer = this.expiringTimer = null;
   }
 }
