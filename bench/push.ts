@@ -63,6 +63,10 @@ async function startServer(dir: string, extraEnv: Record<string, string> = {}) {
     FILLSTREAM_RATE_QUERIES: '1000000',
     FILLSTREAM_QUEUE_CAPACITY: '1000000',
     FILLSTREAM_WS_MAX_CONNECTIONS_PER_USER: '10000',
+    // As many connections as this machine's open-files limit lets one process hold (the server lowers it to fit).
+    FILLSTREAM_MAX_CONNECTIONS: '100000',
+    FILLSTREAM_MAX_CONNECTIONS_PER_IP: '100000',
+    FILLSTREAM_WS_MAX_ANONYMOUS_CONNECTIONS: '100000',
     ...extraEnv,
   };
   const child = spawn(process.execPath, ['--max-old-space-size=8192', 'dist/src/cli/main.js', 'serve'], {

@@ -46,6 +46,17 @@ export interface Config {
   };
   readonly queueCapacity: number;
   readonly bodyLimitBytes: number;
+  /** Slow or idle clients (see gateway/http-server.ts). */
+  readonly http: {
+    readonly requestTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+  };
+  /** TCP connections (HTTP and WebSocket together), refused with 503 / close 1013 past these. */
+  readonly limits: {
+    readonly maxConnections: number;
+    readonly maxConnectionsPerIp: number;
+  };
   readonly logLevel: LogLevel;
   readonly feeAccountId: number;
   readonly eventRetentionHours: number;
@@ -53,6 +64,7 @@ export interface Config {
     readonly authTimeoutMs: number;
     readonly pingIntervalMs: number;
     readonly maxConnectionsPerUser: number;
+    readonly maxAnonymousConnections: number;
     readonly maxFrameBytes: number;
     readonly messagesPerSec: number;
     readonly maxBacklogBytes: number;
@@ -133,12 +145,19 @@ export const SETTINGS = {
   'rateLimits.queriesPerSec': int(100, 'FILLSTREAM_RATE_QUERIES', 1, 1_000_000),
   queueCapacity: int(10_000, 'FILLSTREAM_QUEUE_CAPACITY', 1, 10_000_000),
   bodyLimitBytes: int(16_384, 'FILLSTREAM_BODY_LIMIT_BYTES', 256, 16 * 1024 * 1024),
+  'http.requestTimeoutMs': int(10_000, 'FILLSTREAM_HTTP_REQUEST_TIMEOUT_MS', 100, 600_000),
+  'http.headersTimeoutMs': int(5_000, 'FILLSTREAM_HTTP_HEADERS_TIMEOUT_MS', 100, 600_000),
+  'http.keepAliveTimeoutMs': int(5_000, 'FILLSTREAM_HTTP_KEEP_ALIVE_TIMEOUT_MS', 100, 600_000),
+  'limits.maxConnections': int(10_000, 'FILLSTREAM_MAX_CONNECTIONS', 1, 10_000_000),
+  // Half the server by default: one address (or one proxy: see docs/api.md) can never take every connection.
+  'limits.maxConnectionsPerIp': int(5_000, 'FILLSTREAM_MAX_CONNECTIONS_PER_IP', 1, 10_000_000),
   logLevel: text<LogLevel>('info', 'FILLSTREAM_LOG_LEVEL', z.enum(LOG_LEVELS), `one of ${LOG_LEVELS.join(', ')}`),
   feeAccountId: int(1, 'FILLSTREAM_FEE_ACCOUNT_ID', 1, MAX_SAFE),
   eventRetentionHours: int(24, 'FILLSTREAM_EVENT_RETENTION_HOURS', 1, 24 * 366),
   'ws.authTimeoutMs': int(10_000, 'FILLSTREAM_WS_AUTH_TIMEOUT_MS', 100, 600_000),
   'ws.pingIntervalMs': int(30_000, 'FILLSTREAM_WS_PING_INTERVAL_MS', 100, 600_000),
   'ws.maxConnectionsPerUser': int(10, 'FILLSTREAM_WS_MAX_CONNECTIONS_PER_USER', 1, 10_000),
+  'ws.maxAnonymousConnections': int(5_000, 'FILLSTREAM_WS_MAX_ANONYMOUS_CONNECTIONS', 0, 10_000_000),
   'ws.maxFrameBytes': int(16_384, 'FILLSTREAM_WS_MAX_FRAME_BYTES', 256, 16 * 1024 * 1024),
   'ws.messagesPerSec': int(100, 'FILLSTREAM_WS_RATE_MESSAGES', 1, 1_000_000),
   'ws.maxBacklogBytes': int(4 * 1024 * 1024, 'FILLSTREAM_WS_MAX_BACKLOG_BYTES', 1024, 1024 * 1024 * 1024),
@@ -282,6 +301,12 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   sources.market = marketSource;
 
   const v = <K extends SettingKey>(k: K) => values.get(k) as Value<K>;
+  if (v('http.headersTimeoutMs') > v('http.requestTimeoutMs')) {
+    throw new ConfigError(
+      `http.headersTimeoutMs (${v('http.headersTimeoutMs')}, ${sources['http.headersTimeoutMs']}) must not exceed ` +
+        `http.requestTimeoutMs (${v('http.requestTimeoutMs')}, ${sources['http.requestTimeoutMs']}): the headers are part of the request`,
+    );
+  }
   const config: Config = {
     port: v('port'),
     host: v('host'),
@@ -298,6 +323,15 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     },
     queueCapacity: v('queueCapacity'),
     bodyLimitBytes: v('bodyLimitBytes'),
+    http: {
+      requestTimeoutMs: v('http.requestTimeoutMs'),
+      headersTimeoutMs: v('http.headersTimeoutMs'),
+      keepAliveTimeoutMs: v('http.keepAliveTimeoutMs'),
+    },
+    limits: {
+      maxConnections: v('limits.maxConnections'),
+      maxConnectionsPerIp: v('limits.maxConnectionsPerIp'),
+    },
     logLevel: v('logLevel'),
     feeAccountId: v('feeAccountId'),
     eventRetentionHours: v('eventRetentionHours'),
@@ -305,6 +339,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       authTimeoutMs: v('ws.authTimeoutMs'),
       pingIntervalMs: v('ws.pingIntervalMs'),
       maxConnectionsPerUser: v('ws.maxConnectionsPerUser'),
+      maxAnonymousConnections: v('ws.maxAnonymousConnections'),
       maxFrameBytes: v('ws.maxFrameBytes'),
       messagesPerSec: v('ws.messagesPerSec'),
       maxBacklogBytes: v('ws.maxBacklogBytes'),

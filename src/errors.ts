@@ -39,8 +39,18 @@ export const ERRORS = {
   },
   FORBIDDEN: { code: 2003, http: 403, ws: null, message: 'not allowed' },
   ORDER_NOT_FOUND: { code: 4001, http: 404, ws: null, message: 'order not found' },
+  ROUTE_NOT_FOUND: { code: 4041, http: 404, ws: null, message: 'no such route' },
+  REQUEST_TIMEOUT: { code: 4081, http: 408, ws: null, message: 'request not received in time' },
   BODY_TOO_LARGE: { code: 4131, http: 413, ws: WS_CLOSE.TOO_BIG, message: 'request body too large' },
+  URI_TOO_LONG: { code: 4141, http: 414, ws: null, message: 'URL or path parameter too long' },
   RATE_LIMITED: { code: 4291, http: 429, ws: WS_CLOSE.POLICY, message: 'rate limit exceeded' },
+  TOO_MANY_CONNECTIONS: {
+    code: 4292,
+    http: 429,
+    ws: WS_CLOSE.TOO_MANY_CONNECTIONS,
+    message: 'too many connections for this user',
+  },
+  HEADERS_TOO_LARGE: { code: 4311, http: 431, ws: null, message: 'request headers too large' },
   UNAVAILABLE: { code: 5001, http: 503, ws: WS_CLOSE.TRY_AGAIN_LATER, message: 'service unavailable' },
   INTERNAL: { code: 5000, http: 500, ws: null, message: 'internal error' },
 } as const satisfies Record<string, CatalogueEntry>;

@@ -50,7 +50,10 @@ const REASONS: Record<RejectReason, true> = {
 };
 
 test('the catalogue holds exactly the codes of api.md, each unique', () => {
-  assert.deepEqual(ALL_CODES, [0, 1001, 1002, 1003, 1004, 2001, 2002, 2003, 4001, 4131, 4291, 5001, 5000]);
+  assert.deepEqual(
+    ALL_CODES,
+    [0, 1001, 1002, 1003, 1004, 2001, 2002, 2003, 4001, 4041, 4081, 4131, 4141, 4291, 4292, 4311, 5001, 5000],
+  );
   assert.equal(new Set(ALL_CODES).size, ALL_CODES.length);
   assert.equal(CODES.MALFORMED, 1001);
   assert.equal(CODES.INSUFFICIENT_BALANCE, 1002);
@@ -80,8 +83,13 @@ test('HTTP statuses and WS close codes follow api.md and ws-protocol.md', () => 
     2002: 401,
     2003: 403,
     4001: 404,
+    4041: 404,
+    4081: 408,
     4131: 413,
+    4141: 414,
     4291: 429,
+    4292: 429,
+    4311: 431,
     5001: 503,
     5000: 500,
   });
@@ -90,7 +98,9 @@ test('HTTP statuses and WS close codes follow api.md and ws-protocol.md', () => 
   assert.equal(wsCloseCodeOf(4291), 1008);
   assert.equal(wsCloseCodeOf(4131), 1009);
   assert.equal(wsCloseCodeOf(5001), 1013);
-  for (const c of [0, 1001, 1002, 1003, 1004, 2003, 4001, 5000]) assert.equal(wsCloseCodeOf(c), null, String(c));
+  assert.equal(wsCloseCodeOf(4292), 4029);
+  for (const c of [0, 1001, 1002, 1003, 1004, 2003, 4001, 4041, 4081, 4141, 4311, 5000])
+    assert.equal(wsCloseCodeOf(c), null, String(c));
 });
 
 test('unknown codes are refused, not guessed', () => {

@@ -3,12 +3,12 @@
 // the admin credential and token secret of the configuration (or the data
 // directory's generated secrets.json).
 
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command as Program } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { issueToken } from '../gateway/auth.js';
-import { dataDirOf, startServer } from '../gateway/server.js';
+import { startServer } from '../gateway/server.js';
+import { type SavedSecrets, SecretsFileError, dataDirOf, readSecretsFile } from '../gateway/secrets-file.js';
 import { InputError } from '../replay/errors.js';
 import { intOption } from './option-parsers.js';
 
@@ -37,9 +37,13 @@ function configOf(o: ServerFlags): Config {
   }
 }
 
-function savedSecrets(config: Config): Partial<Record<'adminToken' | 'tokenSecret', string>> {
-  const file = join(dataDirOf(config), 'secrets.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+function savedSecrets(config: Config): SavedSecrets {
+  try {
+    return readSecretsFile(join(dataDirOf(config), 'secrets.json'));
+  } catch (e) {
+    if (e instanceof SecretsFileError) throw new InputError(e.message);
+    throw e;
+  }
 }
 
 function serverUrl(o: ServerFlags, config: Config): string {
@@ -93,7 +97,14 @@ export function registerServerCommands(program: Program): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .action(async (o: ServerFlags) => {
       const config = configOf(o);
-      const srv = await startServer(config);
+      let srv: Awaited<ReturnType<typeof startServer>>;
+      try {
+        srv = await startServer(config);
+      } catch (e) {
+        // A secrets file or key that cannot serve the stored data: a clear message, not a stack.
+        if (e instanceof SecretsFileError) throw new InputError(e.message);
+        throw e;
+      }
       process.stdout.write(
         `\nfillstream is listening on ${srv.url} (database: ${srv.ctx.store.kind})\n` +
           `  create a user:   node dist/src/cli/main.js user create --deposit BTC=1.5,USDT=100000\n` +

@@ -3,7 +3,7 @@
 //
 // Decisions (api.md leaves them open):
 // - Precedence: `Authorization: Bearer` > API key headers > `X-User-ID` (dev mode). Only the first one present is
-//   checked. Exception: `X-User-ID` (or `?user_id=`) while dev auth is OFF is refused with 2002 even next to valid
+//   checked, but an `X-User-ID` naming another user than the credentials is refused with 2002. Exception: `X-User-ID` (or `?user_id=`) while dev auth is OFF is refused with 2002 even next to valid
 //   credentials ("refused like a bad token", ws-protocol.md section 1), so a client relying on it finds out at once.
 // - Missing credentials (nothing at all, or an incomplete API key header set) -> 2001; anything presented and
 //   wrong (forged, expired, malformed, unknown or revoked key, bad signature, stale timestamp) -> 2002.
@@ -275,6 +275,11 @@ export interface Authenticated {
   readonly expiresAt: number | null;
 }
 
+/** X-User-ID (development mode) beside credentials of another user: neither identity is trusted. */
+function conflictingUser(): ApiError {
+  return new ApiError(2002, 'X-User-ID names another user than the credentials: send one identity');
+}
+
 /** Authenticates an HTTP request with the precedence and codes described at the top of this file. */
 export async function authenticate(
   req: HttpRequestInfo,
@@ -288,7 +293,10 @@ export async function authenticate(
     const m = /^Bearer +(\S+)$/i.exec(authorization);
     if (m === null) return new ApiError(2002, 'Authorization must be "Bearer <token>"');
     const claims = await verifyToken(m[1] as string, deps.tokenSecret, nowMs);
-    return claims instanceof ApiError ? claims : { userId: claims.userId, via: 'token', expiresAt: claims.expiresAt };
+    if (claims instanceof ApiError) return claims;
+    return dev !== null && dev !== claims.userId
+      ? conflictingUser()
+      : { userId: claims.userId, via: 'token', expiresAt: claims.expiresAt };
   }
   const apiKey = header(req.headers, 'x-api-key');
   const timestamp = header(req.headers, 'x-timestamp');
@@ -300,7 +308,8 @@ export async function authenticate(
       deps.decryptSecret,
       nowMs,
     );
-    return r instanceof ApiError ? r : { userId: r.userId, via: 'api_key', expiresAt: null };
+    if (r instanceof ApiError) return r;
+    return dev !== null && dev !== r.userId ? conflictingUser() : { userId: r.userId, via: 'api_key', expiresAt: null };
   }
   if (dev !== null) return { userId: dev, via: 'dev', expiresAt: null };
   return new ApiError(

@@ -59,6 +59,21 @@ export async function requireUser(ctx: GatewayContext, req: FastifyRequest, cls:
   return auth;
 }
 
+/**
+ * A trading body may name its user (`"user_id": 1001`, as the original design's client sends it): allowed when it
+ * is the authenticated user, refused with 2003 when it names another; the field is dropped before parsing.
+ */
+export function withoutOwnUserId(body: unknown, user: Authenticated): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !('user_id' in body)) return body;
+  const { user_id: named, ...rest } = body as Record<string, unknown>;
+  const id = typeof named === 'string' && /^[1-9][0-9]{0,15}$/.test(named) ? Number(named) : named;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) {
+    throw new ApiError(1001, '"user_id" must be a positive integer (or leave it out)');
+  }
+  if (id !== user.userId) throw new ApiError(2003, `"user_id" ${id} is not the authenticated user`);
+  return rest;
+}
+
 /** Throws the ApiError a parser returned. */
 export function unwrap<T>(v: T | ApiError): T {
   if (v instanceof ApiError) throw v;

@@ -115,6 +115,25 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly connectionsRefused = new Counter({
+    name: 'fillstream_connections_refused_total',
+    help: 'Connections refused by a cap',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  private openConnections: () => number = () => 0;
+  readonly connections: Gauge = new Gauge({
+    name: 'fillstream_connections',
+    help: 'Open TCP connections, HTTP and WebSocket together',
+    registers: [this.registry],
+    collect: (): void => this.connections.set(this.openConnections()),
+  });
+
+  /** Where the open-connections gauge reads its value on each scrape. */
+  trackConnections(count: () => number): void {
+    this.openConnections = count;
+  }
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'fillstream_' });
   }

@@ -3,20 +3,28 @@
 // with its error mapping, JSON parsing (raw body kept for signatures),
 // metrics and redacted structured logs.
 
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import type { Socket } from 'node:net';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify';
 import { pino, type Logger } from 'pino';
 import { type Config, configForLog, coreConfig, marketIndex } from '../config.js';
 import { ApiError } from '../errors.js';
-import { openStore, parseStoreUrl } from '../adapters/store/index.js';
+import { openStore } from '../adapters/store/index.js';
 import type { Store } from '../adapters/store/store.js';
 import { EngineHost } from '../pipeline/engine-host.js';
 import { MarketData } from '../pipeline/market-data.js';
 import { PushServer } from '../push/push-server.js';
-import { PINO_REDACT, newEncryptionKey, newTokenSecret } from './auth.js';
-import type { GatewayContext, Secrets } from './context.js';
+import { parseStrictJson } from '../wire/strict-json.js';
+import { PINO_REDACT } from './auth.js';
+import { ConnectionGuard, openFilesLimit } from './connection-guard.js';
+import type { GatewayContext } from './context.js';
+import { SECURITY_HEADERS, clientErrorHandler, httpServerFactory } from './http-listener.js';
 import { lazyChildLoggerFactory } from './lazy-logger.js';
 import { Metrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
@@ -25,6 +33,9 @@ import { opsRoutes } from './routes/ops.js';
 import { publicRoutes } from './routes/public.js';
 import { queryRoutes } from './routes/queries.js';
 import { tradingRoutes } from './routes/trading.js';
+import { type ResolvedSecrets, dataDirOf, resolveSecrets } from './secrets-file.js';
+
+export { dataDirOf };
 
 /** Most trades read back at start-up to rebuild the ticker's last price and 24 h volume. */
 const TICKER_WARM_TRADES = 100_000;
@@ -44,52 +55,29 @@ export interface StartOptions {
   readonly logger?: Logger;
 }
 
-/** Directory for files the server keeps beside its data (SQLite file's folder, else ./data). */
-export function dataDirOf(config: Config): string {
-  try {
-    const t = parseStoreUrl(config.databaseUrl);
-    if (t.driver === 'sqlite' && t.path !== ':memory:') return dirname(t.path);
-  } catch {
-    // openStore reports a bad URL with its own message.
+/** A client's X-Request-ID is kept only when it is a short plain token; otherwise the server makes its own. */
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Fastify's own 4xx errors (parsers, URL, limits) as catalogue errors. */
+function frameworkError(err: FastifyError, ctx: GatewayContext): ApiError | null {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(4131, `request body larger than ${ctx.config.bodyLimitBytes} bytes`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(1001, 'send JSON with Content-Type: application/json');
+    case 'FST_ERR_BAD_URL':
+      return new ApiError(1001, 'malformed URL (bad percent-encoding)');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiError(4141, 'a path parameter is longer than 100 characters');
   }
-  return 'data';
+  const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
+  if (status === 413) return new ApiError(4131);
+  if (status === 414) return new ApiError(4141);
+  if (status >= 400 && status < 500) return new ApiError(1001, err.message);
+  return null;
 }
 
-/**
- * Secrets not given in the configuration are generated once and kept in
- * <data dir>/secrets.json (mode 600), so tokens and API keys survive restarts
- * of a demo set-up. Values are never logged.
- */
-export function resolveSecrets(config: Config, log: Logger): { secrets: Secrets; file: string | null } {
-  if (config.tokenSecret !== null && config.encryptionKey !== null) {
-    return {
-      secrets: { tokenSecret: config.tokenSecret, encryptionKey: config.encryptionKey, adminToken: config.adminToken },
-      file: null,
-    };
-  }
-  const file = join(dataDirOf(config), 'secrets.json');
-  let saved: Partial<Record<'tokenSecret' | 'encryptionKey' | 'adminToken', string>> = {};
-  if (existsSync(file)) saved = JSON.parse(readFileSync(file, 'utf8')) as typeof saved;
-  const next = {
-    tokenSecret: saved.tokenSecret ?? newTokenSecret(),
-    encryptionKey: saved.encryptionKey ?? newEncryptionKey(),
-    adminToken: saved.adminToken ?? newTokenSecret(),
-  };
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 });
-  chmodSync(file, 0o600);
-  log.warn({ file }, 'secrets not configured: using generated ones kept in this file (set FILLSTREAM_* in production)');
-  return {
-    secrets: {
-      tokenSecret: config.tokenSecret ?? next.tokenSecret,
-      encryptionKey: config.encryptionKey ?? next.encryptionKey,
-      adminToken: config.adminToken ?? next.adminToken,
-    },
-    file,
-  };
-}
-
-function buildApp(ctx: GatewayContext, log: Logger): FastifyInstance {
+function buildApp(ctx: GatewayContext, guard: ConnectionGuard, log: Logger): FastifyInstance {
   // Request ids: a random prefix per start and a counter (unique across restarts, cheaper than a UUID each).
   const bootId = randomBytes(4).toString('hex');
   let requests = 0;
@@ -98,40 +86,49 @@ function buildApp(ctx: GatewayContext, log: Logger): FastifyInstance {
     bodyLimit: ctx.config.bodyLimitBytes,
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: lazyChildLoggerFactory,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => `${bootId}-${(++requests).toString(36)}`,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && CLIENT_REQUEST_ID.test(given)
+        ? given
+        : `${bootId}-${(++requests).toString(36)}`;
+    },
+    serverFactory: httpServerFactory(ctx.config, guard),
+    clientErrorHandler: clientErrorHandler(ctx.config),
+    frameworkErrors: (err, req, reply) => {
+      const api = frameworkError(err, ctx) ?? new ApiError(1001, 'malformed request');
+      const r = reply as unknown as FastifyReply;
+      void r.code(api.httpStatus).headers(SECURITY_HEADERS).header('x-request-id', req.id).send(api.toBody());
+    },
   });
   app.removeContentTypeParser(['application/json']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = body as string;
     req.rawBody = text;
     if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new ApiError(1001, 'malformed JSON body'), undefined);
-    }
+    const r = parseStrictJson(text);
+    if (r.ok) done(null, r.value);
+    else done(new ApiError(1001, r.msg === 'malformed JSON' ? 'malformed JSON body' : r.msg), undefined);
+  });
+  app.addHook('onRequest', (req, reply, done) => {
+    void reply.headers(SECURITY_HEADERS).header('x-request-id', req.id);
+    done();
   });
   app.addHook('onResponse', async (req, reply) => {
     ctx.metrics.observeHttp(req.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000);
   });
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
-    let api: ApiError;
-    if (err instanceof ApiError) api = err;
-    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-      api = new ApiError(4131, `request body larger than ${ctx.config.bodyLimitBytes} bytes`);
-    else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-      api = new ApiError(1001, 'send JSON with Content-Type: application/json');
-    else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500)
-      api = new ApiError(1001, err.message);
-    else {
+    let api = err instanceof ApiError ? err : frameworkError(err, ctx);
+    if (api === null) {
       req.log.error({ err, reqId: req.id }, 'internal error');
       api = new ApiError(5000, `internal error (request id ${req.id})`);
     }
-    void reply.code(api.httpStatus).header('x-request-id', req.id).send(api.toBody());
+    void reply.code(api.httpStatus).send(api.toBody());
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(400).send(new ApiError(1001, `no route ${req.method} ${req.url.split('?')[0]}`).toBody());
+    const path = req.url.split('?')[0] as string;
+    const shown = path.length > 100 ? `${path.slice(0, 100)}...` : path;
+    void reply.code(404).send(new ApiError(4041, `no route ${req.method} ${shown}`).toBody());
   });
   tradingRoutes(app, ctx);
   queryRoutes(app, ctx);
@@ -149,10 +146,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       'DEVELOPMENT AUTH IS ON: X-User-ID headers and ?user_id= are trusted without any credential. Never use this in production.',
     );
   }
-  const { secrets, file } = resolveSecrets(config, log);
-  if (secrets.adminToken === null) log.warn('no admin token configured: admin routes are disabled');
-
   const store: Store = await openStore(config.databaseUrl);
+  let resolved: ResolvedSecrets;
+  try {
+    resolved = resolveSecrets(config, log, await store.anyApiKey());
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const { secrets, file } = resolved;
+  if (secrets.adminToken === null) log.warn('no admin token configured: admin routes are disabled');
   let engine: EngineHost;
   try {
     engine = await EngineHost.start(
@@ -197,7 +200,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     secrets,
     clock: () => Date.now(),
   };
-  const app = buildApp(ctx, log);
+  const guard = new ConnectionGuard(config.limits, openFilesLimit(), (reason) =>
+    metrics.connectionsRefused.inc({ reason }),
+  );
+  if (guard.maxConnections < config.limits.maxConnections) {
+    log.warn(
+      { configured: config.limits.maxConnections, used: guard.maxConnections },
+      'limits.maxConnections lowered to what the open-files limit of this process can hold',
+    );
+  }
+  metrics.trackConnections(() => guard.connections);
+  const app = buildApp(ctx, guard, log);
   const push = new PushServer({
     config,
     market,
@@ -208,7 +221,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     tokenSecret: secrets.tokenSecret,
     log,
   });
-  app.server.on('upgrade', (req, socket, head) => void push.handleUpgrade(req, socket, head));
+  app.server.on('upgrade', (req, socket, head) => {
+    const refusal = guard.refusal(socket as Socket);
+    if (refusal !== null) push.refuseUpgrade(req, socket, head, ConnectionGuard.message(refusal));
+    else void push.handleUpgrade(req, socket, head);
+  });
   await app.listen({ port: config.port, host: config.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;

@@ -13,9 +13,11 @@ import type { EventChunk, Store } from '../adapters/store/store.js';
 import { renderPrivateEvent } from '../gateway/format.js';
 import type { EngineHost } from '../pipeline/engine-host.js';
 import type { MarketData } from '../pipeline/market-data.js';
-import { verifyToken } from '../gateway/auth.js';
+import { devUserId, verifyToken } from '../gateway/auth.js';
 import type { Metrics } from '../gateway/metrics.js';
 import { ApiError } from '../errors.js';
+import { setLongTimeout } from '../long-timeout.js';
+import { parseStrictJson } from '../wire/strict-json.js';
 import { CLOSE, Connection } from './connection.js';
 import { CHANNELS, type Channel, DEPTH_LEVELS_DEFAULT, DEPTH_LEVELS_MAX, PublicFeed } from './public-feed.js';
 
@@ -41,6 +43,8 @@ export class PushServer {
   private readonly wss: WebSocketServer;
   private readonly byUser = new Map<number, Set<Connection>>();
   private readonly conns = new Set<Connection>();
+  /** Open connections that have not authenticated (capped by ws.maxAnonymousConnections). */
+  private readonly anonymous = new Set<Connection>();
   private readonly feed: PublicFeed;
   private readonly heartbeat: NodeJS.Timeout;
   private nextId = 1;
@@ -70,19 +74,34 @@ export class PushServer {
     if (!this.accepting) return this.refuse(socket, 503, 'Service Unavailable');
     let identity: Identity | null = null;
     const token = url.searchParams.get('token');
-    const devUser = url.searchParams.get('user_id');
+    // The same rule as HTTP's X-User-ID: outside development mode ?user_id= is refused even beside a good token.
+    const devUser = devUserId(url.searchParams.get('user_id') ?? undefined, this.d.config.devAuth, '?user_id=');
+    if (devUser instanceof ApiError) return this.refuse(socket, 401, 'Unauthorized');
     if (token !== null) {
       const claims = await verifyToken(token, this.d.tokenSecret, Date.now());
       if (claims instanceof ApiError) return this.refuse(socket, 401, 'Unauthorized');
+      // Two identities that disagree: neither is trusted.
+      if (devUser !== null && devUser !== claims.userId) return this.refuse(socket, 401, 'Unauthorized');
       identity = claims;
     } else if (devUser !== null) {
-      const id = Number(devUser);
-      if (!this.d.config.devAuth || !Number.isSafeInteger(id) || id < 1)
-        return this.refuse(socket, 401, 'Unauthorized');
-      identity = { userId: id, expiresAt: null };
+      identity = { userId: devUser, expiresAt: null };
     }
     const resume = parseResume(url.searchParams.get('resume_from'));
     this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, identity, resume));
+  }
+
+  /**
+   * A connection the gateway refused (connection caps): the handshake completes so the client reads why (an
+   * `error` frame with 5001) and the close code 1013 (try again later), as the protocol promises.
+   */
+  refuseUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, msg: string): void {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/ws') return this.refuse(socket, 404, 'Not Found');
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', () => ws.terminate());
+      ws.send(JSON.stringify(new ApiError(5001, msg).toWsFrame()));
+      ws.close(CLOSE.tryAgain, 'connection limit');
+      setTimeout(() => ws.terminate(), 2000).unref();
+    });
   }
 
   private open(ws: WebSocket, identity: Identity | null, resume: number | null | 'bad'): void {
@@ -94,12 +113,26 @@ export class PushServer {
     ws.on('pong', () => (c.lastPongAt = Date.now()));
     ws.on('close', () => this.drop(c));
     ws.on('error', () => this.drop(c));
+    if (identity === null && this.anonymous.size >= this.d.config.ws.maxAnonymousConnections) {
+      this.d.metrics.connectionsRefused.inc({ reason: 'anonymous_full' });
+      const max = this.d.config.ws.maxAnonymousConnections;
+      c.sendJson(
+        new ApiError(
+          5001,
+          `too many anonymous connections (max ${max}): authenticate with ?token=, or retry later`,
+        ).toWsFrame(),
+      );
+      c.close(CLOSE.tryAgain, 'too many anonymous connections');
+      this.drop(c);
+      return;
+    }
     if (identity !== null) {
       if (!this.bind(c, identity)) return;
       c.sendJson({ type: 'connected', user_id: identity.userId });
       if (resume === 'bad') c.sendJson(new ApiError(1001, 'resume_from must be a non-negative integer').toWsFrame());
       else if (resume !== null) void this.resume(c, resume);
     } else {
+      this.anonymous.add(c);
       c.sendJson({ type: 'connected', user_id: null });
       c.authTimer = setTimeout(() => {
         if (c.userId === null && c.subscriptions.size === 0) c.close(CLOSE.authTimeout, 'authentication timeout');
@@ -117,11 +150,15 @@ export class PushServer {
     if (c.userId === null) {
       const set = this.byUser.get(id.userId) ?? new Set<Connection>();
       if (set.size >= this.d.config.ws.maxConnectionsPerUser) {
-        const max = this.d.config.ws.maxConnectionsPerUser;
-        c.sendJson({ type: 'error', code: 4291, msg: `too many connections for this user (max ${max})` });
-        c.close(CLOSE.tooManyConnections, 'too many connections');
+        const err = new ApiError(
+          4292,
+          `too many connections for this user (max ${this.d.config.ws.maxConnectionsPerUser})`,
+        );
+        c.sendJson(err.toWsFrame());
+        c.close(err.wsCloseCode as number, 'too many connections');
         return false;
       }
+      this.anonymous.delete(c);
       set.add(c);
       this.byUser.set(id.userId, set);
       c.userId = id.userId;
@@ -130,14 +167,14 @@ export class PushServer {
       c.authTimer = null;
     }
     c.expiresAt = id.expiresAt;
-    if (c.expiryTimer !== null) clearTimeout(c.expiryTimer);
-    if (c.expiringTimer !== null) clearTimeout(c.expiringTimer);
+    c.expiryTimer?.clear();
+    c.expiringTimer?.clear();
     c.expiryTimer = c.expiringTimer = null;
     if (id.expiresAt !== null) {
       const left = id.expiresAt - Date.now();
       const notice = Math.max(0, left - Math.min(EXPIRING_NOTICE_MS, left / 2));
-      c.expiringTimer = setTimeout(() => c.sendJson({ type: 'auth.expiring', expires_at: id.expiresAt }), notice);
-      c.expiryTimer = setTimeout(() => {
+      c.expiringTimer = setLongTimeout(() => c.sendJson({ type: 'auth.expiring', expires_at: id.expiresAt }), notice);
+      c.expiryTimer = setLongTimeout(() => {
         c.sendJson({ type: 'auth.error', code: 2002, msg: 'token expired' });
         c.close(CLOSE.authFailed, 'token expired');
       }, left);
@@ -155,15 +192,11 @@ export class PushServer {
     if (verdict === 'drop') return;
     const err = (msg: string) => void c.sendJson(new ApiError(1001, msg).toWsFrame());
     if (isBinary) return err('binary frames are not supported: send JSON text');
-    let m: Record<string, unknown>;
-    try {
-      const parsed: unknown = JSON.parse(data.toString());
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-        return err('a message must be a JSON object');
-      m = parsed as Record<string, unknown>;
-    } catch {
-      return err('malformed JSON');
-    }
+    const parsed = parseStrictJson(data.toString());
+    if (!parsed.ok) return err(parsed.msg);
+    if (parsed.value === null || typeof parsed.value !== 'object' || Array.isArray(parsed.value))
+      return err('a message must be a JSON object');
+    const m = parsed.value as Record<string, unknown>;
     switch (m['type']) {
       case 'ping':
         c.sendJson({ type: 'pong', ts: Date.now() });
@@ -310,6 +343,7 @@ export class PushServer {
 
   private drop(c: Connection): void {
     if (!this.conns.delete(c)) return;
+    this.anonymous.delete(c);
     c.closed = true;
     c.clearTimers();
     this.feed.remove(c);

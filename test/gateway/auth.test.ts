@@ -241,8 +241,12 @@ test('authenticate: bearer, API key, dev header, precedence and failures', async
   isError(await authenticate(req({ 'x-user-id': '5', authorization: `Bearer ${token}` }), deps, NOW), 2002);
   const dev = { ...deps, devAuth: true };
   assert.deepEqual(await authenticate(req({ 'x-user-id': '5' }), dev, NOW), { userId: 5, via: 'dev', expiresAt: null });
-  const devWithToken = await authenticate(req({ 'x-user-id': '5', authorization: `Bearer ${token}` }), dev, NOW);
+  // In development mode a dev header beside credentials must name the same user: two identities are not guessed at.
+  const devWithToken = await authenticate(req({ 'x-user-id': '42', authorization: `Bearer ${token}` }), dev, NOW);
   assert.equal((devWithToken as { userId: number }).userId, 42);
+  const conflicting = await authenticate(req({ 'x-user-id': '5', authorization: `Bearer ${token}` }), dev, NOW);
+  isError(conflicting, 2002, /another user/);
+  isError(await authenticate(req({ ...apiHeaders, 'x-user-id': '5' }), dev, NOW), 2002, /another user/);
 });
 
 // ---- admin ----

@@ -235,10 +235,11 @@ export function queryTests(ctx: MainServer): void {
     await s.cancel(u, { cid: 'y'.repeat(60) });
   });
 
-  test('unknown routes answer 1001 with the envelope, never a 500', async () => {
+  test('unknown routes answer 404 / 4041 with the envelope, never a 500', async () => {
     const { s } = ctx;
-    expectError(await s.get('/api/v1/nothing-here'), 400, 1001);
-    expectError(await s.request('DELETE', '/api/v1/order/1'), 400, 1001);
-    expectError(await s.post('/api/v1/symbols', {}), 400, 1001);
+    expectError(await s.get('/api/v1/nothing-here'), 404, 4041, /no route GET \/api\/v1\/nothing-here/);
+    expectError(await s.request('DELETE', '/api/v1/order/1'), 404, 4041);
+    expectError(await s.post('/api/v1/symbols', {}), 404, 4041);
+    expectError(await s.get('/'), 404, 4041);
   });
 }

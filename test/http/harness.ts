@@ -205,6 +205,8 @@ export interface ServerOptions {
   readonly queueCapacity?: number;
   readonly bodyLimitBytes?: number;
   readonly tokenTtlSeconds?: number;
+  /** Any other settings, as `loadConfig` flags (e.g. `{ ws: { authTimeoutMs: 300 } }`). */
+  readonly flags?: Readonly<Record<string, unknown>>;
 }
 
 export class TestServer {
@@ -355,6 +357,7 @@ export class Lab {
         bodyLimitBytes: opts.bodyLimitBytes,
         tokenTtlSeconds: opts.tokenTtlSeconds,
         logLevel: 'silent',
+        ...opts.flags,
       },
       env: {},
     });

@@ -326,13 +326,15 @@ describe('main server: bad input, auth, timeouts, caps, heartbeat, expiry, shutd
     assert.equal(third.messages.length, 1, JSON.stringify(third.messages));
     assert.deepEqual(Object.keys(third.messages[0] as Msg), ['type', 'code', 'msg']);
     assert.equal(third.messages[0]?.type, 'error');
-    assert.equal(typeof third.messages[0]?.code, 'number');
+    // The frame's code is the catalogue entry whose close code is 4029 (it said 4291, the rate-limit code, before).
+    assert.equal(third.messages[0]?.code, 4292);
     // Third via the auth message.
     const fourth = await anonymous(s);
     fourth.send({ type: 'auth', token: u.token });
     const closed4 = await fourth.waitClose();
     assert.equal(closed4.code, 4029, JSON.stringify(closed4));
     assert.equal(fourth.messages.at(-1)?.type, 'error');
+    assert.equal(fourth.messages.at(-1)?.code, 4292);
     // The first two still work and both get the user's private events.
     await assertPong(first, 'first');
     await assertPong(second, 'second');

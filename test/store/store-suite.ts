@@ -422,6 +422,7 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       );
       assert.equal(await store.userExists(1002), true);
       assert.equal(await store.userExists(1003), false);
+      assert.equal(await store.anyApiKey(), null, 'no key stored yet');
       const key = { apiKey: 'ak_1', userId: b.userId, secretEnc: 'v1:iv:ct:tag', createdAt: 333, revoked: false };
       await store.addApiKey(key);
       await store.addApiKey({ ...key, apiKey: 'ak_2', revoked: true });
@@ -429,6 +430,7 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       assert.deepEqual(await store.findApiKey('ak_1'), key);
       assert.deepEqual(await store.findApiKey('ak_2'), { ...key, apiKey: 'ak_2', revoked: true });
       assert.equal(await store.findApiKey('nope'), null);
+      assert.deepEqual(await store.anyApiKey(), key, 'the oldest key (same created_at: by api_key)');
       await store.close();
       const again = await reopen();
       const c = await again.createUser(444);

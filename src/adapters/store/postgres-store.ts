@@ -114,6 +114,8 @@ const SQL = {
   userExists: 'SELECT 1 AS one FROM users WHERE user_id = $1',
   addApiKey: 'INSERT INTO api_keys (api_key, user_id, secret_enc, created_at, revoked) VALUES ($1, $2, $3, $4, $5)',
   findApiKey: 'SELECT api_key, user_id, secret_enc, created_at, revoked FROM api_keys WHERE api_key = $1',
+  anyApiKey:
+    'SELECT api_key, user_id, secret_enc, created_at, revoked FROM api_keys ORDER BY created_at, api_key LIMIT 1',
 } as const;
 
 export interface PostgresStoreOptions {
@@ -293,6 +295,11 @@ export class PostgresStore implements Store {
 
   async findApiKey(apiKey: string): Promise<ApiKeyRecord | null> {
     const r = (await this.q(this.pool, SQL.findApiKey, [apiKey]))[0];
+    return r ? apiKeyFromRow(r) : null;
+  }
+
+  async anyApiKey(): Promise<ApiKeyRecord | null> {
+    const r = (await this.q(this.pool, SQL.anyApiKey, []))[0];
     return r ? apiKeyFromRow(r) : null;
   }
 

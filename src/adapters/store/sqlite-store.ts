@@ -10,7 +10,7 @@
 // Amounts are read with safeIntegers() (as bigint) and brought back to canonical Int, so values
 // beyond 2^53 round-trip exactly; numbers and bigints are bound as they are.
 
-import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
@@ -88,6 +88,8 @@ const SQL = {
   userExists: 'SELECT 1 AS one FROM users WHERE user_id = ?',
   addApiKey: 'INSERT INTO api_keys (api_key, user_id, secret_enc, created_at, revoked) VALUES (?, ?, ?, ?, ?)',
   findApiKey: 'SELECT api_key, user_id, secret_enc, created_at, revoked FROM api_keys WHERE api_key = ?',
+  anyApiKey:
+    'SELECT api_key, user_id, secret_enc, created_at, revoked FROM api_keys ORDER BY created_at, api_key LIMIT 1',
 } as const;
 
 export interface SqliteStoreOptions {
@@ -117,7 +119,12 @@ export class SqliteStore implements Store {
   ) {
     const memory = path === ':memory:' || path === '';
     this.memory = memory;
-    if (!memory) mkdirSync(dirname(path), { recursive: true });
+    if (!memory) {
+      // Owner-only: the database holds balances, orders and encrypted API secrets. SQLite gives its -wal and -shm
+      // files the database file's permissions.
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+    }
     this.db = new Database(path);
     if (!memory) this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -311,6 +318,11 @@ export class SqliteStore implements Store {
 
   async findApiKey(apiKey: string): Promise<ApiKeyRecord | null> {
     const r = this.rows(SQL.findApiKey, [apiKey])[0];
+    return r ? apiKeyFromRow(r) : null;
+  }
+
+  async anyApiKey(): Promise<ApiKeyRecord | null> {
+    const r = this.rows(SQL.anyApiKey, [])[0];
     return r ? apiKeyFromRow(r) : null;
   }
 

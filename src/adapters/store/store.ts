@@ -196,6 +196,8 @@ export interface Store {
   userExists(userId: number): Promise<boolean>;
   addApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKey(apiKey: string): Promise<ApiKeyRecord | null>;
+  /** The oldest stored API key, or null when there is none (start-up checks its encryption key against it). */
+  anyApiKey(): Promise<ApiKeyRecord | null>;
 
   /** Journal entries with seq > after, ascending, at most limit. */
   readJournal(after: number, limit: number): Promise<JournalEntry[]>;

@@ -6,7 +6,7 @@ import { ApiError, apiErrorOfResult } from '../../errors.js';
 import { EngineUnavailableError, QueueFullError } from '../../pipeline/engine-host.js';
 import type { Ack } from '../../pipeline/protocol.js';
 import { issueToken } from '../auth.js';
-import { type GatewayContext, ok, requireUser, unwrap } from '../context.js';
+import { type GatewayContext, ok, requireUser, unwrap, withoutOwnUserId } from '../context.js';
 import { parseCancel, parseCreateOrder } from '../order-request.js';
 
 /** Sends a command to the engine, mapping overload and outages to 5001. */
@@ -35,7 +35,7 @@ export async function submit(
 export function tradingRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.post('/api/v1/create_order', async (req, reply) => {
     const user = await requireUser(ctx, req, 'order');
-    const p = unwrap(parseCreateOrder(req.body, ctx.market));
+    const p = unwrap(parseCreateOrder(withoutOwnUserId(req.body, user), ctx.market));
     const ack = await submit(ctx, {
       kind: 'place',
       userId: user.userId,
@@ -58,7 +58,7 @@ export function tradingRoutes(app: FastifyInstance, ctx: GatewayContext): void {
 
   app.post('/api/v1/cancel_order', async (req, reply) => {
     const user = await requireUser(ctx, req, 'cancel');
-    const c = unwrap(parseCancel(req.body));
+    const c = unwrap(parseCancel(withoutOwnUserId(req.body, user)));
     const ack = await submit(ctx, { kind: 'cancel', userId: user.userId, orderId: c.orderId, cid: c.cid });
     if (ack.code === 'NOT_ORDER_OWNER') throw new ApiError(4001, 'order not found');
     if (ack.code !== 'OK') throw apiErrorOfResult(ack.code);
