@@ -101,7 +101,8 @@ function buildApp(ctx: GatewayContext, guard: ConnectionGuard, log: Logger): Fas
       void r.code(api.httpStatus).headers(SECURITY_HEADERS).header('x-request-id', req.id).send(api.toBody());
     },
   });
-  app.removeContentTypeParser(['application/json']);
+  // JSON only: a text/plain body is refused as such instead of reaching a route as a string.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = body as string;
     req.rawBody = text;

@@ -58,8 +58,8 @@ export class RawClient {
   }
 
   /** Opens a connection; rejects when the upgrade is refused or the socket fails before opening. */
-  static connect(url: string): Promise<RawClient> {
-    const ws = new WebSocket(url);
+  static connect(url: string, opts: { localAddress?: string } = {}): Promise<RawClient> {
+    const ws = new WebSocket(url, opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {});
     const c = new RawClient(ws);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(c));
