@@ -47,6 +47,8 @@ export interface RunningServer {
   /** e.g. http://127.0.0.1:8080 */
   readonly url: string;
   readonly secretsFile: string | null;
+  /** Every route the gateway registered. */
+  readonly routes: readonly RouteInfo[];
   close(): Promise<void>;
 }
 
@@ -77,7 +79,17 @@ function frameworkError(err: FastifyError, ctx: GatewayContext): ApiError | null
   return null;
 }
 
-function buildApp(ctx: GatewayContext, guard: ConnectionGuard, log: Logger): FastifyInstance {
+/** A registered route (HEAD routes Fastify adds for GET are left out). */
+export interface RouteInfo {
+  readonly method: string;
+  readonly url: string;
+}
+
+function buildApp(
+  ctx: GatewayContext,
+  guard: ConnectionGuard,
+  log: Logger,
+): { app: FastifyInstance; routes: RouteInfo[] } {
   // Request ids: a random prefix per start and a counter (unique across restarts, cheaper than a UUID each).
   const bootId = randomBytes(4).toString('hex');
   let requests = 0;
@@ -111,6 +123,10 @@ function buildApp(ctx: GatewayContext, guard: ConnectionGuard, log: Logger): Fas
     if (r.ok) done(null, r.value);
     else done(new ApiError(1001, r.msg === 'malformed JSON' ? 'malformed JSON body' : r.msg), undefined);
   });
+  const routes: RouteInfo[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
+  });
   app.addHook('onRequest', (req, reply, done) => {
     void reply.headers(SECURITY_HEADERS).header('x-request-id', req.id);
     done();
@@ -136,7 +152,7 @@ function buildApp(ctx: GatewayContext, guard: ConnectionGuard, log: Logger): Fas
   publicRoutes(app, ctx);
   adminRoutes(app, ctx);
   opsRoutes(app, ctx);
-  return app;
+  return { app, routes };
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
@@ -211,7 +227,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     );
   }
   metrics.trackConnections(() => guard.connections);
-  const app = buildApp(ctx, guard, log);
+  const { app, routes } = buildApp(ctx, guard, log);
   const push = new PushServer({
     config,
     market,
@@ -238,6 +254,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     url: `http://${host}:${port}`,
     secretsFile: file,
     push,
+    routes,
     /** Stops taking connections, commits what is queued, pushes it, closes sockets with 1001, then HTTP. */
     async close() {
       if (closed) return;

@@ -1,5 +1,5 @@
 // Reference engine: a deliberately simple, independent re-implementation of the core
-// semantics, written from docs/engine-semantics.md and shared/spec/engine.md (not from
+// semantics, written from docs/engine-semantics.md and the original design's engine contract (not from
 // src/core/engine.ts). Property tests compare the real engine with it command by command;
 // bench/core.ts runs it as a slow-but-obvious baseline. It owns: validation order and
 // result codes, locks, matching (price-time priority, maker price, MARKET budget caps,
