@@ -33,9 +33,7 @@ import { opsRoutes } from './routes/ops.js';
 import { publicRoutes } from './routes/public.js';
 import { queryRoutes } from './routes/queries.js';
 import { tradingRoutes } from './routes/trading.js';
-import { type ResolvedSecrets, dataDirOf, resolveSecrets } from './secrets-file.js';
-
-export { dataDirOf };
+import { type ResolvedSecrets, resolveSecrets } from './secrets-file.js';
 
 /** Most trades read back at start-up to rebuild the ticker's last price and 24 h volume. */
 const TICKER_WARM_TRADES = 100_000;
