@@ -15,12 +15,16 @@ import type { Store } from '../adapters/store/store.js';
 import { EngineHost } from '../pipeline/engine-host.js';
 import { MarketData } from '../pipeline/market-data.js';
 import { PushServer } from '../push/push-server.js';
-import { PINO_REDACT, newEncryptionKey, newTokenSecret } from './auth.js';
+import { PINO_REDACT, SIGNATURE_WINDOW_MS, newEncryptionKey, newTokenSecret } from './auth.js';
+import { AuthThrottle } from './auth-throttle.js';
 import type { GatewayContext, Secrets } from './context.js';
 import { lazyChildLoggerFactory } from './lazy-logger.js';
 import { Metrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
+import { ReplayGuard } from './replay-guard.js';
+import { Revocations } from './revocations.js';
 import { adminRoutes } from './routes/admin.js';
+import { credentialRoutes } from './routes/credentials.js';
 import { opsRoutes } from './routes/ops.js';
 import { publicRoutes } from './routes/public.js';
 import { queryRoutes } from './routes/queries.js';
@@ -137,6 +141,7 @@ function buildApp(ctx: GatewayContext, log: Logger): FastifyInstance {
   queryRoutes(app, ctx);
   publicRoutes(app, ctx);
   adminRoutes(app, ctx);
+  credentialRoutes(app, ctx);
   opsRoutes(app, ctx);
   return app;
 }
@@ -196,6 +201,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     metrics,
     secrets,
     clock: () => Date.now(),
+    revocations: await Revocations.load(store),
+    replay: new ReplayGuard(SIGNATURE_WINDOW_MS, config.auth.replayCacheMax),
+    throttle: new AuthThrottle(config.auth),
   };
   const app = buildApp(ctx, log);
   const push = new PushServer({
@@ -207,6 +215,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     metrics,
     tokenSecret: secrets.tokenSecret,
     log,
+    revocations: ctx.revocations,
+    throttle: ctx.throttle,
   });
   app.server.on('upgrade', (req, socket, head) => void push.handleUpgrade(req, socket, head));
   await app.listen({ port: config.port, host: config.host });
