@@ -70,6 +70,13 @@ export interface Config {
     readonly maxBacklogBytes: number;
     readonly maxBacklogMessages: number;
   };
+  /** Failed-authentication throttling (per source IP and per API key) and the signature replay cache. */
+  readonly auth: {
+    readonly maxFailures: number;
+    readonly failureWindowMs: number;
+    readonly banMs: number;
+    readonly replayCacheMax: number;
+  };
   readonly market: MarketConfig;
   /** Where each setting's value came from (keys as in SETTINGS, plus "market"). */
   readonly sources: Readonly<Record<string, ConfigSource>>;
@@ -162,6 +169,13 @@ export const SETTINGS = {
   'ws.messagesPerSec': int(100, 'FILLSTREAM_WS_RATE_MESSAGES', 1, 1_000_000),
   'ws.maxBacklogBytes': int(4 * 1024 * 1024, 'FILLSTREAM_WS_MAX_BACKLOG_BYTES', 1024, 1024 * 1024 * 1024),
   'ws.maxBacklogMessages': int(10_000, 'FILLSTREAM_WS_MAX_BACKLOG_MESSAGES', 1, 10_000_000),
+  // maxFailures failed authentications within failureWindowMs from one IP (or with one API key) start a ban of banMs
+  // (4291 before any credential is checked). replayCacheMax: signatures remembered at most (then signed requests get
+  // 5001 until some expire).
+  'auth.maxFailures': int(20, 'FILLSTREAM_AUTH_MAX_FAILURES', 1, 1_000_000_000),
+  'auth.failureWindowMs': int(60_000, 'FILLSTREAM_AUTH_FAILURE_WINDOW_MS', 1000, 24 * 3600_000),
+  'auth.banMs': int(120_000, 'FILLSTREAM_AUTH_BAN_MS', 1000, 7 * 24 * 3600_000),
+  'auth.replayCacheMax': int(200_000, 'FILLSTREAM_AUTH_REPLAY_CACHE_MAX', 100, 10_000_000),
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -344,6 +358,12 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       messagesPerSec: v('ws.messagesPerSec'),
       maxBacklogBytes: v('ws.maxBacklogBytes'),
       maxBacklogMessages: v('ws.maxBacklogMessages'),
+    },
+    auth: {
+      maxFailures: v('auth.maxFailures'),
+      failureWindowMs: v('auth.failureWindowMs'),
+      banMs: v('auth.banMs'),
+      replayCacheMax: v('auth.replayCacheMax'),
     },
     market,
     sources,

@@ -1,7 +1,9 @@
-// Server-side CLI: `serve` runs the exchange; `user create`, `deposit` and
-// `token` talk to a running server's admin API (or sign a token locally) with
-// the admin credential and token secret of the configuration (or the data
-// directory's generated secrets.json).
+// Server-side CLI: `serve` runs the exchange; `user create`, `user revoke`,
+// `key revoke`, `deposit` and `token` talk to a running server's admin API (or
+// sign a token locally) with the admin credential and token secret of the
+// configuration (or the data directory's generated secrets.json). Revocations
+// go through the server so that it refuses the credentials (and closes their
+// WebSocket connections) at once.
 
 import { join } from 'node:path';
 import type { Command as Program } from 'commander';
@@ -138,6 +140,25 @@ export function registerServerCommands(program: Program): void {
           `token       ${String(u['token'])}\n` +
           (deposits.length > 0 ? `deposited   ${deposits.map((d) => `${d.qty} ${d.asset}`).join(', ')}\n` : ''),
       );
+    });
+
+  withServerOptions(user.command('revoke'))
+    .summary('revoke a user: all of its API keys and tokens are refused, its WebSocket connections closed')
+    .argument('<user_id>', 'user id', intOption(1))
+    .action(async (userId: number, o: ServerFlags) => {
+      const d = await admin(o, '/api/v1/admin/revoke_user', { user_id: userId });
+      process.stdout.write(
+        `revoked user ${String(d['user_id'])} (${String(d['api_keys_revoked'])} API keys newly revoked)\n`,
+      );
+    });
+
+  const key = program.command('key').summary('manage API keys of a running server');
+  withServerOptions(key.command('revoke'))
+    .summary('revoke an API key: its signatures and the tokens it minted are refused')
+    .argument('<api_key>', 'the API key (ak_...)')
+    .action(async (apiKey: string, o: ServerFlags) => {
+      const d = await admin(o, '/api/v1/admin/revoke_key', { api_key: apiKey });
+      process.stdout.write(`revoked API key ${String(d['api_key'])} of user ${String(d['user_id'])}\n`);
     });
 
   withServerOptions(program.command('deposit'))

@@ -11,11 +11,20 @@
 //   configured -> 2003 (admin disabled); header absent -> 2001, or 2003 when the request carries user credentials
 //   (a user has no admin rights); wrong value -> 2002. Compared in constant time (SHA-256 of both, timingSafeEqual).
 // - API secrets at rest: AES-256-GCM, random 12-byte IV, stored as "v1:" + base64(iv | tag | ciphertext).
+// - Revocation (issue 9): a token minted by /auth/token carries `akid`, the key id of the API key that minted it
+//   (keyIdOf: a digest, not a credential: it signs nothing and does not reveal the key). A token is refused
+//   (2002 "token revoked") when its user or its key is revoked; the check runs on every verification, after the
+//   verified-token cache, so the cache never lets a revoked token through. Tokens without `akid` (admin- or
+//   CLI-minted) die with their user only.
+// - Replay (issue 9): a valid signature is claimed once (replay-guard.ts); a second use is 2002 "signature already
+//   used". So two identical signed requests in the same millisecond are one request: a client that means two must
+//   make them differ (timestamp, a query parameter, a cid).
 
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import type { ApiKeyRecord } from '../adapters/store/store.js';
 import { ApiError } from '../errors.js';
+import type { ReplayCheck } from './replay-guard.js';
 
 export const TOKEN_ISSUER = 'fillstream';
 /** A signed request's timestamp may be at most this far from the server's clock, either way. */
@@ -51,22 +60,51 @@ export interface TokenClaims {
   readonly userId: number;
   /** ms */
   readonly expiresAt: number;
+  /** The key id of the API key that minted the token (absent for admin- or CLI-minted tokens). */
+  readonly keyId?: string;
+}
+
+/** What is revoked, asked on every verification (gateway/revocations.ts keeps it in memory). */
+export interface RevocationCheck {
+  isRevoked(userId: number, keyId: string | null | undefined): boolean;
+}
+
+const KEY_ID = /^[0-9a-f]{16}$/;
+
+/** Key ids already computed (a SHA-256 costs ~1.5 µs per signed request otherwise); dropped whole when full. */
+const keyIds = new Map<string, string>();
+const KEY_IDS_MAX = 100_000;
+
+/**
+ * The public id of an API key: 16 hex digits of SHA-256 over it (names the key in tokens; not a credential).
+ * Called only with keys that exist (verified signatures, stored keys), so the memo holds no junk.
+ */
+export function keyIdOf(apiKey: string): string {
+  let id = keyIds.get(apiKey);
+  if (id === undefined) {
+    id = createHash('sha256').update('fillstream api key id\0').update(apiKey, 'utf8').digest('hex').slice(0, 16);
+    if (keyIds.size >= KEY_IDS_MAX) keyIds.clear();
+    keyIds.set(apiKey, id);
+  }
+  return id;
 }
 
 const keyBytes = (secret: string) => new TextEncoder().encode(secret);
 
-/** An HS256 JWT with sub = user id, iat, exp = now + ttl (seconds), iss = "fillstream". */
+/** An HS256 JWT with sub = user id, iat, exp = now + ttl (seconds), iss = "fillstream", and akid = keyId if given. */
 export async function issueToken(
   userId: number,
   ttlSeconds: number,
   secret: string,
   nowMs: number,
+  keyId?: string,
 ): Promise<{ token: string; expiresAt: number }> {
   if (!Number.isSafeInteger(userId) || userId < 1) throw new RangeError(`user id ${userId} must be a positive integer`);
   if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) throw new RangeError(`ttl ${ttlSeconds} must be >= 1 s`);
+  if (keyId !== undefined && !KEY_ID.test(keyId)) throw new RangeError('key id must be 16 hex digits (keyIdOf)');
   const iat = Math.floor(nowMs / 1000);
   const exp = iat + ttlSeconds;
-  const token = await new SignJWT({})
+  const token = await new SignJWT(keyId === undefined ? {} : { akid: keyId })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(String(userId))
     .setIssuer(TOKEN_ISSUER)
@@ -85,19 +123,29 @@ export async function issueToken(
 const verified = new Map<string, { secret: string; claims: TokenClaims }>();
 const VERIFIED_MAX = 100_000;
 
-/** The token's user and expiry, or 2002 (malformed, forged, wrong issuer, expired). */
-export async function verifyToken(token: string, secret: string, nowMs: number): Promise<TokenClaims | ApiError> {
+/** The token's user, expiry and key id, or 2002 (malformed, forged, wrong issuer, expired, revoked). */
+export async function verifyToken(
+  token: string,
+  secret: string,
+  nowMs: number,
+  revoked: RevocationCheck,
+): Promise<TokenClaims | ApiError> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
     return new ApiError(2002, 'invalid token');
   }
   const hit = verified.get(token);
+  let claims: TokenClaims | ApiError;
   if (hit !== undefined && hit.secret === secret) {
-    return hit.claims.expiresAt > nowMs ? hit.claims : new ApiError(2002, 'token expired');
+    claims = hit.claims.expiresAt > nowMs ? hit.claims : new ApiError(2002, 'token expired');
+  } else {
+    claims = await verifyTokenUncached(token, secret, nowMs);
+    if (!(claims instanceof ApiError)) {
+      if (verified.size >= VERIFIED_MAX) verified.clear();
+      verified.set(token, { secret, claims });
+    }
   }
-  const claims = await verifyTokenUncached(token, secret, nowMs);
-  if (!(claims instanceof ApiError)) {
-    if (verified.size >= VERIFIED_MAX) verified.clear();
-    verified.set(token, { secret, claims });
+  if (!(claims instanceof ApiError) && revoked.isRevoked(claims.userId, claims.keyId)) {
+    return new ApiError(2002, 'token revoked', { userId: claims.userId });
   }
   return claims;
 }
@@ -112,7 +160,10 @@ async function verifyTokenUncached(token: string, secret: string, nowMs: number)
     });
     const userId = positiveId(payload.sub ?? '');
     if (userId === null || typeof payload.exp !== 'number') return new ApiError(2002, 'invalid token');
-    return { userId, expiresAt: payload.exp * 1000 };
+    const akid = payload['akid'];
+    if (akid === undefined) return { userId, expiresAt: payload.exp * 1000 };
+    if (typeof akid !== 'string' || !KEY_ID.test(akid)) return new ApiError(2002, 'invalid token');
+    return { userId, expiresAt: payload.exp * 1000, keyId: akid };
   } catch (e) {
     if (e instanceof joseErrors.JWTExpired) return new ApiError(2002, 'token expired');
     if (e instanceof joseErrors.JOSEError) return new ApiError(2002, 'invalid token');
@@ -178,13 +229,16 @@ export async function verifySignature(
   if (!/^[0-9a-fA-F]{64}$/.test(signature)) return new ApiError(2002, 'bad signature: expected 64 hex digits');
   if (apiKey.length > 128) return new ApiError(2002, 'unknown or revoked API key');
   const record = await lookup(apiKey);
-  if (record === null || record.revoked) return new ApiError(2002, 'unknown or revoked API key');
+  if (record === null) return new ApiError(2002, 'unknown or revoked API key');
+  if (record.revoked) return new ApiError(2002, 'unknown or revoked API key', { userId: record.userId });
   const secret = decryptSecret(record.secretEnc);
   const expected = Buffer.from(
     signRequest(secret, req.timestamp as string, req.method, req.pathWithQuery, req.body),
     'hex',
   );
-  if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) return new ApiError(2002, 'bad signature');
+  if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) {
+    return new ApiError(2002, 'bad signature', { userId: record.userId });
+  }
   return { userId: record.userId, apiKey: record.apiKey };
 }
 
@@ -258,6 +312,9 @@ export interface AuthDeps {
   readonly devAuth: boolean;
   readonly lookupApiKey: ApiKeyLookup;
   readonly decryptSecret: (secretEnc: string) => string;
+  readonly revoked: RevocationCheck;
+  /** Signatures already used (replay-guard.ts). */
+  readonly replay: ReplayCheck;
 }
 
 export interface HttpRequestInfo {
@@ -273,6 +330,10 @@ export interface Authenticated {
   readonly via: 'token' | 'api_key' | 'dev';
   /** Token expiry (ms); null for API key and dev credentials. */
   readonly expiresAt: number | null;
+  /** The key behind the credential: the signing key, or the key that minted the token; null otherwise. */
+  readonly keyId: string | null;
+  /** The signing API key (via 'api_key' only). */
+  readonly apiKey: string | null;
 }
 
 /** X-User-ID (development mode) beside credentials of another user: neither identity is trusted. */
@@ -292,11 +353,16 @@ export async function authenticate(
   if (authorization !== undefined) {
     const m = /^Bearer +(\S+)$/i.exec(authorization);
     if (m === null) return new ApiError(2002, 'Authorization must be "Bearer <token>"');
-    const claims = await verifyToken(m[1] as string, deps.tokenSecret, nowMs);
+    const claims = await verifyToken(m[1] as string, deps.tokenSecret, nowMs, deps.revoked);
     if (claims instanceof ApiError) return claims;
-    return dev !== null && dev !== claims.userId
-      ? conflictingUser()
-      : { userId: claims.userId, via: 'token', expiresAt: claims.expiresAt };
+    if (dev !== null && dev !== claims.userId) return conflictingUser();
+    return {
+      userId: claims.userId,
+      via: 'token',
+      expiresAt: claims.expiresAt,
+      keyId: claims.keyId ?? null,
+      apiKey: null,
+    };
   }
   const apiKey = header(req.headers, 'x-api-key');
   const timestamp = header(req.headers, 'x-timestamp');
@@ -309,9 +375,23 @@ export async function authenticate(
       nowMs,
     );
     if (r instanceof ApiError) return r;
-    return dev !== null && dev !== r.userId ? conflictingUser() : { userId: r.userId, via: 'api_key', expiresAt: null };
+    if (dev !== null && dev !== r.userId) return conflictingUser();
+    const keyId = keyIdOf(r.apiKey);
+    if (deps.revoked.isRevoked(r.userId, keyId)) {
+      return new ApiError(2002, 'unknown or revoked API key', { userId: r.userId });
+    }
+    // Last: only a signature that passed every check is remembered.
+    const claim = deps.replay.claim(signature as string, Number(timestamp), nowMs);
+    if (claim === 'replay') return new ApiError(2002, 'signature already used', { userId: r.userId });
+    if (claim === 'full') {
+      return new ApiError(5001, 'too many signed requests to check for replays right now: retry shortly');
+    }
+    return { userId: r.userId, via: 'api_key', expiresAt: null, keyId, apiKey: r.apiKey };
   }
-  if (dev !== null) return { userId: dev, via: 'dev', expiresAt: null };
+  if (dev !== null) {
+    if (deps.revoked.isRevoked(dev, null)) return new ApiError(2002, 'user revoked', { userId: dev });
+    return { userId: dev, via: 'dev', expiresAt: null, keyId: null, apiKey: null };
+  }
   return new ApiError(
     2001,
     'missing credentials: send Authorization: Bearer <token>, or X-API-KEY, X-TIMESTAMP and X-SIGNATURE',

@@ -108,6 +108,12 @@ export class Metrics {
     labelNames: ['type'] as const,
     registers: [this.registry],
   });
+  readonly authFailures = new Counter({
+    name: 'fillstream_auth_failures_total',
+    help: 'Refused authentications (2001, 2002) and attempts refused by a failed-authentication ban (4291)',
+    labelNames: ['channel', 'code'] as const,
+    registers: [this.registry],
+  });
   readonly pushLatency = new Histogram({
     name: 'fillstream_push_commit_to_send_seconds',
     help: 'From the commit of a private event to its send',

@@ -240,6 +240,25 @@ export function parseDeposit(body: unknown, market: MarketIndex): ParsedDeposit 
   });
 }
 
+/** Admin revoke_user body `{user_id}`. */
+export function parseUserIdBody(body: unknown): number | ApiError {
+  return run(() => {
+    const o = object(body, ['user_id']);
+    if (!present(o, 'user_id')) malformed('user_id is required');
+    return id(o.user_id, 'user_id');
+  });
+}
+
+/** revoke_key bodies `{api_key}` (required for the admin route; optional for the user's own: null when absent). */
+export function parseApiKeyBody(body: unknown, required: boolean): string | null | ApiError {
+  return run(() => {
+    const o = object(body ?? {}, ['api_key']);
+    if (!present(o, 'api_key')) return required ? malformed('api_key is required') : null;
+    const k = str(o, 'api_key');
+    return k.length >= 1 && k.length <= 128 ? k : malformed('api_key must be 1..128 characters');
+  });
+}
+
 /** Builds the core command from a parsed order. */
 export function toPlaceCommand(p: ParsedOrder, orderId: number, userId: number, ts: number): PlaceOrderCommand {
   return {

@@ -21,14 +21,18 @@ import { EngineHost } from '../pipeline/engine-host.js';
 import { MarketData } from '../pipeline/market-data.js';
 import { PushServer } from '../push/push-server.js';
 import { parseStrictJson } from '../wire/strict-json.js';
-import { PINO_REDACT } from './auth.js';
+import { PINO_REDACT, SIGNATURE_WINDOW_MS } from './auth.js';
+import { AuthThrottle } from './auth-throttle.js';
 import { ConnectionGuard, openFilesLimit } from './connection-guard.js';
 import type { GatewayContext } from './context.js';
 import { SECURITY_HEADERS, clientErrorHandler, httpServerFactory } from './http-listener.js';
 import { lazyChildLoggerFactory } from './lazy-logger.js';
 import { Metrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
+import { ReplayGuard } from './replay-guard.js';
+import { Revocations } from './revocations.js';
 import { adminRoutes } from './routes/admin.js';
+import { credentialRoutes } from './routes/credentials.js';
 import { opsRoutes } from './routes/ops.js';
 import { publicRoutes } from './routes/public.js';
 import { queryRoutes } from './routes/queries.js';
@@ -149,6 +153,7 @@ function buildApp(
   queryRoutes(app, ctx);
   publicRoutes(app, ctx);
   adminRoutes(app, ctx);
+  credentialRoutes(app, ctx);
   opsRoutes(app, ctx);
   return { app, routes };
 }
@@ -214,6 +219,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     metrics,
     secrets,
     clock: () => Date.now(),
+    revocations: await Revocations.load(store),
+    replay: new ReplayGuard(SIGNATURE_WINDOW_MS, config.auth.replayCacheMax),
+    throttle: new AuthThrottle(config.auth),
   };
   const guard = new ConnectionGuard(config.limits, openFilesLimit(), (reason) =>
     metrics.connectionsRefused.inc({ reason }),
@@ -235,6 +243,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     metrics,
     tokenSecret: secrets.tokenSecret,
     log,
+    revocations: ctx.revocations,
+    throttle: ctx.throttle,
   });
   app.server.on('upgrade', (req, socket, head) => {
     const refusal = guard.refusal(socket as Socket);

@@ -25,6 +25,8 @@ export interface SendLimits {
 
 export class Connection {
   userId: number | null = null;
+  /** The API key id behind the connection's token (revoking that key closes it); null: none. */
+  keyId: string | null = null;
   /** Token expiry (ms); null for dev identities. */
   expiresAt: number | null = null;
   /** Highest private seq sent; private events at or below it are never sent again. */

@@ -4,6 +4,11 @@
 // committed outbox rows only (in seq order, to every connection of the owner;
 // rendered to JSON once per event, and only for users with a connection),
 // resume from storage without gap or duplicate, and graceful shutdown.
+// Credentials (issue 9): a token is refused when revoked; a revocation closes the connections it concerns at once
+// (auth.error 2002, then 4001): all of a revoked user's, and for a revoked key only those authenticated with a
+// token that key minted (exactly the connections whose credential HTTP would now refuse). Failed token auth
+// (first message or ?token=) is audited and counts towards the per-address ban (push-auth.ts); a banned address
+// gets 4291 (upgrade: HTTP 429; first message: auth.error 4291, close 1008) before its token is checked.
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -13,12 +18,15 @@ import type { EventChunk, Store } from '../adapters/store/store.js';
 import { renderPrivateEvent } from '../gateway/format.js';
 import type { EngineHost } from '../pipeline/engine-host.js';
 import type { MarketData } from '../pipeline/market-data.js';
-import { devUserId, verifyToken } from '../gateway/auth.js';
+import { devUserId } from '../gateway/auth.js';
+import { type AuthThrottle, clientKey } from '../gateway/auth-throttle.js';
 import type { Metrics } from '../gateway/metrics.js';
+import type { Revocation, Revocations } from '../gateway/revocations.js';
 import { ApiError } from '../errors.js';
 import { setLongTimeout } from '../long-timeout.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { CLOSE, Connection } from './connection.js';
+import { PushAuth } from './push-auth.js';
 import { CHANNELS, type Channel, DEPTH_LEVELS_DEFAULT, DEPTH_LEVELS_MAX, PublicFeed } from './public-feed.js';
 
 const REPLAY_PAGE = 1000;
@@ -35,9 +43,11 @@ export interface PushDeps {
   readonly metrics: Metrics;
   readonly tokenSecret: string;
   readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  readonly revocations: Revocations;
+  readonly throttle: AuthThrottle;
 }
 
-type Identity = { userId: number; expiresAt: number | null };
+type Identity = { userId: number; expiresAt: number | null; keyId?: string | undefined };
 
 export class PushServer {
   private readonly wss: WebSocketServer;
@@ -49,11 +59,16 @@ export class PushServer {
   private readonly heartbeat: NodeJS.Timeout;
   private nextId = 1;
   private accepting = true;
+  /** Peer address (throttling key) of each socket, for first-message auth. */
+  private readonly ipOf = new WeakMap<WebSocket, string>();
+  private readonly auth: PushAuth;
 
   constructor(private readonly d: PushDeps) {
+    this.auth = new PushAuth(d);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: d.config.ws.maxFrameBytes });
     this.feed = new PublicFeed(d.market, d.marketData, (type, bytes, n) => this.count(type, bytes, n));
     d.engine.on('committed', (m) => this.deliver(m.events, m.committedAt));
+    d.revocations.onRevoke((r) => this.closeRevoked(r));
     this.heartbeat = setInterval(() => this.beat(), d.config.ws.pingIntervalMs);
     this.heartbeat.unref();
   }
@@ -74,11 +89,13 @@ export class PushServer {
     if (!this.accepting) return this.refuse(socket, 503, 'Service Unavailable');
     let identity: Identity | null = null;
     const token = url.searchParams.get('token');
+    const ip = clientKey(req.socket.remoteAddress);
     // The same rule as HTTP's X-User-ID: outside development mode ?user_id= is refused even beside a good token.
     const devUser = devUserId(url.searchParams.get('user_id') ?? undefined, this.d.config.devAuth, '?user_id=');
     if (devUser instanceof ApiError) return this.refuse(socket, 401, 'Unauthorized');
     if (token !== null) {
-      const claims = await verifyToken(token, this.d.tokenSecret, Date.now());
+      if (this.auth.banned(ip) !== null) return this.refuse(socket, 429, 'Too Many Requests');
+      const claims = await this.auth.verify(token, ip, 'GET');
       if (claims instanceof ApiError) return this.refuse(socket, 401, 'Unauthorized');
       // Two identities that disagree: neither is trusted.
       if (devUser !== null && devUser !== claims.userId) return this.refuse(socket, 401, 'Unauthorized');
@@ -87,7 +104,10 @@ export class PushServer {
       identity = { userId: devUser, expiresAt: null };
     }
     const resume = parseResume(url.searchParams.get('resume_from'));
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, identity, resume));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.ipOf.set(ws, ip);
+      this.open(ws, identity, resume);
+    });
   }
 
   /**
@@ -142,6 +162,12 @@ export class PushServer {
 
   /** Attaches a connection to its user (cap per user) and arms the expiry timers. */
   private bind(c: Connection, id: Identity): boolean {
+    if (this.d.revocations.isRevoked(id.userId, id.keyId)) {
+      // Revoked while its token was being verified.
+      c.sendJson({ type: 'auth.error', code: 2002, msg: 'credentials revoked' });
+      c.close(CLOSE.authFailed, 'credentials revoked');
+      return false;
+    }
     if (c.userId !== null && c.userId !== id.userId) {
       c.sendJson(new ApiError(2002, 'a connection cannot change user').toWsFrame());
       c.close(CLOSE.authFailed, 'user change refused');
@@ -167,6 +193,7 @@ export class PushServer {
       c.authTimer = null;
     }
     c.expiresAt = id.expiresAt;
+    c.keyId = id.keyId ?? null;
     c.expiryTimer?.clear();
     c.expiringTimer?.clear();
     c.expiryTimer = c.expiringTimer = null;
@@ -237,7 +264,14 @@ export class PushServer {
       c.sendJson(new ApiError(1001, 'auth needs a "token" string').toWsFrame());
       return;
     }
-    const claims = await verifyToken(token, this.d.tokenSecret, Date.now());
+    const ip = this.ipOf.get(c.ws) ?? 'unknown';
+    const banned = this.auth.banned(ip);
+    if (banned !== null) {
+      c.sendJson({ type: 'auth.error', code: banned.code, msg: banned.msg });
+      c.close(CLOSE.policy, 'too many failed authentications');
+      return;
+    }
+    const claims = await this.auth.verify(token, ip, 'auth', c.id);
     if (claims instanceof ApiError) {
       c.sendJson({ type: 'auth.error', code: claims.code, msg: claims.msg });
       c.close(CLOSE.authFailed, 'authentication failed');
@@ -249,6 +283,17 @@ export class PushServer {
     c.sendJson({ type: 'auth.success', user_id: claims.userId, expires_at: claims.expiresAt });
     if (resume === 'bad') c.sendJson(new ApiError(1001, 'resume_from must be a non-negative integer').toWsFrame());
     else if (resume !== null && first) await this.resume(c, resume);
+  }
+
+  /** Closes (auth.error 2002, then 4001) the connections a revocation concerns: see the top of this file. */
+  private closeRevoked(r: Revocation): void {
+    const set = this.byUser.get(r.userId);
+    if (set === undefined) return;
+    for (const c of [...set]) {
+      if (r.keyId !== null && c.keyId !== r.keyId) continue;
+      c.sendJson({ type: 'auth.error', code: 2002, msg: r.keyId === null ? 'user revoked' : 'API key revoked' });
+      c.close(CLOSE.authFailed, 'credentials revoked');
+    }
   }
 
   /** Replays seq > from out of storage, then lets the live events that arrived meanwhile through. */

@@ -16,6 +16,7 @@ import {
   devUserId,
   encryptSecret,
   issueToken,
+  keyIdOf,
   newApiKey,
   newApiSecret,
   newEncryptionKey,
@@ -26,8 +27,11 @@ import {
   verifySignature,
   verifyToken,
 } from '../../src/gateway/auth.js';
+import { ReplayGuard } from '../../src/gateway/replay-guard.js';
 
 const SECRET = 'token-secret-'.padEnd(40, 'x');
+/** Nothing revoked (the revocation tests below use a Revocations of their own). */
+const NONE_REVOKED = { isRevoked: () => false };
 const NOW = 1_734_533_790_123;
 const KEY = newEncryptionKey();
 
@@ -42,30 +46,31 @@ function isError(v: unknown, code: number, msg?: RegExp): void {
 test('issueToken / verifyToken round trip: user id and expiry (ms, whole seconds)', async () => {
   const { token, expiresAt } = await issueToken(1001, 3600, SECRET, NOW);
   assert.equal(expiresAt, (Math.floor(NOW / 1000) + 3600) * 1000);
-  assert.deepEqual(await verifyToken(token, SECRET, NOW), { userId: 1001, expiresAt });
-  assert.deepEqual(await verifyToken(token, SECRET, expiresAt - 1), { userId: 1001, expiresAt });
+  assert.deepEqual(await verifyToken(token, SECRET, NOW, NONE_REVOKED), { userId: 1001, expiresAt });
+  assert.deepEqual(await verifyToken(token, SECRET, expiresAt - 1, NONE_REVOKED), { userId: 1001, expiresAt });
   await assert.rejects(issueToken(0, 60, SECRET, NOW), RangeError);
   await assert.rejects(issueToken(1, 0, SECRET, NOW), RangeError);
 });
 
 test('an expired token is refused with 2002 "token expired"', async () => {
   const { token, expiresAt } = await issueToken(7, 60, SECRET, NOW);
-  isError(await verifyToken(token, SECRET, expiresAt), 2002, /expired/);
-  isError(await verifyToken(token, SECRET, expiresAt + 3_600_000), 2002, /expired/);
+  isError(await verifyToken(token, SECRET, expiresAt, NONE_REVOKED), 2002, /expired/);
+  isError(await verifyToken(token, SECRET, expiresAt + 3_600_000, NONE_REVOKED), 2002, /expired/);
 });
 
 test('forged, tampered, malformed and foreign tokens are refused with 2002', async () => {
   const { token } = await issueToken(7, 60, SECRET, NOW);
-  isError(await verifyToken(token, 'another-secret'.padEnd(40, 'y'), NOW), 2002, /invalid token/);
+  isError(await verifyToken(token, 'another-secret'.padEnd(40, 'y'), NOW, NONE_REVOKED), 2002, /invalid token/);
   // Same signature, payload edited to another user.
   const [h, p, s] = token.split('.') as [string, string, string];
   const payload = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
   const forged = `${h}.${Buffer.from(JSON.stringify({ ...payload, sub: '8' })).toString('base64url')}.${s}`;
-  isError(await verifyToken(forged, SECRET, NOW), 2002);
+  isError(await verifyToken(forged, SECRET, NOW, NONE_REVOKED), 2002);
   // alg "none".
   const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${p}.`;
-  isError(await verifyToken(none, SECRET, NOW), 2002);
-  for (const bad of ['', 'garbage', 'a.b.c', 'x'.repeat(5000)]) isError(await verifyToken(bad, SECRET, NOW), 2002);
+  isError(await verifyToken(none, SECRET, NOW, NONE_REVOKED), 2002);
+  for (const bad of ['', 'garbage', 'a.b.c', 'x'.repeat(5000)])
+    isError(await verifyToken(bad, SECRET, NOW, NONE_REVOKED), 2002);
   const key = new TextEncoder().encode(SECRET);
   const iat = Math.floor(NOW / 1000);
   const sign = (claims: { sub?: string; iss?: string }) => {
@@ -77,13 +82,57 @@ test('forged, tampered, malformed and foreign tokens are refused with 2002', asy
     if (claims.iss !== undefined) jwt.setIssuer(claims.iss);
     return jwt.sign(key);
   };
-  isError(await verifyToken(await sign({ sub: '7', iss: 'someone-else' }), SECRET, NOW), 2002);
-  isError(await verifyToken(await sign({ sub: 'admin', iss: 'fillstream' }), SECRET, NOW), 2002);
-  isError(await verifyToken(await sign({ iss: 'fillstream' }), SECRET, NOW), 2002);
-  assert.deepEqual(await verifyToken(await sign({ sub: '7', iss: 'fillstream' }), SECRET, NOW), {
+  isError(await verifyToken(await sign({ sub: '7', iss: 'someone-else' }), SECRET, NOW, NONE_REVOKED), 2002);
+  isError(await verifyToken(await sign({ sub: 'admin', iss: 'fillstream' }), SECRET, NOW, NONE_REVOKED), 2002);
+  isError(await verifyToken(await sign({ iss: 'fillstream' }), SECRET, NOW, NONE_REVOKED), 2002);
+  assert.deepEqual(await verifyToken(await sign({ sub: '7', iss: 'fillstream' }), SECRET, NOW, NONE_REVOKED), {
     userId: 7,
     expiresAt: (iat + 60) * 1000,
   });
+});
+
+test('a token minted with a key id carries it (akid); a malformed akid is refused', async () => {
+  const keyId = keyIdOf('ak_live');
+  assert.match(keyId, /^[0-9a-f]{16}$/);
+  assert.notEqual(keyIdOf('ak_other'), keyId);
+  const { token, expiresAt } = await issueToken(1001, 60, SECRET, NOW, keyId);
+  assert.deepEqual(await verifyToken(token, SECRET, NOW, NONE_REVOKED), { userId: 1001, expiresAt, keyId });
+  const claims = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as Record<
+    string,
+    unknown
+  >;
+  assert.equal(claims.akid, keyId);
+  assert.ok(!token.includes('ak_live') && !JSON.stringify(claims).includes('ak_live'), 'the key itself is not in it');
+  await assert.rejects(issueToken(1001, 60, SECRET, NOW, 'ak_live'), RangeError);
+  const bad = await new SignJWT({ akid: 'ak_live' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('1001')
+    .setIssuer('fillstream')
+    .setExpirationTime(Math.floor(NOW / 1000) + 60)
+    .sign(new TextEncoder().encode(SECRET));
+  isError(await verifyToken(bad, SECRET, NOW, NONE_REVOKED), 2002, /invalid token/);
+});
+
+test('revocation is checked on every verification: a cached token is refused once its user or key is revoked', async () => {
+  const users = new Set<number>();
+  const keys = new Set<string>();
+  const revoked = { isRevoked: (u: number, k: string | null | undefined) => users.has(u) || keys.has(k ?? '') };
+  const keyId = keyIdOf('ak_cache');
+  const byKey = await issueToken(2001, 600, SECRET, NOW, keyId);
+  const byAdmin = await issueToken(2001, 600, SECRET, NOW);
+  // Verified (and cached) while nothing is revoked.
+  for (const t of [byKey, byAdmin])
+    assert.equal((await verifyToken(t.token, SECRET, NOW, revoked)) instanceof ApiError, false);
+  keys.add(keyId);
+  isError(await verifyToken(byKey.token, SECRET, NOW + 1, revoked), 2002, /revoked/);
+  assert.deepEqual(await verifyToken(byAdmin.token, SECRET, NOW + 1, revoked), {
+    userId: 2001,
+    expiresAt: byAdmin.expiresAt,
+  });
+  users.add(2001);
+  isError(await verifyToken(byAdmin.token, SECRET, NOW + 2, revoked), 2002, /revoked/);
+  const e = await verifyToken(byKey.token, SECRET, NOW + 2, revoked);
+  assert.ok(e instanceof ApiError && e.details?.userId === 2001, 'the refusal names the user (for the audit log)');
 });
 
 // ---- API key + HMAC ----
@@ -167,6 +216,40 @@ test('unknown and revoked keys are refused with 2002', async () => {
   isError(await verifySignature(signed({ apiKey: 'ak_revoked' }), lookup, decrypt, NOW), 2002, /unknown or revoked/);
 });
 
+test('authenticate: a signature is accepted once (2002 "signature already used"); a refused one is not remembered', async () => {
+  const deps = {
+    tokenSecret: SECRET,
+    devAuth: false,
+    lookupApiKey: lookup,
+    decryptSecret: decrypt,
+    revoked: NONE_REVOKED,
+    replay: new ReplayGuard(SIGNATURE_WINDOW_MS, 1000),
+  };
+  const req = (s: ReturnType<typeof signed>) => ({
+    headers: { 'x-api-key': s.apiKey, 'x-timestamp': s.timestamp, 'x-signature': s.signature },
+    method: s.method,
+    pathWithQuery: s.pathWithQuery,
+    body: s.body,
+  });
+  const good = signed({ body: '{"order_id":77}' });
+  const flipped = { ...good, signature: (good.signature[0] === 'a' ? 'b' : 'a') + good.signature.slice(1) };
+  isError(await authenticate(req(flipped), deps, NOW), 2002, /^bad signature$/);
+  assert.equal((await authenticate(req(good), deps, NOW)) instanceof ApiError, false);
+  isError(await authenticate(req(good), deps, NOW + 10), 2002, /signature already used/);
+  isError(await authenticate(req({ ...good, signature: good.signature.toUpperCase() }), deps, NOW + 20), 2002, /used/);
+  // A revoked key or user (in memory) is refused before anything is remembered.
+  const other = signed({ body: '{"order_id":78}' });
+  const revokedKey = {
+    ...deps,
+    revoked: { isRevoked: (_u: number, k: string | null | undefined) => k === keyIdOf('ak_live') },
+  };
+  isError(await authenticate(req(other), revokedKey, NOW), 2002, /revoked/);
+  assert.equal((await authenticate(req(other), deps, NOW)) instanceof ApiError, false);
+  // The cache full: 5001, not a forgotten signature.
+  const full = { ...deps, replay: { claim: () => 'full' as const } };
+  isError(await authenticate(req(signed({ body: '{"order_id":79}' })), full, NOW), 5001);
+});
+
 test('a secret that cannot be decrypted (wrong server key) is a server fault: it throws', async () => {
   const wrongKey = (enc: string) => decryptSecret(enc, newEncryptionKey());
   await assert.rejects(verifySignature(signed(), lookup, wrongKey, NOW));
@@ -214,7 +297,14 @@ test('X-User-ID / ?user_id= is trusted only in development-auth mode', () => {
 });
 
 test('authenticate: bearer, API key, dev header, precedence and failures', async () => {
-  const deps = { tokenSecret: SECRET, devAuth: false, lookupApiKey: lookup, decryptSecret: decrypt };
+  const deps = {
+    tokenSecret: SECRET,
+    devAuth: false,
+    lookupApiKey: lookup,
+    decryptSecret: decrypt,
+    revoked: NONE_REVOKED,
+    replay: new ReplayGuard(SIGNATURE_WINDOW_MS, 1000),
+  };
   const { token, expiresAt } = await issueToken(42, 60, SECRET, NOW);
   const req = (headers: Record<string, string>) => ({
     headers,
@@ -226,10 +316,18 @@ test('authenticate: bearer, API key, dev header, precedence and failures', async
     userId: 42,
     via: 'token',
     expiresAt,
+    keyId: null,
+    apiKey: null,
   });
   const s = signed();
   const apiHeaders = { 'x-api-key': s.apiKey, 'x-timestamp': s.timestamp, 'x-signature': s.signature };
-  assert.deepEqual(await authenticate(req(apiHeaders), deps, NOW), { userId: 1001, via: 'api_key', expiresAt: null });
+  assert.deepEqual(await authenticate(req(apiHeaders), deps, NOW), {
+    userId: 1001,
+    via: 'api_key',
+    expiresAt: null,
+    keyId: keyIdOf('ak_live'),
+    apiKey: 'ak_live',
+  });
   // Bearer first: a valid token wins over (even broken) API key headers.
   const both = await authenticate(req({ authorization: `Bearer ${token}`, 'x-api-key': 'junk' }), deps, NOW);
   assert.equal((both as { userId: number }).userId, 42);
@@ -240,7 +338,13 @@ test('authenticate: bearer, API key, dev header, precedence and failures', async
   isError(await authenticate(req({ 'x-user-id': '5' }), deps, NOW), 2002, /development-auth/);
   isError(await authenticate(req({ 'x-user-id': '5', authorization: `Bearer ${token}` }), deps, NOW), 2002);
   const dev = { ...deps, devAuth: true };
-  assert.deepEqual(await authenticate(req({ 'x-user-id': '5' }), dev, NOW), { userId: 5, via: 'dev', expiresAt: null });
+  assert.deepEqual(await authenticate(req({ 'x-user-id': '5' }), dev, NOW), {
+    userId: 5,
+    via: 'dev',
+    expiresAt: null,
+    keyId: null,
+    apiKey: null,
+  });
   // In development mode a dev header beside credentials must name the same user: two identities are not guessed at.
   const devWithToken = await authenticate(req({ 'x-user-id': '42', authorization: `Bearer ${token}` }), dev, NOW);
   assert.equal((devWithToken as { userId: number }).userId, 42);

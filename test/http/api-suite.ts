@@ -29,6 +29,8 @@ import { authTests } from './api-auth.js';
 import { marketTests } from './api-market.js';
 import { orderTests } from './api-orders.js';
 import { queryTests } from './api-queries.js';
+import { revokeTests } from './api-revoke.js';
+import { throttleTests } from './api-throttle.js';
 
 export function apiSuite(kind: StoreKind): void {
   describe(`HTTP API over real sockets (${kind})`, () => {
@@ -90,6 +92,10 @@ export function apiSuite(kind: StoreKind): void {
         expectOk(await s.post('/api/v1/create_order', limit('BUY', '10', '0.1'), u.bearer), 202);
       });
     });
+
+    describe('replay and revocation (issue 9)', () => revokeTests(lab));
+
+    describe('failed-authentication throttling and the audit log (issue 9)', () => throttleTests(lab));
 
     describe('queue capacity 1', () => {
       test('5001: concurrent create_order beyond the queue answer 503, the others 202, none 500', async () => {

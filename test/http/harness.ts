@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { type Config, loadConfig } from '../../src/config.js';
 import { signRequest } from '../../src/gateway/auth.js';
 import { type RunningServer, startServer } from '../../src/gateway/server.js';
@@ -25,6 +25,8 @@ export const TOKEN_SECRET = 'http-suite-token-secret-'.padEnd(48, 'x');
 export const ENCRYPTION_KEY = randomBytes(32).toString('hex');
 /** Rates high enough that only the tests about rate limits ever meet one. */
 export const HIGH_RATES = { ordersPerSec: 1_000_000, cancelsPerSec: 1_000_000, queriesPerSec: 1_000_000 };
+/** Failed-authentication bans out of reach, except for the tests about them (every test client is 127.0.0.1). */
+export const NO_AUTH_BANS = { maxFailures: 1_000_000_000 };
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -205,6 +207,10 @@ export interface ServerOptions {
   readonly queueCapacity?: number;
   readonly bodyLimitBytes?: number;
   readonly tokenTtlSeconds?: number;
+  /** Failed-authentication throttling and replay cache (default: NO_AUTH_BANS). */
+  readonly auth?: Partial<Config['auth']>;
+  /** Default: silent. */
+  readonly logger?: Logger;
   /** Any other settings, as `loadConfig` flags (e.g. `{ ws: { authTimeoutMs: 300 } }`). */
   readonly flags?: Readonly<Record<string, unknown>>;
 }
@@ -356,6 +362,7 @@ export class Lab {
         queueCapacity: opts.queueCapacity,
         bodyLimitBytes: opts.bodyLimitBytes,
         tokenTtlSeconds: opts.tokenTtlSeconds,
+        auth: { ...NO_AUTH_BANS, ...opts.auth },
         logLevel: 'silent',
         ...opts.flags,
       },
@@ -366,7 +373,7 @@ export class Lab {
   /** Starts a server on `db` (default: a new database). */
   async start(opts: ServerOptions = {}, db?: TestDatabase): Promise<TestServer> {
     const database = db ?? (await this.database());
-    const srv = await startServer(this.config(database, opts), { logger: pino({ level: 'silent' }) });
+    const srv = await startServer(this.config(database, opts), { logger: opts.logger ?? pino({ level: 'silent' }) });
     const s = new TestServer(`${this.kind}#${++this.n}`, srv, database, this.log);
     this.servers.push(s);
     return s;

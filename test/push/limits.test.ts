@@ -20,6 +20,7 @@ import {
   ADMIN_TOKEN,
   ENCRYPTION_KEY,
   HIGH_RATES,
+  NO_AUTH_BANS,
   TOKEN_SECRET,
   type LoggedResponse,
   type TestDatabase,
@@ -52,6 +53,8 @@ async function serve(name: string, ws: WsSettings, devAuth = false): Promise<Tes
       encryptionKey: ENCRYPTION_KEY,
       rateLimits: HIGH_RATES,
       logLevel: 'silent',
+      // Many tests here present bad credentials on purpose: failed-auth bans are tested in test/http/api-throttle.ts.
+      auth: NO_AUTH_BANS,
       ws,
     },
     env: {},

@@ -58,8 +58,8 @@ export class RawClient {
   }
 
   /** Opens a connection; rejects when the upgrade is refused or the socket fails before opening. */
-  static connect(url: string, opts: { localAddress?: string } = {}): Promise<RawClient> {
-    const ws = new WebSocket(url, opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {});
+  static connect(url: string, options?: WebSocket.ClientOptions): Promise<RawClient> {
+    const ws = new WebSocket(url, options);
     const c = new RawClient(ws);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(c));
@@ -72,8 +72,8 @@ export class RawClient {
   }
 
   /** The HTTP status that refuses the upgrade, or null when the connection opened (it is then closed). */
-  static refusal(url: string): Promise<number | null> {
-    const ws = new WebSocket(url);
+  static refusal(url: string, options?: WebSocket.ClientOptions): Promise<number | null> {
+    const ws = new WebSocket(url, options);
     return new Promise((resolve, reject) => {
       ws.once('open', () => {
         ws.terminate();

@@ -439,6 +439,50 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       assert.deepEqual(await again.findApiKey('ak_1'), key);
     });
 
+    test("revocation: list a user's keys, revoke a key, revoke a user and its keys; kept across reopen", async () => {
+      const { store, reopen } = await fresh();
+      const a = await store.createUser(1);
+      const b = await store.createUser(2);
+      const key = (apiKey: string, userId: number, createdAt: number) => ({
+        apiKey,
+        userId,
+        secretEnc: `v1:${apiKey}`,
+        createdAt,
+        revoked: false,
+      });
+      await store.addApiKey(key('ak_a2', a.userId, 20));
+      await store.addApiKey(key('ak_a1', a.userId, 10));
+      await store.addApiKey(key('ak_b1', b.userId, 30));
+      await store.addApiKey(key('ak_b2', b.userId, 40));
+      assert.deepEqual(await store.listRevoked(), { userIds: [], apiKeys: [] });
+      assert.deepEqual(await store.listApiKeys(a.userId), [key('ak_a1', a.userId, 10), key('ak_a2', a.userId, 20)]);
+      assert.deepEqual(await store.listApiKeys(999_999), []);
+
+      assert.equal(await store.revokeApiKey('ak_a2'), true);
+      assert.equal(await store.revokeApiKey('ak_a2'), true, 'again: still found');
+      assert.equal(await store.revokeApiKey('ak_nope'), false);
+      assert.equal((await store.findApiKey('ak_a2'))?.revoked, true);
+      assert.equal((await store.findApiKey('ak_a1'))?.revoked, false);
+
+      await store.revokeApiKey('ak_b1');
+      assert.equal(await store.revokeUser(b.userId), 1, 'only ak_b2 was still live');
+      assert.equal(await store.revokeUser(b.userId), 0);
+      assert.deepEqual(
+        (await store.listApiKeys(b.userId)).map((k) => [k.apiKey, k.revoked]),
+        [
+          ['ak_b1', true],
+          ['ak_b2', true],
+        ],
+      );
+      const expected = { userIds: [b.userId], apiKeys: ['ak_a2', 'ak_b1', 'ak_b2'] };
+      assert.deepEqual(await store.listRevoked(), expected);
+      assert.equal(await store.userExists(b.userId), true, 'a revoked user still exists (its history stays)');
+      await store.close();
+      const again = await reopen();
+      assert.deepEqual(await again.listRevoked(), expected);
+      assert.equal((await again.findApiKey('ak_a1'))?.revoked, false);
+    });
+
     test('data survives closing and reopening', async () => {
       const { store, reopen } = await fresh();
       const o = order({ orderId: 1, price: INT64_MAX });

@@ -10,6 +10,7 @@ import type {
   JournalEntry,
   OrderQuery,
   RecoveredState,
+  Revoked,
   SettlementBatch,
   Store,
   StoredBalance,
@@ -116,6 +117,15 @@ const SQL = {
   findApiKey: 'SELECT api_key, user_id, secret_enc, created_at, revoked FROM api_keys WHERE api_key = $1',
   anyApiKey:
     'SELECT api_key, user_id, secret_enc, created_at, revoked FROM api_keys ORDER BY created_at, api_key LIMIT 1',
+  listApiKeys:
+    'SELECT api_key, user_id, secret_enc, created_at, revoked FROM api_keys WHERE user_id = $1 ORDER BY created_at, api_key',
+  revokeApiKey: 'UPDATE api_keys SET revoked = TRUE WHERE api_key = $1 RETURNING api_key',
+  // One statement, so one implicit transaction: the user and all its keys, or nothing.
+  revokeUser:
+    'WITH u AS (UPDATE users SET revoked = TRUE WHERE user_id = $1) ' +
+    'UPDATE api_keys SET revoked = TRUE WHERE user_id = $1 AND NOT revoked RETURNING api_key',
+  revokedUsers: 'SELECT user_id FROM users WHERE revoked ORDER BY user_id',
+  revokedKeys: 'SELECT api_key FROM api_keys WHERE revoked ORDER BY api_key',
 } as const;
 
 export interface PostgresStoreOptions {
@@ -301,6 +311,25 @@ export class PostgresStore implements Store {
   async anyApiKey(): Promise<ApiKeyRecord | null> {
     const r = (await this.q(this.pool, SQL.anyApiKey, []))[0];
     return r ? apiKeyFromRow(r) : null;
+  }
+
+  async listApiKeys(userId: number): Promise<ApiKeyRecord[]> {
+    return (await this.q(this.pool, SQL.listApiKeys, [userId])).map(apiKeyFromRow);
+  }
+
+  async revokeApiKey(apiKey: string): Promise<boolean> {
+    return (await this.q(this.pool, SQL.revokeApiKey, [apiKey])).length > 0;
+  }
+
+  async revokeUser(userId: number): Promise<number> {
+    return (await this.q(this.pool, SQL.revokeUser, [userId])).length;
+  }
+
+  async listRevoked(): Promise<Revoked> {
+    return {
+      userIds: (await this.q(this.pool, SQL.revokedUsers, [])).map((r) => toNum(r.user_id)),
+      apiKeys: (await this.q(this.pool, SQL.revokedKeys, [])).map((r) => String(r.api_key)),
+    };
   }
 
   async ping(): Promise<void> {

@@ -17,6 +17,8 @@
 // - v3 also drops the (user, symbol) and (user, status) order indexes: every order write paid for
 //   them, while a user's order list filters by symbol or status along (user_id, order_id DESC). The
 //   open-order index becomes (user_id, order_id) over open orders only, for open-order filters.
+// - v4 adds users.revoked (a revoked user's keys and tokens are refused; api_keys.revoked existed since v1). Both
+//   flags are loaded into memory at start (gateway/revocations.ts), so no request reads them from the database.
 
 export interface Migration {
   readonly version: number;
@@ -150,6 +152,13 @@ DROP INDEX orders_open;
 CREATE INDEX orders_open ON orders (user_id, order_id) WHERE status IN ${OPEN_STATUSES};
 `,
   },
+  {
+    version: 4,
+    name: 'revoked users',
+    sql: `
+ALTER TABLE users ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -273,6 +282,13 @@ DROP INDEX orders_user_symbol;
 DROP INDEX orders_user_status;
 DROP INDEX orders_open;
 CREATE INDEX orders_open ON orders (user_id, order_id) WHERE status IN ${OPEN_STATUSES};
+`,
+  },
+  {
+    version: 4,
+    name: 'revoked users',
+    sql: `
+ALTER TABLE users ADD COLUMN revoked BOOLEAN NOT NULL DEFAULT FALSE;
 `,
   },
 ];

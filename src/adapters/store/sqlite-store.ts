@@ -18,6 +18,7 @@ import type {
   JournalEntry,
   OrderQuery,
   RecoveredState,
+  Revoked,
   SettlementBatch,
   Store,
   StoredBalance,
@@ -90,6 +91,13 @@ const SQL = {
   findApiKey: 'SELECT api_key, user_id, secret_enc, created_at, revoked FROM api_keys WHERE api_key = ?',
   anyApiKey:
     'SELECT api_key, user_id, secret_enc, created_at, revoked FROM api_keys ORDER BY created_at, api_key LIMIT 1',
+  listApiKeys:
+    'SELECT api_key, user_id, secret_enc, created_at, revoked FROM api_keys WHERE user_id = ? ORDER BY created_at, api_key',
+  revokeApiKey: 'UPDATE api_keys SET revoked = 1 WHERE api_key = ? RETURNING api_key',
+  revokeUser: 'UPDATE users SET revoked = 1 WHERE user_id = ?',
+  revokeUserKeys: 'UPDATE api_keys SET revoked = 1 WHERE user_id = ? AND revoked = 0 RETURNING api_key',
+  revokedUsers: 'SELECT user_id FROM users WHERE revoked = 1 ORDER BY user_id',
+  revokedKeys: 'SELECT api_key FROM api_keys WHERE revoked = 1 ORDER BY api_key',
 } as const;
 
 export interface SqliteStoreOptions {
@@ -324,6 +332,32 @@ export class SqliteStore implements Store {
   async anyApiKey(): Promise<ApiKeyRecord | null> {
     const r = this.rows(SQL.anyApiKey, [])[0];
     return r ? apiKeyFromRow(r) : null;
+  }
+
+  async listApiKeys(userId: number): Promise<ApiKeyRecord[]> {
+    return this.rows(SQL.listApiKeys, [userId]).map(apiKeyFromRow);
+  }
+
+  async revokeApiKey(apiKey: string): Promise<boolean> {
+    const found = this.rows(SQL.revokeApiKey, [apiKey]).length > 0;
+    await this.flush();
+    return found;
+  }
+
+  async revokeUser(userId: number): Promise<number> {
+    const keys = this.db.transaction(() => {
+      this.stmt(SQL.revokeUser).run(userId);
+      return this.rows(SQL.revokeUserKeys, [userId]).length;
+    })();
+    await this.flush();
+    return keys;
+  }
+
+  async listRevoked(): Promise<Revoked> {
+    return {
+      userIds: this.rows(SQL.revokedUsers).map((r) => toNum(r.user_id)),
+      apiKeys: this.rows(SQL.revokedKeys).map((r) => String(r.api_key)),
+    };
   }
 
   async ping(): Promise<void> {

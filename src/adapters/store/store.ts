@@ -118,6 +118,12 @@ export interface ApiKeyRecord {
   readonly revoked: boolean;
 }
 
+/** Everything revoked so far (start-up loads it into memory). */
+export interface Revoked {
+  readonly userIds: readonly number[];
+  readonly apiKeys: readonly string[];
+}
+
 /** What start-up reads to rebuild the core exactly as of the last committed batch. */
 export interface RecoveredState {
   readonly meta: StoreMeta;
@@ -198,6 +204,13 @@ export interface Store {
   findApiKey(apiKey: string): Promise<ApiKeyRecord | null>;
   /** The oldest stored API key, or null when there is none (start-up checks its encryption key against it). */
   anyApiKey(): Promise<ApiKeyRecord | null>;
+  /** A user's API keys (revoked ones too), oldest first. */
+  listApiKeys(userId: number): Promise<ApiKeyRecord[]>;
+  /** Marks one key revoked (durably before resolving); false when there is no such key. Revoking twice is fine. */
+  revokeApiKey(apiKey: string): Promise<boolean>;
+  /** Marks a user and all its keys revoked in one transaction (durably); returns how many keys it newly revoked. */
+  revokeUser(userId: number): Promise<number>;
+  listRevoked(): Promise<Revoked>;
 
   /** Journal entries with seq > after, ascending, at most limit. */
   readJournal(after: number, limit: number): Promise<JournalEntry[]>;

@@ -1,9 +1,11 @@
-// Admin routes (X-ADMIN-TOKEN): create a user with an API key, deposit, withdraw.
+// Admin routes (X-ADMIN-TOKEN): create a user with an API key, deposit, withdraw (revocation: credentials.ts).
+// Every one is throttled and audited (context.ts adminAction): one audit line per action with its outcome.
 
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ApiError, apiErrorOfResult } from '../../errors.js';
-import { checkAdmin, encryptSecret, issueToken, newApiKey, newApiSecret } from '../auth.js';
-import { type GatewayContext, ok, unwrap } from '../context.js';
+import { keyPrefix } from '../audit.js';
+import { encryptSecret, issueToken, newApiKey, newApiSecret } from '../auth.js';
+import { type GatewayContext, adminAction, ok, unwrap } from '../context.js';
 import { fmtAsset } from '../format.js';
 import { parseDeposit } from '../order-request.js';
 import { submit } from './trading.js';
@@ -35,14 +37,14 @@ export async function createUser(ctx: GatewayContext): Promise<NewUser> {
 }
 
 export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  const requireAdmin = (req: FastifyRequest) => {
-    const err = checkAdmin(req.headers, ctx.secrets.adminToken);
-    if (err !== null) throw err;
-  };
-
   app.post('/api/v1/admin/users', async (req, reply) => {
-    requireAdmin(req);
-    const u = await createUser(ctx);
+    const u = await adminAction(
+      ctx,
+      req,
+      'admin.create_user',
+      () => createUser(ctx),
+      (r) => ({ user_id: r.userId, key_prefix: keyPrefix(r.apiKey) }),
+    );
     return reply.send(
       ok({
         user_id: u.userId,
@@ -56,12 +58,20 @@ export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
 
   for (const kind of ['deposit', 'withdraw'] as const) {
     app.post(`/api/v1/admin/${kind}`, async (req, reply) => {
-      requireAdmin(req);
-      const d = unwrap(parseDeposit(req.body, ctx.market));
-      if (!(await ctx.store.userExists(d.userId))) throw new ApiError(1001, `unknown user_id ${d.userId}`);
-      const ack = await submit(ctx, { kind, userId: d.userId, assetId: d.assetId, amount: d.amount });
-      if (ack.code !== 'OK') throw apiErrorOfResult(ack.code);
-      return reply.send(ok({ user_id: d.userId, asset: d.asset.name, qty: fmtAsset(d.amount, d.asset) }));
+      const done = await adminAction(
+        ctx,
+        req,
+        `admin.${kind}`,
+        async () => {
+          const d = unwrap(parseDeposit(req.body, ctx.market));
+          if (!(await ctx.store.userExists(d.userId))) throw new ApiError(1001, `unknown user_id ${d.userId}`);
+          const ack = await submit(ctx, { kind, userId: d.userId, assetId: d.assetId, amount: d.amount });
+          if (ack.code !== 'OK') throw apiErrorOfResult(ack.code);
+          return { user_id: d.userId, asset: d.asset.name, qty: fmtAsset(d.amount, d.asset) };
+        },
+        (r) => r,
+      );
+      return reply.send(ok(done));
     });
   }
 }

@@ -74,7 +74,9 @@ export function tradingRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.post('/api/v1/auth/token', async (req, reply) => {
     const user = await requireUser(ctx, req, 'query');
     if (user.via !== 'api_key') throw new ApiError(2003, 'a token is issued only to a request signed with an API key');
-    const t = await issueToken(user.userId, ctx.config.tokenTtlSeconds, ctx.secrets.tokenSecret, ctx.clock());
+    // The token names its key (akid), so revoking the key refuses it too.
+    const keyId = user.keyId ?? undefined;
+    const t = await issueToken(user.userId, ctx.config.tokenTtlSeconds, ctx.secrets.tokenSecret, ctx.clock(), keyId);
     return reply.send(ok({ user_id: user.userId, token: t.token, expires_at: t.expiresAt }));
   });
 }
