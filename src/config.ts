@@ -57,6 +57,8 @@ export interface Config {
     readonly messagesPerSec: number;
     readonly maxBacklogBytes: number;
     readonly maxBacklogMessages: number;
+    /** Public subscriptions one connection may hold at once (a channel of a symbol; each depth size counts). */
+    readonly maxSubscriptions: number;
   };
   readonly market: MarketConfig;
   /** Where each setting's value came from (keys as in SETTINGS, plus "market"). */
@@ -143,6 +145,9 @@ export const SETTINGS = {
   'ws.messagesPerSec': int(100, 'FILLSTREAM_WS_RATE_MESSAGES', 1, 1_000_000),
   'ws.maxBacklogBytes': int(4 * 1024 * 1024, 'FILLSTREAM_WS_MAX_BACKLOG_BYTES', 1024, 1024 * 1024 * 1024),
   'ws.maxBacklogMessages': int(10_000, 'FILLSTREAM_WS_MAX_BACKLOG_MESSAGES', 1, 10_000_000),
+  // 50: every channel of a few symbols (trades + ticker + one or two depth sizes each) with room to spare, while
+  // one connection's subscriptions (and the snapshots a subscribe sends) stay bounded.
+  'ws.maxSubscriptions': int(50, 'FILLSTREAM_WS_MAX_SUBSCRIPTIONS', 1, 10_000),
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -309,6 +314,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       messagesPerSec: v('ws.messagesPerSec'),
       maxBacklogBytes: v('ws.maxBacklogBytes'),
       maxBacklogMessages: v('ws.maxBacklogMessages'),
+      maxSubscriptions: v('ws.maxSubscriptions'),
     },
     market,
     sources,
