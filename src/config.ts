@@ -69,6 +69,8 @@ export interface Config {
     readonly messagesPerSec: number;
     readonly maxBacklogBytes: number;
     readonly maxBacklogMessages: number;
+    /** Public subscriptions one connection may hold at once (a channel of a symbol; each depth size counts). */
+    readonly maxSubscriptions: number;
   };
   /** Failed-authentication throttling (per source IP and per API key) and the signature replay cache. */
   readonly auth: {
@@ -176,6 +178,9 @@ export const SETTINGS = {
   'auth.failureWindowMs': int(60_000, 'FILLSTREAM_AUTH_FAILURE_WINDOW_MS', 1000, 24 * 3600_000),
   'auth.banMs': int(120_000, 'FILLSTREAM_AUTH_BAN_MS', 1000, 7 * 24 * 3600_000),
   'auth.replayCacheMax': int(200_000, 'FILLSTREAM_AUTH_REPLAY_CACHE_MAX', 100, 10_000_000),
+  // 50: every channel of a few symbols (trades + ticker + one or two depth sizes each) with room to spare, while
+  // one connection's subscriptions (and the snapshots a subscribe sends) stay bounded.
+  'ws.maxSubscriptions': int(50, 'FILLSTREAM_WS_MAX_SUBSCRIPTIONS', 1, 10_000),
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -358,6 +363,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       messagesPerSec: v('ws.messagesPerSec'),
       maxBacklogBytes: v('ws.maxBacklogBytes'),
       maxBacklogMessages: v('ws.maxBacklogMessages'),
+      maxSubscriptions: v('ws.maxSubscriptions'),
     },
     auth: {
       maxFailures: v('auth.maxFailures'),

@@ -49,7 +49,12 @@ test('every registered route is documented in docs/api.md', async () => {
 
 test('every WebSocket message type is documented in docs/ws-protocol.md, and no other', () => {
   const code = [...sources('src/push'), read('src/gateway/format.ts'), read('src/errors.ts')].join('\n');
-  const sent = new Set([...code.matchAll(/type: '([a-z_]+(?:\.[a-z_]+)?)'/g)].map((m) => m[1] as string));
+  // Messages built as objects (type: 'x') or as pre-serialized text ("type":"x").
+  const sent = new Set(
+    [...code.matchAll(/type: '([a-z_]+(?:\.[a-z_]+)?)'|"type":"([a-z_]+(?:\.[a-z_]+)?)"/g)].map(
+      (m) => (m[1] ?? m[2]) as string,
+    ),
+  );
   const push = read('src/push/push-server.ts');
   const accepted = new Set([...push.matchAll(/case '([a-z_]+(?:\.[a-z_]+)?)':/g)].map((m) => m[1] as string));
   assert.ok(sent.has('order.update') && sent.has('depth.snapshot') && accepted.has('subscribe'), 'the scan works');

@@ -12,7 +12,10 @@ import type {
 export interface Subscription {
   readonly channel: Channel;
   readonly symbol: string;
-  /** Depth only: the top-N asked for (the server's default when omitted). */
+  /**
+   * Depth only: the top-N asked for (the server's default when omitted). The server rounds it up to its next fixed
+   * size (`subscribed.levels` says which), and the local book holds what is served.
+   */
   readonly levels?: number;
 }
 

@@ -30,6 +30,7 @@ export interface SubscribeMessage {
   type: 'subscribe';
   channel: Channel;
   symbol: string;
+  /** Depth: 1..500; the server serves the next of its fixed sizes (5, 10, 20, 50, 100, 500). */
   levels?: number;
 }
 export interface UnsubscribeMessage {
@@ -70,6 +71,7 @@ export interface SubscribedMessage {
   type: 'subscribed';
   channel: Channel;
   symbol: string;
+  /** Depth: the size served (the one asked for, rounded up to a fixed size); the book holds that many levels. */
   levels?: number;
 }
 /** Acknowledges an `unsubscribe` (sent by the server although the spec does not list it). */

@@ -1,9 +1,11 @@
 // The gateway's mirror of public market data, fed by the engine worker right
-// after matching (no database wait): full depth per symbol with a gap-free
-// per-symbol seq, the latest trades, and a 24 h ticker in one-minute buckets.
+// after matching (no database wait): full depth per symbol (each side sorted,
+// see book-side.ts) with a gap-free per-symbol seq, the latest trades, and a
+// 24 h ticker in one-minute buckets.
 
 import { type Int, add, sub } from '../core/int64.js';
 import type { Side } from '../core/types.js';
+import { BookSide } from './book-side.js';
 import type { MarketMessage, PublicTrade, SnapshotMessage } from './protocol.js';
 
 const MINUTE = 60_000;
@@ -17,8 +19,8 @@ export interface LevelChange {
 }
 
 export class SymbolMarket {
-  readonly bids = new Map<Int, Int>();
-  readonly asks = new Map<Int, Int>();
+  readonly bids = new BookSide('BUY');
+  readonly asks = new BookSide('SELL');
   /** Per-symbol gap-free sequence of market messages. */
   seq = 0;
   last: Int | null = null;
@@ -29,23 +31,21 @@ export class SymbolMarket {
 
   constructor(readonly symbolId: number) {}
 
-  /** Top `n` levels of a side, best first. */
+  book(side: Side): BookSide {
+    return side === 'BUY' ? this.bids : this.asks;
+  }
+
+  /** Top `n` levels of a side, best first: O(n), whatever the book's width. */
   top(side: Side, n: number): Array<[Int, Int]> {
-    const m = side === 'BUY' ? this.bids : this.asks;
-    const prices = [...m.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    if (side === 'BUY') prices.reverse();
-    return prices.slice(0, n).map((p) => [p, m.get(p) as Int]);
+    return this.book(side).top(n);
   }
 
   best(side: Side): Int | null {
-    const [first] = this.top(side, 1);
-    return first === undefined ? null : first[0];
+    return this.book(side).best();
   }
 
   applyLevel(c: LevelChange): void {
-    const m = c.side === 'BUY' ? this.bids : this.asks;
-    if (c.qty === 0) m.delete(c.price);
-    else m.set(c.price, c.qty);
+    this.book(c.side).set(c.price, c.qty);
   }
 
   addTrade(t: PublicTrade): void {

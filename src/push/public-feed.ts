@@ -3,6 +3,12 @@
 // matching; every message is serialized once and the same string goes to
 // every subscriber.
 //
+// Depth is served at the fixed sizes of depth-top.ts (a request for other
+// `levels` is rounded up to the next size): one incrementally kept TopBook
+// per size in use, so a book change costs the same whatever the number of
+// subscriptions; a size whose top N the change does not reach gets the one
+// empty update of the drain.
+//
 // Sequences: `market.trade` messages count per symbol (one per trade);
 // depth messages count per symbol too, one step per engine drain that changed
 // the book, and every depth subscriber gets every step (an empty update when
@@ -10,34 +16,44 @@
 
 import type { Int } from '../core/int64.js';
 import type { MarketIndex } from '../config.js';
-import type { MarketData, SymbolMarket } from '../pipeline/market-data.js';
+import type { LevelChange, MarketData, SymbolMarket } from '../pipeline/market-data.js';
 import type { PublicTrade } from '../pipeline/protocol.js';
 import { fmtAsset, fmtPrice, formatDepthLevel } from '../gateway/format.js';
 import type { Connection } from './connection.js';
+import { type DepthWork, type LevelDiff, TopBook } from './depth-top.js';
+
+export { DEPTH_LEVELS_MAX, DEPTH_SIZES, depthSize } from './depth-top.js';
 
 export type Channel = 'trades' | 'depth' | 'ticker';
 export const CHANNELS: readonly Channel[] = ['trades', 'depth', 'ticker'];
 export const DEPTH_LEVELS_DEFAULT = 20;
-export const DEPTH_LEVELS_MAX = 500;
-
-type Book = Map<string, string>; // price text -> qty text
 
 interface DepthGroup {
-  readonly levels: number;
   readonly members: Set<Connection>;
-  bids: Book;
-  asks: Book;
+  readonly top: TopBook;
+  /** The `data` of a snapshot at the symbol's current seq, serialized; null until asked for after a change. */
+  snapshot: string | null;
 }
 
 interface SymbolFeed {
   readonly trades: Set<Connection>;
   readonly ticker: Set<Connection>;
+  /** By size; a group exists while it has members. */
   readonly depth: Map<number, DepthGroup>;
   tradeSeq: number;
 }
 
+/** Counters of the depth work done, for tests and benchmarks (not exported as metrics). */
+export interface FeedStats extends DepthWork {
+  /** Depth levels formatted as text (snapshots and updates). */
+  levelsFormatted: number;
+  /** depth.update messages serialized (the empty update of a drain counts once). */
+  updatesSerialized: number;
+}
+
 export class PublicFeed {
   private readonly feeds = new Map<number, SymbolFeed>();
+  readonly stats: FeedStats = { levelsVisited: 0, levelsFormatted: 0, updatesSerialized: 0 };
 
   constructor(
     private readonly market: MarketIndex,
@@ -46,15 +62,12 @@ export class PublicFeed {
   ) {
     for (const s of market.symbols)
       this.feeds.set(s.id, { trades: new Set(), ticker: new Set(), depth: new Map(), tradeSeq: 0 });
-    data.onUpdate((symbolId, seq, trades, levels) => this.onUpdate(symbolId, seq, trades, levels.length > 0));
+    data.onUpdate((symbolId, seq, trades, levels) => this.onUpdate(symbolId, seq, trades, levels));
   }
 
-  private topBook(m: SymbolMarket, symbolId: number, n: number): { bids: Book; asks: Book } {
-    const side = (s: 'BUY' | 'SELL') =>
-      new Map(
-        m.top(s, n).map(([p, q]: [Int, Int]) => formatDepthLevel(symbolId, p, q, this.market) as [string, string]),
-      );
-    return { bids: side('BUY'), asks: side('SELL') };
+  private format(symbolId: number, levels: LevelDiff): Array<[string, string]> {
+    this.stats.levelsFormatted += levels.length;
+    return levels.map(([p, q]) => formatDepthLevel(symbolId, p, q, this.market));
   }
 
   key(channel: Channel, symbolId: number, levels: number): string {
@@ -75,14 +88,15 @@ export class PublicFeed {
     } else {
       let g = f.depth.get(levels);
       if (g === undefined) {
-        const top = this.topBook(m, symbolId, levels);
-        g = { levels, members: new Set(), bids: top.bids, asks: top.asks };
+        g = { members: new Set(), top: new TopBook(levels, m, this.stats), snapshot: null };
         f.depth.set(levels, g);
       }
       g.members.add(c);
-      c.send(
-        JSON.stringify({ type: 'depth.snapshot', symbol, seq: m.seq, data: { bids: [...g.bids], asks: [...g.asks] } }),
-      );
+      g.snapshot ??= JSON.stringify({
+        bids: this.format(symbolId, g.top.levels('BUY')),
+        asks: this.format(symbolId, g.top.levels('SELL')),
+      });
+      c.send(`{"type":"depth.snapshot","symbol":${JSON.stringify(symbol)},"seq":${m.seq},"data":${g.snapshot}}`);
     }
   }
 
@@ -116,9 +130,14 @@ export class PublicFeed {
     c.subscriptions.clear();
   }
 
-  private broadcast(members: Set<Connection>, type: string, text: string): void {
+  private depthUpdate(symbol: string, seq: number, data: { bids: unknown[]; asks: unknown[] }): Buffer {
+    this.stats.updatesSerialized++;
+    return Buffer.from(JSON.stringify({ type: 'depth.update', symbol, seq, data }));
+  }
+
+  private broadcast(members: Set<Connection>, type: string, text: string | Buffer): void {
     if (members.size === 0) return;
-    const bytes = Buffer.from(text); // encoded once for every recipient
+    const bytes = typeof text === 'string' ? Buffer.from(text) : text; // encoded once for every recipient
     for (const c of members) c.send(bytes);
     this.sent(type, bytes.length, members.size);
   }
@@ -140,7 +159,7 @@ export class PublicFeed {
     });
   }
 
-  private onUpdate(symbolId: number, seq: number, trades: PublicTrade[], depthChanged: boolean): void {
+  private onUpdate(symbolId: number, seq: number, trades: PublicTrade[], levels: LevelChange[]): void {
     const f = this.feeds.get(symbolId);
     const m = this.data.get(symbolId);
     if (f === undefined || m === undefined) return;
@@ -162,25 +181,20 @@ export class PublicFeed {
       });
       this.broadcast(f.trades, 'market.trade', text);
     }
+    let empty: Buffer | null = null;
     for (const g of f.depth.values()) {
-      const top = this.topBook(m, symbolId, g.levels);
-      const diff = (before: Book, after: Book) => {
-        const out: Array<[string, string]> = [];
-        for (const [p, q] of after) if (before.get(p) !== q) out.push([p, q]);
-        for (const p of before.keys()) if (!after.has(p)) out.push([p, fmtAsset(0, this.market.baseOf(s))]);
-        return out;
-      };
-      const text = JSON.stringify({
-        type: 'depth.update',
-        symbol: s.name,
-        seq,
-        data: { bids: diff(g.bids, top.bids), asks: diff(g.asks, top.asks) },
-      });
-      g.bids = top.bids;
-      g.asks = top.asks;
-      this.broadcast(g.members, 'depth.update', text);
+      const diff = g.top.apply(levels);
+      if (diff.bids.length === 0 && diff.asks.length === 0) {
+        // Outside this size's top N: the drain's one empty update keeps its seq gap-free.
+        empty ??= this.depthUpdate(s.name, seq, { bids: [], asks: [] });
+        this.broadcast(g.members, 'depth.update', empty);
+        continue;
+      }
+      g.snapshot = null;
+      const data = { bids: this.format(symbolId, diff.bids), asks: this.format(symbolId, diff.asks) };
+      this.broadcast(g.members, 'depth.update', this.depthUpdate(s.name, seq, data));
     }
-    if (f.ticker.size > 0 && (trades.length > 0 || depthChanged)) {
+    if (f.ticker.size > 0 && (trades.length > 0 || levels.length > 0)) {
       this.broadcast(f.ticker, 'ticker', this.tickerMessage(symbolId, m));
     }
   }

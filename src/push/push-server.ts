@@ -27,7 +27,16 @@ import { setLongTimeout } from '../long-timeout.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { CLOSE, Connection } from './connection.js';
 import { PushAuth } from './push-auth.js';
-import { CHANNELS, type Channel, DEPTH_LEVELS_DEFAULT, DEPTH_LEVELS_MAX, PublicFeed } from './public-feed.js';
+import {
+  CHANNELS,
+  type Channel,
+  DEPTH_LEVELS_DEFAULT,
+  DEPTH_LEVELS_MAX,
+  DEPTH_SIZES,
+  type FeedStats,
+  PublicFeed,
+  depthSize,
+} from './public-feed.js';
 
 const REPLAY_PAGE = 1000;
 const SLOW_GRACE_MS = 30_000;
@@ -238,17 +247,25 @@ export class PushServer {
           return err(`unknown channel ${JSON.stringify(channel)}: use one of ${CHANNELS.join(', ')}`);
         }
         if (symbol === undefined) return err(`unknown symbol ${JSON.stringify(m['symbol'])}`);
-        const levels = m['levels'] ?? (m['type'] === 'subscribe' ? DEPTH_LEVELS_DEFAULT : null);
+        const asked = m['levels'] ?? (m['type'] === 'subscribe' ? DEPTH_LEVELS_DEFAULT : null);
         if (
-          levels !== null &&
-          (!Number.isSafeInteger(levels) || (levels as number) < 1 || (levels as number) > DEPTH_LEVELS_MAX)
+          asked !== null &&
+          (!Number.isSafeInteger(asked) || (asked as number) < 1 || (asked as number) > DEPTH_LEVELS_MAX)
         ) {
-          return err(`levels must be an integer 1..${DEPTH_LEVELS_MAX}`);
+          return err(`levels must be an integer 1..${DEPTH_LEVELS_MAX} (served at ${DEPTH_SIZES.join(', ')})`);
         }
+        // Depth is served at fixed sizes: other values round up to the next one (the `subscribed` answer says which).
+        const levels = asked === null ? null : depthSize(asked as number);
         if (m['type'] === 'subscribe') {
-          this.feed.subscribe(c, channel as Channel, symbol.id, (levels as number | null) ?? DEPTH_LEVELS_DEFAULT);
+          const size = levels ?? DEPTH_LEVELS_DEFAULT;
+          const max = this.d.config.ws.maxSubscriptions;
+          // Subscribing again to what this connection already has is not a new subscription.
+          if (!c.subscriptions.has(this.feed.key(channel as Channel, symbol.id, size)) && c.subscriptions.size >= max) {
+            return err(`too many subscriptions on this connection (max ${max}): unsubscribe from one first`);
+          }
+          this.feed.subscribe(c, channel as Channel, symbol.id, size);
         } else {
-          this.feed.unsubscribe(c, channel as Channel, symbol.id, levels as number | null);
+          this.feed.unsubscribe(c, channel as Channel, symbol.id, levels);
           c.sendJson({ type: 'unsubscribed', channel, symbol: symbol.name });
         }
         return;
@@ -403,6 +420,11 @@ export class PushServer {
 
   get connections(): number {
     return this.conns.size;
+  }
+
+  /** The public feed's depth work counters (tests and benchmarks). */
+  get feedStats(): Readonly<FeedStats> {
+    return this.feed.stats;
   }
 
   stopAccepting(): void {

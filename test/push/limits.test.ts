@@ -7,8 +7,9 @@
 //
 // Servers: "main" (300 ms auth timeout, 200 ms pings, 2 connections per user, 20 messages per second) takes every
 // test in turn and is shut down by the last one; "dev" (development auth on) only for ?user_id=; "slow" (default
-// 30 s pings so the heartbeat cannot be what drops the slow reader, 1,000 messages per second so one client can
-// subscribe to 500 depth groups, backlog limited to the minimum 1 KiB); "shutdown" for close() under order flow.
+// 30 s pings so the heartbeat cannot be what drops the slow reader, 1,000 messages per second so the paused reader
+// can keep asking for 500-level depth snapshots, backlog limited to the minimum 1 KiB); "shutdown" for close()
+// under order flow.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -438,6 +439,34 @@ describe('main server: bad input, auth, timeouts, caps, heartbeat, expiry, shutd
   });
 });
 
+/**
+ * Widens BTC_USDT's book to 400 levels a side around 30000 (bids 29599..29998 from `taker`, asks 30001..30400 from
+ * `maker`, so crossing pairs at 30000 still trade), subscribes `slow` to its 500-level depth, stops reading from
+ * it, and has it ask for that ~18 KB snapshot again every 2 ms (re-subscribing is allowed): the answers pile up
+ * behind the loopback buffers until a backlog limit drops it. Answers the function that stops asking.
+ */
+async function pauseAndFlood(s: TestServer, slow: RawClient, maker: TestUser, taker: TestUser): Promise<() => void> {
+  const LEVELS = 400;
+  const orders = Array.from({ length: LEVELS }, (_, i) => [
+    () => s.place(taker, limitOrder('BUY', String(29998 - i), '0.001')),
+    () => s.place(maker, limitOrder('SELL', String(30001 + i), '0.001')),
+  ]).flat();
+  const placeAll = async () => {
+    for (let o = orders.pop(); o !== undefined; o = orders.pop()) await o();
+  };
+  await Promise.all([placeAll(), placeAll(), placeAll(), placeAll()]);
+  const subscribe = { type: 'subscribe', channel: 'depth', symbol: 'BTC_USDT', levels: 500 };
+  const from = slow.messages.length;
+  slow.send(subscribe);
+  const snapshot = await slow.nextOfType('depth.snapshot', from);
+  assert.equal((snapshot.data as { bids: unknown[] }).bids.length, LEVELS, 'the widened book');
+  slow.pause();
+  const flood = setInterval(() => {
+    if (slow.ws.readyState === slow.ws.OPEN) slow.send(subscribe);
+  }, 2);
+  return () => clearInterval(flood);
+}
+
 describe('slow consumer', () => {
   let s: TestServer;
   before(async () => {
@@ -452,21 +481,11 @@ describe('slow consumer', () => {
     const normal = await anonymous(s);
     normal.send({ type: 'subscribe', channel: 'trades', symbol: 'BTC_USDT' });
     await normal.nextOfType('subscribed');
-    // Every depth group (levels 1..500) gets a depth.update per book change: ~50 KB per order for this client,
-    // enough to fill the ~4 MB that the kernel buffers of a loopback connection absorb.
-    const DEPTH_GROUPS = 500;
     const slow = await anonymous(s);
     slow.send({ type: 'subscribe', channel: 'trades', symbol: 'BTC_USDT' });
-    for (let levels = 1; levels <= DEPTH_GROUPS; levels++) {
-      slow.send({ type: 'subscribe', channel: 'depth', symbol: 'BTC_USDT', levels });
-    }
-    await slow.until(
-      () => slow.messages.filter((m) => m.type === 'depth.snapshot').length === DEPTH_GROUPS,
-      `${DEPTH_GROUPS} depth snapshots`,
-    );
+    const stopFlood = await pauseAndFlood(s, slow, maker, taker);
     const connections = s.srv.push.connections;
     const slowCloses = await metric(s, 'fillstream_ws_slow_consumer_closes_total');
-    slow.pause();
 
     // At least 150 crossing pairs (one trade each), more while the slow client is still connected (kernels with
     // bigger socket buffers), at most 900 (GET /market/trades answers up to 1,000).
@@ -504,6 +523,7 @@ describe('slow consumer', () => {
     assert.ok(normal.open, 'the normal client is still connected');
 
     await until(() => s.srv.push.connections === connections - 1, 'the slow client to be dropped', 5000);
+    stopFlood();
     assert.ok((await metric(s, 'fillstream_ws_slow_consumer_closes_total')) > slowCloses);
     slow.resume();
     slowClose = await slow.waitClose();
@@ -535,13 +555,9 @@ describe('slow consumer by message count', () => {
     normal.send({ type: 'subscribe', channel: 'trades', symbol: 'BTC_USDT' });
     await normal.nextOfType('subscribed');
     const slow = await anonymous(s);
-    for (let levels = 1; levels <= 500; levels++) {
-      slow.send({ type: 'subscribe', channel: 'depth', symbol: 'BTC_USDT', levels });
-    }
-    await slow.until(() => slow.messages.filter((m) => m.type === 'depth.snapshot').length === 500, '500 snapshots');
+    const stopFlood = await pauseAndFlood(s, slow, maker, taker);
     const connections = s.srv.push.connections;
     const closes = await metric(s, 'fillstream_ws_slow_consumer_closes_total');
-    slow.pause();
     let placed = 0;
     while (placed < 900 && s.srv.push.connections === connections) {
       placed++;
@@ -549,6 +565,7 @@ describe('slow consumer by message count', () => {
       await s.place(taker, limitOrder('BUY', '30000', '0.001'));
     }
     await until(() => s.srv.push.connections === connections - 1, 'the slow client to be dropped', 5000);
+    stopFlood();
     assert.ok((await metric(s, 'fillstream_ws_slow_consumer_closes_total')) > closes);
     slow.resume();
     const closed = await slow.waitClose();
