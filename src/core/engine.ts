@@ -316,8 +316,7 @@ export class Engine {
     const isBuy = cmd.side === 'BUY';
     const stp = s.cfg.stpMode;
     let need: Int = cmd.qty;
-    for (let i = opp.levels.length - 1; i >= 0; i--) {
-      const level = opp.levels[i] as Level;
+    for (const level of opp.levelsFromBest()) {
       if (isBuy ? level.price > cmd.price : level.price < cmd.price) return false;
       if (stp === 'NONE') {
         if (level.total >= need) return true;
