@@ -185,10 +185,12 @@ export class PriceLevels<L extends Priced> {
     const span = hi - lo + 1;
     const { first, max } = this.window;
     if (span > max) return false;
-    const cap = Math.max(this.cap, Math.min(max, pow2AtLeast(Math.max(first, 2 * span))));
+    // Four times the span: room to grow on both sides before the next build.
+    const cap = Math.max(this.cap, Math.min(max, pow2AtLeast(Math.max(first, 4 * span))));
     if (cap === this.cap && this.created * 4 < cap) return false;
     const base = lo - Math.floor((cap - span) / 2);
-    const slots = new Array<L | undefined>(cap).fill(undefined);
+    // Holes read as undefined; filling them first would only double the work.
+    const slots = new Array<L | undefined>(cap);
     const bits = new TickBits(cap);
     for (let i = this.bits.next(0); i >= 0; i = this.bits.next(i + 1)) {
       const j = this.base + i - base;
