@@ -36,7 +36,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ k: fc.constant('del' as const), pick: fc.nat() }) },
 );
 
-function run(highBest: boolean, ops: Op[], window: { first: number; max: number }) {
+function run(highBest: boolean, ops: Op[], window: { first: number; max: number; page: number }) {
   const levels = new PriceLevels<Lv>(highBest, window);
   const model = new Map<bigint, Lv>();
   let centre = 1_000_000;
@@ -96,7 +96,7 @@ for (const highBest of [true, false]) {
     let both = 0;
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 50, maxLength: 400 }), (ops) => {
-        const seen = run(highBest, ops, { first: 32, max: 512 });
+        const seen = run(highBest, ops, { first: 32, max: 512, page: 8 });
         builds += seen.builds;
         if (seen.window > 0 && seen.tree > 0) both++;
       }),
@@ -109,7 +109,7 @@ for (const highBest of [true, false]) {
 }
 
 test('a level that had to go to the tree moves into the window once the window grows over it', () => {
-  const levels = new PriceLevels<Lv>(true, { first: 16, max: 1024 });
+  const levels = new PriceLevels<Lv>(true, { first: 16, max: 1024, page: 4 });
   const a = new Lv(10_000);
   const far = new Lv(10_300); // beyond a 16-slot window around 10,000, but within 1024 of it
   levels.add(a);
@@ -132,6 +132,19 @@ test('a level that had to go to the tree moves into the window once the window g
   assert.equal(levels.size, 301);
   assert.deepEqual(levels.check(), []);
   assert.equal(levels.best()?.price, 50_300);
+});
+
+test('a price that is not an integer goes to the tree and keeps its order', () => {
+  const levels = new PriceLevels<Lv>(false, { first: 16, max: 1024, page: 4 });
+  const prices = [100, 100.5, 99.25, 101];
+  for (const p of prices) levels.add(new Lv(p));
+  assert.deepEqual([levels.shape.inWindow, levels.shape.inTree], [2, 2]);
+  assert.deepEqual(
+    [...levels.fromBest()].map((l) => l.price),
+    [99.25, 100, 100.5, 101],
+  );
+  assert.equal(levels.get(100.5)?.price, 100.5);
+  assert.deepEqual(levels.check(), []);
 });
 
 test('tick bits: prev and next agree with a brute-force scan', () => {
