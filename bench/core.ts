@@ -71,6 +71,8 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 
 interface RunResult {
   ordersPerSec: number;
+  /** Orders per second of process CPU time (main thread and GC helpers): steadier than wall time on a busy machine. */
+  cpuOrdersPerSec: number;
   trades: number;
   events: number;
   retainedHeap: number;
@@ -80,23 +82,46 @@ interface RunResult {
 
 type Config = ConstructorParameters<typeof Engine>[0];
 
-/** Times `orders` through `step` after the untimed `setup`, and measures the heap the final state keeps. */
-function timed<T>(setup: () => T, orders: Command[], step: (x: T, c: Command) => number): [T, number, number, number] {
+/**
+ * Each contestant's state from its previous run, kept alive until its next run has finished. The
+ * forced full GC before a timed run would otherwise collect every object of the previous run; V8
+ * then drops their hidden classes, with the field representations they had widened to (a level's
+ * total past 2^31, say), and the next run starts on deoptimised code: the first 10-20k orders of a
+ * fresh core ran ~10x slower, half of a 100k-order run. A long-lived process never sees that.
+ */
+const previous = new Map<string, unknown>();
+
+/**
+ * Times `orders` through `step` after the untimed `setup`, and measures the heap the final state keeps.
+ * Returns the state, orders/s by wall time and by CPU time, the sum of `step`'s results and the heap kept.
+ */
+function timed<T>(
+  name: string,
+  setup: () => T,
+  orders: Command[],
+  step: (x: T, c: Command) => number,
+): [T, number, number, number, number] {
   const x = setup();
   gc();
   const heap0 = process.memoryUsage().heapUsed;
   let sum = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < orders.length; i++) sum += step(x, orders[i] as Command);
   const dt = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   gc();
-  return [x, (orders.length / dt) * 1000, sum, process.memoryUsage().heapUsed - heap0];
+  const retained = process.memoryUsage().heapUsed - heap0;
+  previous.set(name, x);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  return [x, (orders.length / dt) * 1000, (orders.length / cpuMs) * 1000, sum, retained];
 }
 
 /** Deposits are applied untimed; the timed part is every order row (place or cancel). */
 function runCore(config: Config, deposits: Command[], orders: Command[]): RunResult {
   let firstTrade = 0;
-  const [engine, ordersPerSec, events, retainedHeap] = timed(
+  const [engine, ordersPerSec, cpuOrdersPerSec, events, retainedHeap] = timed(
+    'core',
     () => {
       const e = new Engine(config);
       for (const c of deposits) e.process(c);
@@ -108,11 +133,12 @@ function runCore(config: Config, deposits: Command[], orders: Command[]): RunRes
   );
   const book = engine.symbols[config.symbols[0]?.id ?? 0]?.book;
   const levels = `${book?.bids.size ?? 0} bid / ${book?.asks.size ?? 0} ask`;
-  return { ordersPerSec, trades: engine.nextTradeId - firstTrade, events, retainedHeap, levels };
+  return { ordersPerSec, cpuOrdersPerSec, trades: engine.nextTradeId - firstTrade, events, retainedHeap, levels };
 }
 
 function runNaive(_config: Config, _deposits: Command[], orders: Command[]): RunResult {
-  const [book, ordersPerSec, , retainedHeap] = timed(
+  const [book, ordersPerSec, cpuOrdersPerSec, , retainedHeap] = timed(
+    'naive',
     () => new NaiveBook(),
     orders,
     (b, c) => {
@@ -120,11 +146,12 @@ function runNaive(_config: Config, _deposits: Command[], orders: Command[]): Run
       return 0;
     },
   );
-  return { ordersPerSec, trades: book.trades, events: 0, retainedHeap, levels: '' };
+  return { ordersPerSec, cpuOrdersPerSec, trades: book.trades, events: 0, retainedHeap, levels: '' };
 }
 
 function runReference(config: Config, deposits: Command[], orders: Command[]): RunResult {
-  const [, ordersPerSec, trades, retainedHeap] = timed(
+  const [, ordersPerSec, cpuOrdersPerSec, trades, retainedHeap] = timed(
+    'reference',
     () => {
       const ref = new ReferenceEngine(config);
       for (const c of deposits) ref.process(c);
@@ -133,7 +160,7 @@ function runReference(config: Config, deposits: Command[], orders: Command[]): R
     orders,
     (r, c) => r.process(c).trades.length,
   );
-  return { ordersPerSec, trades, events: 0, retainedHeap, levels: '' };
+  return { ordersPerSec, cpuOrdersPerSec, trades, events: 0, retainedHeap, levels: '' };
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -188,7 +215,9 @@ function main(): void {
         const res = c.run(data.config, deposits, orders);
         c.results.push(res);
         const extra = c.name === 'core' ? `, ${res.events} events, levels ${res.levels}` : '';
-        console.log(`  ${c.name} run ${r + 1}: ${fmt(res.ordersPerSec)} orders/s, ${res.trades} trades${extra}`);
+        console.log(
+          `  ${c.name} run ${r + 1}: ${fmt(res.ordersPerSec)} orders/s (${fmt(res.cpuOrdersPerSec)} per CPU-s), ${res.trades} trades${extra}`,
+        );
       }
     }
     const [core, naive, ref] = all as [Contestant, Contestant, Contestant];
@@ -200,12 +229,14 @@ function main(): void {
       }
     }
     const med = (c: Contestant) => median(c.results.map((r) => r.ordersPerSec));
-    const line = [`  median core: ${fmt(med(core))} orders/s`];
-    const cells = [name, core.results[0]?.levels ?? '', fmt(med(core))];
+    const cpuMed = (c: Contestant) => median(c.results.map((r) => r.cpuOrdersPerSec));
+    const line = [`  median core: ${fmt(med(core))} orders/s (${fmt(cpuMed(core))} per CPU-s)`];
+    const cells = [name, core.results[0]?.levels ?? '', `${fmt(med(core))} (${fmt(cpuMed(core))})`];
     for (const c of [naive, ref]) {
       if (c.results.length === 0) continue;
-      line.push(`${c.name}: ${fmt(med(c))} orders/s`, `core/${c.name}: ${(med(core) / med(c)).toFixed(2)}x`);
-      cells.push(`${fmt(med(c))} (${c.name})`, `${(med(core) / med(c)).toFixed(2)}x`);
+      const ratio = `${(med(core) / med(c)).toFixed(2)}x (${(cpuMed(core) / cpuMed(c)).toFixed(2)}x)`;
+      line.push(`${c.name}: ${fmt(med(c))} orders/s (${fmt(cpuMed(c))} per CPU-s)`, `core/${c.name}: ${ratio}`);
+      cells.push(`${fmt(med(c))} (${fmt(cpuMed(c))})`, ratio);
     }
     console.log(line.join('  |  '));
     console.log(
@@ -213,8 +244,10 @@ function main(): void {
     );
     table.push(`| ${cells.join(' | ')} |`);
   }
-  console.log('\n| data set | levels at the end | core orders/s | yardstick orders/s | ratio |');
-  console.log('|---|---|---|---|---|');
+  const yardsticks = [opts.naiveRuns > 0 ? 'naive book' : '', opts.refRuns > 0 ? 'reference' : ''].filter((x) => x);
+  console.log('\nmedians, orders/s by wall time (by CPU time in parentheses):');
+  console.log(`| data set | levels at the end | core |${yardsticks.map((y) => ` ${y} | core/${y} |`).join('')}`);
+  console.log(`|---|---|---|${yardsticks.map(() => '---|---|').join('')}`);
   for (const row of table) console.log(row);
   const ru = process.resourceUsage();
   console.log(`\npeak RSS of the whole process (data sets in memory included): ${mib(ru.maxRSS * 1024)}`);
