@@ -1,8 +1,8 @@
 // The `gen-orders` subcommand: write a seeded, reproducible replay data set into a directory.
 
 import { performance } from 'node:perf_hooks';
-import type { Command as Program } from 'commander';
-import { GEN_DEFAULTS, writeDataSetToDir } from '../replay/generate.js';
+import { type Command as Program, Option } from 'commander';
+import { GEN_DEFAULTS, PRICE_PROFILES, type PriceProfile, writeDataSetToDir } from '../replay/generate.js';
 import { InputError } from '../replay/errors.js';
 import { intOption, ratioOption } from './option-parsers.js';
 
@@ -13,8 +13,9 @@ interface GenOrdersOptions {
   cancelRatio: number;
   seed: number;
   mid: string;
-  spreadTicks: number;
-  crossTicks: number;
+  profile: PriceProfile;
+  spreadTicks?: number;
+  crossTicks?: number;
 }
 
 export function registerGenOrders(program: Program): void {
@@ -36,23 +37,32 @@ export function registerGenOrders(program: Program): void {
     )
     .option('--seed <n>', 'random seed', intOption(0), GEN_DEFAULTS.seed)
     .option('--mid <price>', 'mid price (2 decimals at most)', GEN_DEFAULTS.mid)
+    .addOption(
+      new Option(
+        '--profile <name>',
+        'price spread: narrow (clustered near mid, a few hundred levels) or wide (uniform over 15% of mid, most orders resting)',
+      )
+        .choices(PRICE_PROFILES)
+        .default(GEN_DEFAULTS.profile),
+    )
     .option(
       '--spread-ticks <n>',
-      'passive prices reach this many 0.01 ticks from mid',
+      'passive prices reach this many 0.01 ticks from mid (default: 300 narrow, 15% of mid wide)',
       intOption(0),
-      GEN_DEFAULTS.spreadTicks,
     )
     .option(
       '--cross-ticks <n>',
-      'aggressive prices reach this many ticks through mid',
+      'aggressive prices reach this many ticks through mid (default: 10 narrow, 1% of mid wide)',
       intOption(0),
-      GEN_DEFAULTS.crossTicks,
     )
     .action((opts: GenOrdersOptions) => {
       const t0 = performance.now();
       let stats;
       try {
-        stats = writeDataSetToDir(opts, opts.out);
+        stats = writeDataSetToDir(
+          { ...opts, spreadTicks: opts.spreadTicks ?? null, crossTicks: opts.crossTicks ?? null },
+          opts.out,
+        );
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (typeof code === 'string') throw new InputError(`cannot write ${opts.out}: ${code}`);

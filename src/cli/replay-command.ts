@@ -35,6 +35,7 @@ export interface ReplayOptions {
   includeZeroBalances?: boolean;
   progress?: boolean;
   json?: boolean;
+  runs?: number;
 }
 
 const SHOWN_BAD_ROWS = 20;
@@ -67,6 +68,13 @@ export function registerReplay(program: Program): void {
     .option('--progress', 'show a progress bar on stderr (default: only when stderr is a terminal)')
     .option('--no-progress', 'never show the progress bar')
     .option('--json', 'print the summary as JSON instead of text')
+    .option(
+      '--runs <n>',
+      'replay the data set n times in this process, each on a fresh engine; with n >= 2 the first run is a ' +
+        'warm-up shown apart and the figures are the median of the others',
+      intOption(1),
+      1,
+    )
     .action((opts: ReplayOptions) => replay(opts));
 }
 
@@ -119,15 +127,31 @@ export function replay(opts: ReplayOptions): void {
     );
   }
 
-  const engine = new Engine(data.config);
   const showProgress = opts.progress ?? process.stderr.isTTY === true;
   const bar = showProgress ? new ProgressBar(process.stderr) : null;
-  const onProgress = bar === null ? undefined : (done: number, total: number) => bar.update(done, total);
-  // The summary describes the symbol every orders.csv row trades: the first row of symbols_config.csv.
-  const result: ReplayResult = runReplay(engine, data.commands, onProgress, data.config.symbols[0]?.id);
+  const runs = opts.runs ?? 1;
+  let engine = new Engine(data.config);
+  let result: ReplayResult | undefined;
+  const timings: Array<{ elapsedMs: number; ordersPerSec: number }> = [];
+  for (let r = 0; r < runs; r++) {
+    if (r > 0) engine = new Engine(data.config);
+    const onProgress =
+      bar === null ? undefined : (done: number, total: number) => bar.update(r * total + done, runs * total);
+    // The summary describes the symbol every orders.csv row trades: the first row of symbols_config.csv.
+    result = runReplay(engine, data.commands, onProgress, data.config.symbols[0]?.id);
+    timings.push({ elapsedMs: result.summary.elapsedMs, ordersPerSec: result.summary.ordersPerSec });
+  }
   bar?.finish();
+  if (result === undefined) throw new Error('unreachable: --runs is at least 1');
+  // Every run computes the same outcome (the core is deterministic); only the timing differs.
+  const warm = runs > 1 ? timings.slice(1) : timings;
   const summary = {
     ...result.summary,
+    elapsedMs: median(warm.map((t) => t.elapsedMs)),
+    ordersPerSec: Math.round(median(warm.map((t) => t.ordersPerSec))),
+    runs,
+    warmupOrdersPerSec: runs > 1 ? (timings[0]?.ordersPerSec ?? null) : null,
+    runsOrdersPerSec: warm.map((t) => t.ordersPerSec),
     format: stats.orders.format,
     orderRows: stats.orders.rows,
     balanceRows: stats.balances.rows,
@@ -154,7 +178,21 @@ export function replay(opts: ReplayOptions): void {
   process.stdout.write(opts.json === true ? summaryJson(summary) : summaryText(summary));
 }
 
-function summaryText(s: ReplayResult['summary'] & { skippedRows: number; loadMs: number }): string {
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : Math.round((((s[m - 1] as number) + (s[m] as number)) / 2) * 10) / 10;
+}
+
+type TextSummary = ReplayResult['summary'] & {
+  skippedRows: number;
+  loadMs: number;
+  runs: number;
+  warmupOrdersPerSec: number | null;
+  runsOrdersPerSec: number[];
+};
+
+function summaryText(s: TextSummary): string {
   const reasons = Object.entries(s.rejectReasons)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
@@ -171,7 +209,15 @@ function summaryText(s: ReplayResult['summary'] & { skippedRows: number; loadMs:
     ['open orders', String(s.openOrders)],
     ['skipped rows', String(s.skippedRows)],
     ['load', `${s.loadMs} ms`],
-    ['replay', `${s.elapsedMs} ms, ${s.ordersPerSec} orders/s`],
   ];
+  if (s.runs > 1) {
+    lines.push(
+      ['warm-up', `run 1: ${s.warmupOrdersPerSec} orders/s (not counted)`],
+      [`runs 2..${s.runs}`, `${s.runsOrdersPerSec.join(', ')} orders/s`],
+      ['replay', `median of ${s.runs - 1} warm runs: ${s.elapsedMs} ms, ${s.ordersPerSec} orders/s`],
+    );
+  } else {
+    lines.push(['replay', `${s.elapsedMs} ms, ${s.ordersPerSec} orders/s`]);
+  }
   return lines.map(([k, v]) => `${(k as string).padEnd(13)}${v}`).join('\n') + '\n';
 }

@@ -91,9 +91,13 @@ export class Engine {
   nextTradeId = 1;
 
   private readonly slots: number;
+  /** The current command's events: the first `eventCount` entries (reused; copied out at their exact size). */
   private events: CoreEvent[] = [];
+  private eventCount = 0;
   private stamp = 0;
-  private touched: Level[] = [];
+  /** Levels the current command touched: the first `touchedCount` entries (the array is reused). */
+  private readonly touched: Array<Level | undefined> = [];
+  private touchedCount = 0;
   private now = 0;
   /** The symbol whose levels `touched` holds (one command touches one symbol). */
   private depthSymbol = -1;
@@ -156,7 +160,7 @@ export class Engine {
   }
 
   process(cmd: Command): CommandResult {
-    this.events = [];
+    this.eventCount = 0;
     this.stamp++;
     this.now = cmd.ts;
     let code: ResultCode;
@@ -174,8 +178,10 @@ export class Engine {
       default:
         code = 'INVALID_ORDER';
     }
-    const events = this.events;
-    if (this.touched.length > 0) this.flushDepth(events);
+    if (this.touchedCount > 0) this.flushDepth();
+    const events = this.events.slice(0, this.eventCount);
+    // Keep a small scratch list; drop a big one so it does not hold on to a sweep's events.
+    if (this.eventCount > 256) this.events = [];
     return { code, events };
   }
 
@@ -271,7 +277,7 @@ export class Engine {
     else lock = avail;
     if (acc === undefined || lock > avail || lock === 0) return this.reject(cmd, 'INSUFFICIENT_BALANCE');
     if (cmd.tif === 'FOK' && !this.canFillFully(s, opp, cmd)) {
-      this.events.push(this.orderEventOf(cmd, 'EXPIRED', null));
+      this.emit(this.orderEventOf(cmd, 'EXPIRED', null));
       return 'OK';
     }
 
@@ -316,8 +322,7 @@ export class Engine {
     const isBuy = cmd.side === 'BUY';
     const stp = s.cfg.stpMode;
     let need: Int = cmd.qty;
-    for (let i = opp.levels.length - 1; i >= 0; i--) {
-      const level = opp.levels[i] as Level;
+    for (const level of opp.levelsFromBest()) {
       if (isBuy ? level.price > cmd.price : level.price < cmd.price) return false;
       if (stp === 'NONE') {
         if (level.total >= need) return true;
@@ -440,8 +445,7 @@ export class Engine {
     if (feeS !== 0) fa.avail[quote] = add(fa.avail[quote] as Int, feeS);
 
     const tradeId = this.nextTradeId++;
-    const ev = this.events;
-    ev.push(
+    this.emit(
       new TradeEvent(
         tradeId,
         s.cfg.id,
@@ -531,19 +535,28 @@ export class Engine {
   private touch(level: Level): void {
     if (level.touched !== this.stamp) {
       level.touched = this.stamp;
-      this.touched.push(level);
+      this.touched[this.touchedCount++] = level;
     }
   }
 
   /** One depth event per level the command touched, with the level's final total. */
-  private flushDepth(events: CoreEvent[]): void {
+  private flushDepth(): void {
     const symbolId = this.depthSymbol;
-    for (const level of this.touched) events.push(new DepthEvent(symbolId, level.side, level.price, level.total));
-    this.touched = [];
+    const touched = this.touched;
+    for (let i = 0; i < this.touchedCount; i++) {
+      const level = touched[i] as Level;
+      touched[i] = undefined;
+      this.emit(new DepthEvent(symbolId, level.side, level.price, level.total));
+    }
+    this.touchedCount = 0;
+  }
+
+  private emit(e: CoreEvent): void {
+    this.events[this.eventCount++] = e;
   }
 
   private orderEvent(o: Order): void {
-    this.events.push(
+    this.emit(
       new OrderEvent(
         o.id,
         o.userId,
@@ -590,13 +603,11 @@ export class Engine {
   }
 
   private reject(cmd: PlaceOrderCommand, reason: RejectReason): ResultCode {
-    this.events.push(this.orderEventOf(cmd, 'REJECTED', reason));
+    this.emit(this.orderEventOf(cmd, 'REJECTED', reason));
     return reason;
   }
 
   private balanceEvent(acc: Account, asset: number, delta: Int, reason: BalanceEvent['reason']): void {
-    this.events.push(
-      new BalanceEvent(acc.userId, asset, acc.avail[asset] as Int, acc.frozen[asset] as Int, delta, reason),
-    );
+    this.emit(new BalanceEvent(acc.userId, asset, acc.avail[asset] as Int, acc.frozen[asset] as Int, delta, reason));
   }
 }

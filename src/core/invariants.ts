@@ -61,12 +61,16 @@ export function checkInvariants(engine: Engine): string[] {
   for (const s of engine.symbols) {
     if (s === undefined) continue;
     for (const side of [s.book.bids, s.book.asks]) {
+      for (const e of side.check()) errors.push(`${s.cfg.name} ${e}`);
       let prev: Level | undefined;
-      for (const level of side.levels) {
-        if (prev !== undefined && !side.better(level.price, prev.price)) {
+      let levels = 0;
+      for (const level of side.levelsFromBest()) {
+        levels++;
+        if (prev !== undefined && !side.better(prev.price, level.price)) {
           errors.push(`${s.cfg.name} ${side.side} levels out of order at ${level.price}`);
         }
-        if (side.byPrice.get(level.price) !== level) errors.push(`${s.cfg.name} level ${level.price} not indexed`);
+        if (side.find(level.price) !== level) errors.push(`${s.cfg.name} level ${level.price} not indexed`);
+        if (level.side !== side.side) errors.push(`${s.cfg.name} level ${level.price} on the wrong side`);
         let sum = 0n;
         let count = 0;
         for (let o = level.head; o !== null; o = o.next) {
@@ -81,7 +85,8 @@ export function checkInvariants(engine: Engine): string[] {
         booked += count;
         prev = level;
       }
-      if (side.byPrice.size !== side.levels.length) errors.push(`${s.cfg.name} ${side.side} index size mismatch`);
+      if (levels !== side.size) errors.push(`${s.cfg.name} ${side.side} holds ${levels} levels, size ${side.size}`);
+      if (side.best() !== side.levelsFromBest().next().value) errors.push(`${s.cfg.name} ${side.side} best is stale`);
     }
     const bid = s.book.bids.best();
     const ask = s.book.asks.best();

@@ -1,9 +1,11 @@
 // One symbol's order book: two sides of price levels, each level a FIFO of
-// orders. Levels sit in an array sorted so the best price is at the END (pop
-// and push are O(1) where most activity happens), plus a price -> level map.
+// orders (an intrusive doubly-linked list through the orders). The ordered set
+// of a side's levels is price-levels.ts: O(1) at any depth for prices in its
+// tick window, O(log n) beyond it, with the best level cached.
 
 import { type Int, add, sub } from './int64.js';
 import type { Order } from './order.js';
+import { PriceLevels } from './price-levels.js';
 import type { Side } from './types.js';
 
 export class Level {
@@ -20,60 +22,47 @@ export class Level {
 }
 
 export class BookSide {
-  /** Sorted worst .. best: bids ascending, asks descending. */
-  readonly levels: Level[] = [];
-  readonly byPrice = new Map<Int, Level>();
-  constructor(readonly side: Side) {}
+  private readonly levels: PriceLevels<Level>;
+  constructor(readonly side: Side) {
+    this.levels = new PriceLevels<Level>(side === 'BUY');
+  }
+
+  /** Number of price levels. */
+  get size(): number {
+    return this.levels.size;
+  }
 
   best(): Level | undefined {
-    return this.levels[this.levels.length - 1];
+    return this.levels.best();
   }
 
   /** True when a is a better price than b on this side. */
   better(a: Int, b: Int): boolean {
-    return this.side === 'BUY' ? a > b : a < b;
+    return this.levels.better(a, b);
+  }
+
+  /** The level at exactly `price`, if any. */
+  find(price: Int): Level | undefined {
+    return this.levels.get(price);
   }
 
   getOrCreate(price: Int): Level {
-    let level = this.byPrice.get(price);
-    if (level !== undefined) return level;
-    level = new Level(this.side, price);
-    this.byPrice.set(price, level);
-    const levels = this.levels;
-    const n = levels.length;
-    if (n === 0 || this.better(price, (levels[n - 1] as Level).price)) {
-      levels.push(level);
-      return level;
+    let level = this.levels.get(price);
+    if (level === undefined) {
+      level = new Level(this.side, price);
+      this.levels.add(level);
     }
-    // Binary search for the first level whose price is better than `price`.
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.better((levels[mid] as Level).price, price)) hi = mid;
-      else lo = mid + 1;
-    }
-    levels.splice(lo, 0, level);
     return level;
   }
 
-  removeLevel(level: Level): void {
-    this.byPrice.delete(level.price);
-    const levels = this.levels;
-    const n = levels.length;
-    if (levels[n - 1] === level) {
-      levels.pop();
-      return;
-    }
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.better((levels[mid] as Level).price, level.price)) hi = mid;
-      else lo = mid + 1;
-    }
-    // lo is the first index better than the level's price; the level is just before it.
-    levels.splice(lo - 1, 1);
+  /** Every level, best first. */
+  levelsFromBest(): IterableIterator<Level> {
+    return this.levels.fromBest();
+  }
+
+  /** Consistency of the level structure itself; empty when sound. */
+  check(): string[] {
+    return this.levels.check().map((e) => `${this.side}: ${e}`);
   }
 
   append(order: Order, level: Level): void {
@@ -98,7 +87,7 @@ export class BookSide {
     order.next = null;
     order.level = null;
     level.count--;
-    if (level.count === 0) this.removeLevel(level);
+    if (level.count === 0) this.levels.delete(level);
   }
 
   /** Removes a resting order with its remaining quantity. */
@@ -111,9 +100,10 @@ export class BookSide {
   /** Top `n` levels, best first, as [price, total]. */
   depth(n: number): Array<[Int, Int]> {
     const out: Array<[Int, Int]> = [];
-    for (let i = this.levels.length - 1; i >= 0 && out.length < n; i--) {
-      const l = this.levels[i] as Level;
+    if (!(n > 0)) return out;
+    for (const l of this.levels.fromBest()) {
       out.push([l.price, l.total]);
+      if (out.length >= n) break;
     }
     return out;
   }

@@ -25,20 +25,38 @@ export interface GenOptions {
   readonly seed: number;
   /** Mid price, a decimal with at most 2 decimals, e.g. "30000.00". */
   readonly mid: string;
-  /** Passive prices reach up to this many ticks (0.01) away from mid, on the order's own side. */
-  readonly spreadTicks: number;
-  /** Aggressive prices reach up to this many ticks through mid. */
-  readonly crossTicks: number;
+  /** How limit prices spread around mid (see generateDataSet); also sets the default ticks below. */
+  readonly profile: PriceProfile;
+  /** Passive prices reach up to this many ticks (0.01) away from mid, on the order's own side; null: the profile's default. */
+  readonly spreadTicks: number | null;
+  /** Aggressive prices reach up to this many ticks through mid; null: the profile's default. */
+  readonly crossTicks: number | null;
 }
+
+/**
+ * `narrow`: offsets from mid cluster near it (cubic), 300 ticks passive, 10 through mid: a book of a few
+ * hundred levels where about a third of the orders trade. `wide`: offsets uniform over 15% of mid passive
+ * and 1% of mid through it: most orders rest, each at its own price, so the book spreads over tens of
+ * thousands of levels per side.
+ */
+export type PriceProfile = 'narrow' | 'wide';
+export const PRICE_PROFILES: readonly PriceProfile[] = ['narrow', 'wide'];
 
 export const GEN_DEFAULTS: Omit<GenOptions, 'orders'> = {
   users: 1000,
   cancelRatio: 0.3,
   seed: 1,
   mid: '30000.00',
-  spreadTicks: 300,
-  crossTicks: 10,
+  profile: 'narrow',
+  spreadTicks: null,
+  crossTicks: null,
 };
+
+/** The default passive and aggressive reach of a profile, in ticks, for a mid of `midTicks` ticks. */
+export function profileTicks(profile: PriceProfile, midTicks: number): { spreadTicks: number; crossTicks: number } {
+  if (profile === 'wide') return { spreadTicks: Math.floor(midTicks * 0.15), crossTicks: Math.floor(midTicks * 0.01) };
+  return { spreadTicks: 300, crossTicks: 10 };
+}
 
 export interface GenStats {
   readonly rows: number;
@@ -65,24 +83,34 @@ const QTY_FRACTIONS = Array.from({ length: 10_000 }, (_, i) =>
   i === 0 ? '' : '.' + String(i).padStart(4, '0').replace(/0+$/, ''),
 );
 
-function checkOptions(o: GenOptions): number {
+interface PriceShape {
+  readonly midTicks: number;
+  readonly spreadTicks: number;
+  readonly crossTicks: number;
+}
+
+function checkOptions(o: GenOptions): PriceShape {
   const whole = (v: number, what: string, min: number) => {
     if (!Number.isSafeInteger(v) || v < min) throw new InputError(`${what} must be an integer >= ${min}, got ${v}`);
   };
   whole(o.orders, 'orders', 0);
   whole(o.users, 'users', 1);
   whole(o.seed, 'seed', 0);
-  whole(o.spreadTicks, 'spread ticks', 0);
-  whole(o.crossTicks, 'cross ticks', 0);
+  if (!PRICE_PROFILES.includes(o.profile)) throw new InputError(`profile must be narrow or wide, got ${o.profile}`);
   if (!(o.cancelRatio >= 0 && o.cancelRatio < 1))
     throw new InputError(`cancel ratio must be in [0, 1), got ${o.cancelRatio}`);
   const mid = parseDecimal(o.mid, 2);
   if (!mid.ok) throw new InputError(`mid: ${mid.error}`);
-  const ticks = Number(mid.value);
-  if (!Number.isSafeInteger(ticks) || ticks <= o.spreadTicks + o.crossTicks || ticks > 1e12) {
+  const midTicks = Number(mid.value);
+  const defaults = profileTicks(o.profile, Number.isSafeInteger(midTicks) ? midTicks : 0);
+  const spreadTicks = o.spreadTicks ?? defaults.spreadTicks;
+  const crossTicks = o.crossTicks ?? defaults.crossTicks;
+  whole(spreadTicks, 'spread ticks', 0);
+  whole(crossTicks, 'cross ticks', 0);
+  if (!Number.isSafeInteger(midTicks) || midTicks <= spreadTicks + crossTicks || midTicks > 1e12) {
     throw new InputError(`mid ${o.mid} must be above (spread + cross ticks) * 0.01 and at most 10000000000`);
   }
-  return ticks;
+  return { midTicks, spreadTicks, crossTicks };
 }
 
 /** Rounds up to a multiple of `step`, with at least one step. */
@@ -96,9 +124,11 @@ function roundUp(v: number, step: number): number {
  * options and seed give byte-identical text. Memory is O(users), not O(orders).
  *
  * Orders: LIMIT buys and sells by users 1..U with ids 1, 2, 3...; a price is
- * mid -/+ an offset drawn as floor((spread + cross + 1) * u^3) - cross ticks,
- * so most orders rest within a few dozen ticks of mid, none further than
- * `spreadTicks`, and those with a negative offset cross. Quantities have two
+ * mid -/+ an offset in ticks from -cross to +spread, those with a negative
+ * offset crossing. The narrow profile draws it as floor((spread + cross + 1) * u^3)
+ * - cross, so most orders rest within a few dozen ticks of mid; the wide one
+ * uniformly (u instead of u^3), so most rest and levels spread over the whole
+ * range. Quantities have two
  * significant digits, from 0.0001 to 2 BTC, spread evenly over the decades.
  * A cancel names a random still-plausibly-open earlier order (a passive one,
  * not cancelled before) from a pool of recent ones, with its owner.
@@ -107,7 +137,8 @@ function roundUp(v: number, step: number): number {
  */
 export function generateDataSet(options: Partial<GenOptions> & Pick<GenOptions, 'orders'>, write: WriteFn): GenStats {
   const o: GenOptions = { ...GEN_DEFAULTS, ...options };
-  const midTicks = checkOptions(o);
+  const { midTicks, spreadTicks, crossTicks } = checkOptions(o);
+  const cubic = o.profile === 'narrow';
   const rnd = new Prng(o.seed);
   const users = o.users;
   const needBase = new Float64Array(users + 1);
@@ -116,7 +147,7 @@ export function generateDataSet(options: Partial<GenOptions> & Pick<GenOptions, 
   const poolUsers = new Float64Array(POOL_SIZE);
   let poolLen = 0;
   const action = o.cancelRatio > 0;
-  const offsetRange = o.spreadTicks + o.crossTicks + 1;
+  const offsetRange = spreadTicks + crossTicks + 1;
 
   let chunk = (action ? ACTION_ORDER_COLUMNS : PLAIN_ORDER_COLUMNS).join(',') + '\n';
   let nextId = 1;
@@ -134,7 +165,7 @@ export function generateDataSet(options: Partial<GenOptions> & Pick<GenOptions, 
       const user = 1 + rnd.int(users);
       const buy = rnd.next() < 0.5;
       const u = rnd.next();
-      const offset = Math.floor(offsetRange * u * u * u) - o.crossTicks;
+      const offset = Math.floor(offsetRange * (cubic ? u * u * u : u)) - crossTicks;
       const price = buy ? midTicks - offset : midTicks + offset;
       // Two significant digits: lead (1-9) and second (0-9) in decade 10^e of 0.0001 BTC.
       const e = rnd.int(5);

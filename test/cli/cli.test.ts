@@ -105,6 +105,50 @@ test('determinism: two processes replaying the same generated set write identica
   assert.equal(read(out1, 'trades.csv').toString().split('\n').length, s.trades + 2);
 });
 
+test('replay --runs 3: one warm-up run shown apart, then the median of the warm runs; same outputs as one run', () => {
+  const data = tmpDir();
+  assert.equal(cli('gen-orders', '--out', data, '--orders', '20000', '--profile', 'wide', '--seed', '2').code, 0);
+  const once = tmpDir();
+  const thrice = tmpDir();
+  const r1 = cli('replay', '--dir', data, '--out', once, '--json');
+  const r3 = cli('replay', '--dir', data, '--out', thrice, '--json', '--runs', '3');
+  assert.equal(r3.code, 0, r3.stderr);
+  for (const f of ['balances.csv', 'trades.csv']) assert.ok(read(once, f).equals(read(thrice, f)), f);
+  const s1 = JSON.parse(r1.stdout);
+  const s3 = JSON.parse(r3.stdout);
+  assert.equal(s1.runs, 1);
+  assert.equal(s1.warmupOrdersPerSec, null);
+  assert.deepEqual(s1.runsOrdersPerSec, [s1.ordersPerSec]);
+  assert.equal(s3.runs, 3);
+  assert.ok(s3.warmupOrdersPerSec > 0);
+  assert.equal(s3.runsOrdersPerSec.length, 2);
+  const [a, b] = s3.runsOrdersPerSec as [number, number];
+  assert.equal(s3.ordersPerSec, Math.round((a + b) / 2), 'median of the two warm runs');
+  const { elapsedMs, ordersPerSec, runs, warmupOrdersPerSec, runsOrdersPerSec, loadMs, ...rest3 } = s3;
+  const {
+    elapsedMs: _e,
+    ordersPerSec: _o,
+    runs: _r,
+    warmupOrdersPerSec: _w,
+    runsOrdersPerSec: _rs,
+    loadMs: _l,
+    ...rest1
+  } = s1;
+  assert.deepEqual(rest3, rest1, 'everything but the timing is the same');
+  assert.ok(
+    elapsedMs > 0 && ordersPerSec > 0 && runs === 3 && warmupOrdersPerSec > 0 && runsOrdersPerSec && loadMs >= 0,
+  );
+  assert.ok(s1.bidLevels > 3_000 && s1.askLevels > 3_000, `a wide book: ${s1.bidLevels} / ${s1.askLevels} levels`);
+
+  const text = cli('replay', '--dir', data, '--runs', '4');
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^warm-up +run 1: \d+ orders\/s \(not counted\)$/m);
+  assert.match(text.stdout, /^runs 2\.\.4 +\d+, \d+, \d+ orders\/s$/m);
+  assert.match(text.stdout, /^replay +median of 3 warm runs: [\d.]+ ms, \d+ orders\/s$/m);
+  assertUserError(cli('replay', '--dir', data, '--runs', '0'), /--runs <n>' argument '0' is invalid/);
+  assertUserError(cli('gen-orders', '--out', tmpDir(), '--profile', 'tall'), /argument 'tall' is invalid/);
+});
+
 test('--progress draws a bar on stderr even when it is not a terminal', () => {
   const dir = writeHandSet(tmpDir());
   const r = cli('replay', '--dir', dir, '--progress');

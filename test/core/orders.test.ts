@@ -112,7 +112,7 @@ describe('time in force', () => {
     const last = balances(r.events).at(-1);
     assert.deepEqual([last?.reason, last?.delta], ['order_unfrozen', 22_500_00]);
     assert.deepEqual(h.bal(A, USDT), { avail: 1_000_000_00 - 7_500_00, frozen: 0 });
-    assert.equal(h.engine.symbols[0]?.book.bids.levels.length, 0);
+    assert.equal(h.engine.symbols[0]?.book.bids.size, 0);
   });
 
   test('FOK fills completely or expires untouched', () => {
@@ -133,7 +133,7 @@ describe('time in force', () => {
     assert.deepEqual(statuses(priceTooLow.events, priceTooLow.orderId), ['EXPIRED']);
     const hit = h.place({ userId: A, side: 'BUY', price: 3_000_100, qty: BTC1, tif: 'FOK' });
     assert.deepEqual(statuses(hit.events, hit.orderId), ['NEW', 'PARTIALLY_FILLED', 'FILLED']);
-    assert.equal(h.engine.symbols[0]?.book.asks.levels.length, 0);
+    assert.equal(h.engine.symbols[0]?.book.asks.size, 0);
   });
 
   test('POST_ONLY rests when it would not take and is rejected when it would', () => {
@@ -327,7 +327,7 @@ describe('self-trade prevention', () => {
     assert.deepEqual(statuses(taker.events, own.orderId), ['EXPIRED']);
     assert.deepEqual(statuses(taker.events, taker.orderId), ['NEW', 'EXPIRED']);
     assert.deepEqual(trades(taker.events), []);
-    assert.equal(h.engine.symbols[0]?.book.bids.levels.length, 0);
+    assert.equal(h.engine.symbols[0]?.book.bids.size, 0);
   });
 });
 
@@ -426,6 +426,6 @@ test('ETH_USDT is an independent book', () => {
   h.deposit(A, 2, BTC1);
   const r = h.place({ userId: A, side: 'SELL', price: 200_000, qty: BTC1, symbolId: ETH_USDT });
   assert.equal(r.code, 'OK');
-  assert.equal(h.engine.symbols[ETH_USDT]?.book.asks.levels.length, 1);
-  assert.equal(h.engine.symbols[0]?.book.asks.levels.length, 0);
+  assert.equal(h.engine.symbols[ETH_USDT]?.book.asks.size, 1);
+  assert.equal(h.engine.symbols[0]?.book.asks.size, 0);
 });

@@ -162,10 +162,14 @@ const cid = fc.oneof(
   { arbitrary: fc.integer({ min: 0, max: 5 }).map((n) => `c${n}`), weight: 1 },
 );
 
-/** Commands with limit prices mostly within `spread` steps of each symbol's mid. */
-const opArb = (spread: number): fc.Arbitrary<Op> =>
+/**
+ * Commands with limit prices mostly within `spread` steps of each symbol's mid. `wide`: BTC_USDT only
+ * (the materializer then prices it at a 1-unit tick), limit prices uniform from -spread/10 to +spread
+ * ticks, so the book spreads over thousands of levels and aggressive orders sweep many of them.
+ */
+const opArb = (spread: number, wide = false): fc.Arbitrary<Op> =>
   fc.oneof(
-    ...MARKETS.map((m) => ({
+    ...(wide ? MARKETS.slice(0, 1) : MARKETS).map((m) => ({
       weight: 26,
       arbitrary: fc.record({
         k: fc.constant('limit' as const),
@@ -174,7 +178,12 @@ const opArb = (spread: number): fc.Arbitrary<Op> =>
         side,
         tif: weighted<TimeInForce>(['GTC', 7], ['IOC', 2], ['FOK', 2], ['POST_ONLY', 2]),
         price: fc.oneof(
-          { arbitrary: fc.integer({ min: -Math.min(4, spread), max: spread }).map((off) => ({ off })), weight: 40 },
+          {
+            arbitrary: fc
+              .integer({ min: wide ? -Math.floor(spread / 10) : -Math.min(4, spread), max: spread })
+              .map((off) => ({ off })),
+            weight: 40,
+          },
           {
             arbitrary: fc
               .oneof(
@@ -185,18 +194,21 @@ const opArb = (spread: number): fc.Arbitrary<Op> =>
                 fc.constantFrom<Int>(1, 0, -5),
               )
               .map((abs) => ({ abs })),
-            weight: 3,
+            // Wide streams: rarer, since a BUY at such a price sweeps the whole book.
+            weight: wide ? 1 : 3,
           },
         ),
-        qty: amount(m.qty),
+        // Wide streams: smaller orders, so balances feed thousands of resting ones.
+        qty: amount(wide ? m.qty / 25 : m.qty),
         fit: weighted<number | null>([null, 16], [0, 2], [-1, 1], [1, 1]),
         quoteQty: weighted<Int>([0, 40], [7, 1]),
         cid,
         reuse: fc.oneof({ arbitrary: fc.constant(null), weight: 30 }, { arbitrary: fc.nat({ max: 30 }), weight: 1 }),
       }),
     })),
-    ...MARKETS.map((m) => ({
-      weight: 5,
+    ...(wide ? MARKETS.slice(0, 1) : MARKETS).map((m) => ({
+      // Fewer MARKET orders in wide streams: each one sweeps the book.
+      weight: wide ? 1 : 5,
       arbitrary: fc.record({
         k: fc.constant('market' as const),
         user,
@@ -204,12 +216,16 @@ const opArb = (spread: number): fc.Arbitrary<Op> =>
         side,
         tif: weighted<TimeInForce>(['IOC', 8], ['GTC', 4], ['FOK', 1], ['POST_ONLY', 1]),
         mode: weighted<MarketMode>(['qty', 12], ['quote', 12], ['both', 1], ['none', 1], ['sell-by-quote', 1]),
-        amount: fc.oneof({ arbitrary: amount(m.qty), weight: 1 }, { arbitrary: amount(m.quote), weight: 1 }),
+        amount: fc.oneof(
+          { arbitrary: amount(wide ? m.qty / 25 : m.qty), weight: 1 },
+          { arbitrary: amount(wide ? m.quote / 25 : m.quote), weight: 1 },
+        ),
         cid,
       }),
     })),
     {
-      weight: 14,
+      // Fewer cancels in wide streams, so the book grows to thousands of levels.
+      weight: wide ? 4 : 14,
       arbitrary: fc.record({
         k: fc.constant('cancel' as const),
         user,
@@ -252,7 +268,11 @@ class Materializer {
   /** Every order id handed out, in order, and who placed it with which cid. */
   private readonly placed: number[] = [];
   private readonly info = new Map<number, { userId: number; cid: string | null }>();
-  constructor(private readonly ref: ReferenceEngine) {}
+  constructor(
+    private readonly ref: ReferenceEngine,
+    /** Wide streams price every limit offset at one unit (a 0.01 tick on BTC_USDT). */
+    private readonly wide = false,
+  ) {}
 
   /** Every stream starts with some funds for every trader. */
   prefix(): Command[] {
@@ -300,13 +320,13 @@ class Materializer {
     const base = { type: 'place' as const, ts, orderId, userId: op.user, symbolId: op.sym, side: op.side, tif: op.tif };
     if (op.k === 'limit') {
       const m = MARKETS.find((x) => x.id === op.sym) ?? (MARKETS[0] as (typeof MARKETS)[number]);
-      const away = 'off' in op.price ? op.price.off * m.step : 0;
+      const away = 'off' in op.price ? op.price.off * (this.wide ? 1 : m.step) : 0;
       const price = 'abs' in op.price ? op.price.abs : op.side === 'BUY' ? m.mid - away : m.mid + away;
       let qty = op.qty;
       if (op.fit !== null && typeof price === 'number') {
         const reach = (p: bigint) => (op.side === 'BUY' ? p <= BigInt(price) : p >= BigInt(price));
         const offered = this.ref
-          .depth(op.sym, op.side === 'BUY' ? 'SELL' : 'BUY', 1_000)
+          .depth(op.sym, op.side === 'BUY' ? 'SELL' : 'BUY', 100_000)
           .reduce((sum, [p, q]) => (reach(p) ? sum + q : sum), 0n);
         if (offered + BigInt(op.fit) > 0n) qty = norm(offered + BigInt(op.fit));
       }
@@ -397,8 +417,11 @@ function tradeGuard(engine: Engine): () => void {
 function observe(cmd: Command, code: string, events: CoreEvent[], seen: Map<string, number>): void {
   const bump = (key: string): void => void seen.set(key, (seen.get(key) ?? 0) + 1);
   bump(`code:${code}`);
+  const tradePrices = new Set<Int>();
   for (const e of events) {
+    if (e.kind === 'depth' && e.qty === 0) bump('level:emptied');
     if (e.kind === 'trade') {
+      tradePrices.add(e.price);
       bump('trade');
       if (e.makerUserId === e.takerUserId) bump('trade:self');
       if ([e.price, e.qty, e.quoteQty, e.makerFee, e.takerFee].some((v) => typeof v === 'bigint')) bump('trade:bigint');
@@ -413,15 +436,16 @@ function observe(cmd: Command, code: string, events: CoreEvent[], seen: Map<stri
       bump(cmd.type === 'cancel' && cmd.cid !== null ? 'cancel:by-cid' : 'cancel:by-id');
     }
   }
+  if (tradePrices.size >= 10) bump('sweep:10-levels');
 }
 
 /** Runs ops through both engines, asserting after every command; returns counts for sanity checks. */
-function runAndCompare(settings: Settings, ops: Op[], fullEvery: number): Map<string, number> {
+function runAndCompare(settings: Settings, ops: Op[], fullEvery: number, wide = false): Map<string, number> {
   const config = makeConfig(settings);
   const engine = new Engine(config);
   const ref = new ReferenceEngine(config);
   const arm = tradeGuard(engine);
-  const m = new Materializer(ref);
+  const m = new Materializer(ref, wide);
   const history: Command[] = [];
   const seen = new Map<string, number>();
   const step = (cmd: Command): void => {
@@ -435,6 +459,18 @@ function runAndCompare(settings: Settings, ops: Op[], fullEvery: number): Map<st
     if (history.length % fullEvery === 0) compareState(engine, ref, config);
     observe(cmd, actual.code, actual.events, seen);
     seen.set('max-open', Math.max(seen.get('max-open') ?? 0, engine.orders.size));
+    const book = engine.symbols[0]?.book;
+    seen.set('max-levels', Math.max(seen.get('max-levels') ?? 0, (book?.bids.size ?? 0) + (book?.asks.size ?? 0)));
+    if (wide && book !== undefined && history.length % 50 === 0) {
+      // Price span of the resting book in ticks, safe-integer prices only (the outliers are far anyway).
+      const prices = [...book.bids.levelsFromBest(), ...book.asks.levelsFromBest()]
+        .map((l) => l.price)
+        .filter((p): p is number => typeof p === 'number' && p < 2 * 8_400_000);
+      if (prices.length > 0) {
+        const span = Math.max(...prices) - Math.min(...prices);
+        seen.set('max-span-ticks', Math.max(seen.get('max-span-ticks') ?? 0, span));
+      }
+    }
   };
   try {
     for (const cmd of m.prefix()) step(cmd);
@@ -451,9 +487,12 @@ function runAndCompare(settings: Settings, ops: Op[], fullEvery: number): Map<st
   return seen;
 }
 
-function ops(seed: number, n: number): Op[] {
-  return fc.sample(opArb(20), { seed, numRuns: n });
+function ops(seed: number, n: number, wide = false): Op[] {
+  return fc.sample(wide ? opArb(WIDE_SPREAD, true) : opArb(20), { seed, numRuns: n });
 }
+
+/** Ticks a wide stream's passive prices reach from mid. */
+const WIDE_SPREAD = 6_000;
 
 // ---- long seeded streams: one per STP mode, fees on in some ----
 
@@ -537,10 +576,49 @@ for (const run of LONG_RUNS) {
   });
 }
 
+// ---- wide books: BTC_USDT at a 0.01 tick, limit prices over thousands of ticks ----
+
+const WIDE_RUNS: Array<{ name: string; seed: number; n: number; settings: Settings }> = [
+  {
+    name: 'fees on, STP NONE',
+    seed: 8_675_309,
+    n: 15_000,
+    settings: { stp: ['NONE', 'NONE'], makerFee: 100_000, takerFee: 250_000, ...NO_LIMITS },
+  },
+  {
+    name: 'no fees, EXPIRE_MAKER',
+    seed: 4_242,
+    n: 12_000,
+    settings: { stp: ['EXPIRE_MAKER', 'NONE'], makerFee: 0, takerFee: 0, ...NO_LIMITS },
+  },
+];
+
+for (const run of WIDE_RUNS) {
+  test(`wide book: stream of ${run.n} commands over ${WIDE_SPREAD} ticks agrees with the reference (${run.name})`, (t) => {
+    const seed = SEED_OVERRIDE ?? run.seed;
+    t.diagnostic(`seed=${seed} (rerun with PROPERTY_SEED=${seed})`);
+    const seen = runAndCompare(run.settings, ops(seed, run.n, true), 250, true);
+    const pick = (prefix: string) => [...seen].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => `${k}=${v}`);
+    t.diagnostic([...pick('trade'), ...pick('max-'), ...pick('level:'), ...pick('sweep:')].join(' '));
+    if (SEED_OVERRIDE !== null) return;
+    // Hundreds of levels at once over thousands of ticks, more than a thousand created and emptied,
+    // and some sweeps through ten levels or more (most orders rest: fewer trades than in the narrow streams).
+    assert.ok((seen.get('max-levels') ?? 0) >= 400, `at most ${seen.get('max-levels')} levels`);
+    assert.ok((seen.get('max-span-ticks') ?? 0) >= 5_000, `book spans at most ${seen.get('max-span-ticks')} ticks`);
+    assert.ok((seen.get('level:emptied') ?? 0) >= 1_200, `${seen.get('level:emptied')} levels emptied`);
+    assert.ok((seen.get('sweep:10-levels') ?? 0) >= 3, `${seen.get('sweep:10-levels')} sweeps of 10+ levels`);
+    assert.ok((seen.get('trade') ?? 0) > run.n / 20, `only ${seen.get('trade')} trades`);
+    for (const key of ['trade:bigint', 'cancel:by-id', 'LIMIT:FOK:FILLED', 'LIMIT:IOC:EXPIRED', 'MARKET:IOC:FILLED']) {
+      assert.ok(seen.has(key), `the stream never produced ${key}`);
+    }
+  });
+}
+
 // ---- short streams with shrinking: a failure reports a minimal command sequence ----
 
-const SHORT_RUNS: Array<{ name: string; seed: number; stp: StpMode | null; spread: number }> = [
+const SHORT_RUNS: Array<{ name: string; seed: number; stp: StpMode | null; spread: number; wide?: boolean }> = [
   { name: 'random settings', seed: 424_242, stp: null, spread: 20 },
+  { name: 'random settings, wide book over 600 ticks', seed: 606_060, stp: null, spread: 600, wide: true },
   { name: 'STP NONE, tight book', seed: 1_001, stp: 'NONE', spread: 2 },
   { name: 'EXPIRE_TAKER, tight book', seed: 2_002, stp: 'EXPIRE_TAKER', spread: 2 },
   { name: 'EXPIRE_MAKER, tight book', seed: 3_003, stp: 'EXPIRE_MAKER', spread: 2 },
@@ -553,8 +631,8 @@ for (const run of SHORT_RUNS) {
     t.diagnostic(`seed=${seed} (rerun with PROPERTY_SEED=${seed})`);
     const settings = settingsArb.map((s): Settings => (run.stp === null ? s : { ...s, stp: [run.stp, run.stp] }));
     fc.assert(
-      fc.property(settings, fc.array(opArb(run.spread), { maxLength: 120, size: 'max' }), (cfg, list) => {
-        runAndCompare(cfg, list, 1);
+      fc.property(settings, fc.array(opArb(run.spread, run.wide), { maxLength: 120, size: 'max' }), (cfg, list) => {
+        runAndCompare(cfg, list, 1, run.wide);
       }),
       { seed, numRuns: 150 },
     );

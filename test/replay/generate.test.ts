@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Engine } from '../../src/core/engine.js';
 import { checkInvariants } from '../../src/core/invariants.js';
 import { type DataSetFile, type GenOptions, generateDataSet, writeDataSetToDir } from '../../src/replay/generate.js';
@@ -21,6 +23,9 @@ function generate(opts: Partial<GenOptions> & Pick<GenOptions, 'orders'>) {
   });
   return { files, stats, chunks };
 }
+
+/** sha256 of orders.csv for { orders: 20000, seed: 7 }, as generated before the price profiles existed. */
+const NARROW_SEED7_SHA256 = 'a35630ed7e5c3e5a0ac051e98e033eb815c0c4fe0a8a7ac129b7ff1ae4ea6a41';
 
 const hash = (s: string | undefined) =>
   createHash('sha256')
@@ -98,9 +103,47 @@ test('a generated set replays with no bad row, no rejection, a busy book and inv
   assert.ok(summary.askLevels > 50 && summary.askLevels <= 311, `ask levels ${summary.askLevels}`);
 });
 
+test('the wide profile: uniform prices over 15% of mid; after 100k orders both sides hold >= 20,000 levels', () => {
+  const dir = tmpDir();
+  const stats = writeDataSetToDir({ orders: 100_000, cancelRatio: 0, seed: 1, profile: 'wide' }, dir);
+  const data = loadDataSet(dataSetPaths(dir));
+  assert.equal(data.stats.badRowCount, 0);
+  const engine = new Engine(data.config);
+  const { summary } = runReplay(engine, data.commands);
+  assert.equal(summary.rejected, 0);
+  assert.equal(summary.orders, stats.places);
+  assert.ok(summary.bidLevels >= 20_000, `bid levels ${summary.bidLevels}`);
+  assert.ok(summary.askLevels >= 20_000, `ask levels ${summary.askLevels}`);
+  assert.ok(summary.openOrders > summary.orders * 0.8, `most orders rest: ${summary.openOrders} open`);
+  assert.ok(summary.trades > 1_000, `some trade: ${summary.trades}`);
+  assert.deepEqual(checkInvariants(engine), []);
+  // Prices within 15% + 1% of mid (30000.00), spread evenly: each tenth of the passive range is used.
+  const rows = (readFileSync(join(dir, 'orders.csv'), 'utf8').split('\n').slice(1, -1) as string[]).map((r) =>
+    r.split(','),
+  );
+  const ticks = rows.map((r) => Number((r[3] as string).replace('.', ''))); // prices have exactly 2 decimals
+  assert.ok(Math.min(...ticks) >= 3_000_000 - 450_000 - 30_000 && Math.max(...ticks) <= 3_000_000 + 450_000 + 30_000);
+  const deciles = new Array<number>(10).fill(0);
+  for (const [i, r] of rows.entries()) {
+    const passive = r[2] === 'buy' ? 3_000_000 - (ticks[i] as number) : (ticks[i] as number) - 3_000_000;
+    const k = Math.min(9, Math.floor(passive / 45_000));
+    if (passive >= 0) deciles[k] = (deciles[k] as number) + 1;
+  }
+  // Offsets are uniform over -30,000..450,000 ticks: 450,001 of 480,001 values are passive.
+  for (const d of deciles)
+    assert.ok(Math.abs(d / ((rows.length * 450_001) / 480_001) - 0.1) < 0.01, `deciles ${deciles}`);
+  // The narrow profile stays what it was: the same bytes as before the profiles existed.
+  const narrow = generate({ orders: 20_000, seed: 7 });
+  const explicit = generate({ orders: 20_000, seed: 7, profile: 'narrow', spreadTicks: 300, crossTicks: 10 });
+  assert.equal(hash(narrow.files.get('orders.csv')), hash(explicit.files.get('orders.csv')));
+  assert.equal(hash(narrow.files.get('orders.csv')), NARROW_SEED7_SHA256);
+});
+
 test('bad generator options are input errors', () => {
   assert.throws(() => generate({ orders: 10, users: 0 }), /users must be an integer >= 1/);
   assert.throws(() => generate({ orders: 10, cancelRatio: 1 }), /cancel ratio/);
   assert.throws(() => generate({ orders: 10, mid: '1.005' }), /mid: "1.005" has 3 decimals/);
   assert.throws(() => generate({ orders: 10, mid: '2.00', spreadTicks: 300 }), /mid 2.00 must be above/);
+  assert.throws(() => generate({ orders: 10, profile: 'tall' as 'wide' }), /profile must be narrow or wide/);
+  assert.throws(() => generate({ orders: 10, profile: 'wide', spreadTicks: -1 }), /spread ticks must be an integer/);
 });
