@@ -29,6 +29,7 @@ import type {
   UserTrade,
 } from './store.js';
 import { checkNotNewer, SQLITE_MIGRATIONS } from './schema.js';
+import { type ReadQuery, readSql } from './read-sql.js';
 import {
   apiKeyFromRow,
   BALANCE_COLS,
@@ -42,14 +43,11 @@ import {
   LAST_JOURNAL_SQL,
   latestBalances,
   latestOrders,
-  listOrdersSql,
-  listTradesSql,
   OPEN_ORDERS_SQL,
   ORDER_COLS,
   ORDER_UPDATE_SET,
   orderFromRow,
   orderTuple,
-  Params,
   type Row,
   toNum,
   TRADE_COLS,
@@ -73,21 +71,13 @@ const SQL = {
   updateMeta: 'UPDATE meta SET last_order_id = ?, last_trade_id = ? WHERE id = 1',
   insertJournal: 'INSERT INTO journal (seq, ts, command) VALUES (?, ?, ?)',
   readJournal: 'SELECT seq, ts, command FROM journal WHERE seq > ? ORDER BY seq LIMIT ?',
-  latestEventSeq: 'SELECT COALESCE(MAX(last_seq), 0) AS seq FROM event_log WHERE user_id = ?',
   meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
   allBalances: `SELECT ${BALANCE_COLS} FROM balances ORDER BY user_id, asset_id`,
-  getOrder: `SELECT ${ORDER_COLS} FROM orders WHERE order_id = ? AND user_id = ?`,
-  marketTrades: `SELECT ${TRADE_COLS} FROM trades WHERE symbol_id = ? ORDER BY trade_id DESC LIMIT ?`,
-  balances: `SELECT ${BALANCE_COLS} FROM balances WHERE user_id = ? ORDER BY asset_id`,
-  events: `SELECT ${EVENT_LOG_COLS} FROM event_log WHERE user_id = ? AND last_seq > ? ORDER BY last_seq LIMIT ?`,
-  oldestSeq: 'SELECT MIN(first_seq) AS seq FROM event_log WHERE user_id = ?',
   prune:
     'DELETE FROM event_log WHERE ts < ? AND last_seq < (SELECT MAX(newest.last_seq) FROM event_log AS newest ' +
     'WHERE newest.user_id = event_log.user_id) RETURNING last_seq - first_seq + 1 AS n',
   createUser: 'INSERT INTO users (created_at) VALUES (?) RETURNING user_id, created_at',
-  userExists: 'SELECT 1 AS one FROM users WHERE user_id = ?',
   addApiKey: 'INSERT INTO api_keys (api_key, user_id, secret_enc, created_at, revoked) VALUES (?, ?, ?, ?, ?)',
-  findApiKey: 'SELECT api_key, user_id, secret_enc, created_at, revoked FROM api_keys WHERE api_key = ?',
 } as const;
 
 export interface SqliteStoreOptions {
@@ -221,7 +211,7 @@ export class SqliteStore implements Store {
   }
 
   async latestEventSeq(userId: number): Promise<number> {
-    return toNum(this.rows(SQL.latestEventSeq, [userId])[0]?.seq ?? 0);
+    return toNum(this.read({ kind: 'latestSeq', userId })[0]?.seq ?? 0);
   }
 
   async readJournal(after: number, limit: number): Promise<JournalEntry[]> {
@@ -252,39 +242,37 @@ export class SqliteStore implements Store {
   }
 
   async getOrder(userId: number, orderId: number): Promise<StoredOrder | null> {
-    const r = this.rows(SQL.getOrder, [orderId, userId])[0];
+    const r = this.read({ kind: 'order', userId, orderId })[0];
     return r ? orderFromRow(r) : null;
   }
 
   async listOrders(q: OrderQuery): Promise<StoredOrder[]> {
     if (q.limit <= 0) return [];
-    const p = new Params('sqlite');
-    return this.rows(listOrdersSql(q, p), p.values).map(orderFromRow);
+    return this.read({ kind: 'orders', q }).map(orderFromRow);
   }
 
   async listTrades(q: TradeQuery): Promise<UserTrade[]> {
     if (q.limit <= 0) return [];
-    const p = new Params('sqlite');
-    return trimTradePage(this.rows(listTradesSql(q, p), p.values).map(userTradeFromRow), q.limit);
+    return trimTradePage(this.read({ kind: 'trades', q }).map(userTradeFromRow), q.limit);
   }
 
   async marketTrades(symbolId: number, limit: number): Promise<StoredTrade[]> {
     if (limit <= 0) return [];
-    return this.rows(SQL.marketTrades, [symbolId, limit]).map(tradeFromRow);
+    return this.read({ kind: 'marketTrades', symbolId, limit }).map(tradeFromRow);
   }
 
   async getBalances(userId: number): Promise<StoredBalance[]> {
-    return this.rows(SQL.balances, [userId]).map(balanceFromRow);
+    return this.read({ kind: 'balances', userId }).map(balanceFromRow);
   }
 
   async listEvents(userId: number, after: number, limit: number): Promise<StoredEvent[]> {
     if (limit <= 0) return [];
     // Every row holds at least one event past `after`, so `limit` rows are always enough.
-    return eventsFromRows(this.rows(SQL.events, [userId, after, limit]), after, limit);
+    return eventsFromRows(this.read({ kind: 'events', userId, after, limit }), after, limit);
   }
 
   async oldestEventSeq(userId: number): Promise<number | null> {
-    const v = this.rows(SQL.oldestSeq, [userId])[0]?.seq;
+    const v = this.read({ kind: 'oldestSeq', userId })[0]?.seq;
     return v === null || v === undefined ? null : toNum(v);
   }
 
@@ -301,7 +289,7 @@ export class SqliteStore implements Store {
   }
 
   async userExists(userId: number): Promise<boolean> {
-    return this.rows(SQL.userExists, [userId]).length > 0;
+    return this.read({ kind: 'userExists', userId }).length > 0;
   }
 
   async addApiKey(key: ApiKeyRecord): Promise<void> {
@@ -310,7 +298,7 @@ export class SqliteStore implements Store {
   }
 
   async findApiKey(apiKey: string): Promise<ApiKeyRecord | null> {
-    const r = this.rows(SQL.findApiKey, [apiKey])[0];
+    const r = this.read({ kind: 'apiKey', apiKey })[0];
     return r ? apiKeyFromRow(r) : null;
   }
 
@@ -341,5 +329,10 @@ export class SqliteStore implements Store {
 
   private rows(sql: string, params: readonly unknown[] = []): Row[] {
     return this.stmt(sql).all(...params) as Row[];
+  }
+
+  private read(r: ReadQuery): Row[] {
+    const q = readSql(r, 'sqlite');
+    return this.rows(q.text, q.values);
   }
 }
