@@ -33,7 +33,10 @@ class EngineWorker {
     private readonly engine: Engine,
     private readonly settlement: Settlement,
     private readonly store: Store,
-  ) {}
+    lastTs: number,
+  ) {
+    this.lastTs = lastTs;
+  }
 
   receive(req: EngineRequest): void {
     if (req.kind === 'shutdown') this.stopping = req.reqId;
@@ -42,7 +45,9 @@ class EngineWorker {
   }
 
   private now(): number {
-    // The clock enters here, at the edge; kept monotonic for the event log.
+    // The clock enters here, at the edge. Monotonic, and from the last persisted time on (recover().lastTs), so
+    // an order's created_at and a trade's ts never decrease with the id across restarts either: the stores
+    // turn a time range into an id range on that (read-sql.ts), and the event log is pruned by time.
     const t = Date.now();
     this.lastTs = t > this.lastTs ? t : this.lastTs;
     return this.lastTs;
@@ -192,7 +197,7 @@ async function start(): Promise<void> {
   const violations = checkInvariants(engine);
   if (violations.length > 0) throw new Error(`recovered state breaks invariants: ${violations.slice(0, 5).join('; ')}`);
   const settlement = new Settlement(recovered);
-  const worker = new EngineWorker(engine, settlement, store);
+  const worker = new EngineWorker(engine, settlement, store, recovered.lastTs);
   port?.on('message', (batch: EngineRequest[]) => {
     for (const m of batch) worker.receive(m);
   });

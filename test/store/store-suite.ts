@@ -80,6 +80,19 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       assert.equal((await store.readJournal(0, 10)).length, 3);
     });
 
+    test('recover().lastTs is the latest time of any journal entry, event row, order or trade', async () => {
+      const { store } = await fresh();
+      assert.equal((await store.recover()).lastTs, 0);
+      await store.applyBatch(
+        batch({ orders: [order({ orderId: 1, createdAt: 700 })], journal: [{ seq: 1, ts: 600, command: '{}' }] }),
+      );
+      assert.equal((await store.recover()).lastTs, 700);
+      await store.applyBatch(batch({ trades: [trade({ tradeId: 1, ts: 900 })], events: [event(ALICE, 1, 800)] }));
+      assert.equal((await store.recover()).lastTs, 900);
+      await store.applyBatch(batch({ events: [event(ALICE, 2, 950)], journal: [{ seq: 2, ts: 990, command: '{}' }] }));
+      assert.equal((await store.recover()).lastTs, 990);
+    });
+
     test('migrate twice is harmless and keeps the data', async () => {
       const { store } = await fresh();
       await store.migrate();

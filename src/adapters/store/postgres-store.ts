@@ -35,6 +35,7 @@ import {
   LAST_SEQ_SQL,
   LAST_USER_SQL,
   LAST_JOURNAL_SQL,
+  LAST_TS_SQL,
   latestBalances,
   latestOrders,
   OPEN_ORDERS_SQL,
@@ -210,6 +211,7 @@ export class PostgresStore implements Store {
           for (const r of await this.q(c, LAST_SEQ_SQL)) lastSeqByUser.set(toNum(r.user_id), toNum(r.seq));
           const lastUser = (await this.q(c, LAST_USER_SQL))[0];
           const lastJournal = (await this.q(c, LAST_JOURNAL_SQL))[0];
+          const lastTs = (await this.q(c, LAST_TS_SQL))[0];
           return {
             meta: { lastOrderId: toNum(meta.last_order_id), lastTradeId: toNum(meta.last_trade_id) },
             balances,
@@ -217,6 +219,7 @@ export class PostgresStore implements Store {
             lastSeqByUser,
             lastUserId: toNum(lastUser?.user_id ?? 0),
             lastJournalSeq: toNum(lastJournal?.seq ?? 0),
+            lastTs: toNum(lastTs?.ts ?? 0),
           };
         },
         'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',

@@ -76,16 +76,33 @@ export const TRADE_COLS = names(TRADE_COLUMNS);
 export const BALANCE_COLS = names(BALANCE_COLUMNS);
 export const EVENT_LOG_COLS = names(EVENT_LOG_COLUMNS);
 
-/** The upsert's SET list: every column but the key and the creation time. */
-export const ORDER_UPDATE_SET = ORDER_COLUMNS.map((c) => c[0])
-  .filter((c) => c !== 'order_id' && c !== 'created_at')
-  .map((c) => `${c} = excluded.${c}`)
-  .join(', ');
+/** What changes over an order's life; the rest is fixed when it is placed. */
+const ORDER_MUTABLE = [
+  'status',
+  'filled_qty',
+  'filled_quote',
+  'filled_notional',
+  'lock',
+  'reject_reason',
+  'updated_at',
+];
+
+/**
+ * The upsert's SET list: only the columns that change (SQLite rewrites the entries of every index holding a
+ * column named here, changed or not, so the user and symbol parts of the order indexes are never touched).
+ */
+export const ORDER_UPDATE_SET = ORDER_MUTABLE.map((c) => `${c} = excluded.${c}`).join(', ');
 
 export const OPEN_ORDERS_SQL = `SELECT ${ORDER_COLS} FROM orders WHERE status IN ('NEW', 'PARTIALLY_FILLED') ORDER BY order_id`;
 export const LAST_SEQ_SQL = 'SELECT user_id, MAX(last_seq) AS seq FROM event_log GROUP BY user_id';
 export const LAST_USER_SQL = 'SELECT COALESCE(MAX(user_id), 0) AS user_id FROM users';
 export const LAST_JOURNAL_SQL = 'SELECT COALESCE(MAX(seq), 0) AS seq FROM journal';
+/** Each newest row by its key (one probe each), and the ts index's end. */
+export const LAST_TS_SQL =
+  'SELECT COALESCE(MAX(t), 0) AS ts FROM (SELECT (SELECT ts FROM journal ORDER BY seq DESC LIMIT 1) AS t ' +
+  'UNION ALL SELECT (SELECT MAX(ts) FROM event_log) UNION ALL ' +
+  'SELECT (SELECT created_at FROM orders ORDER BY order_id DESC LIMIT 1) UNION ALL ' +
+  'SELECT (SELECT ts FROM trades ORDER BY trade_id DESC LIMIT 1)) AS newest';
 
 // ---- values in, values out ----
 

@@ -17,6 +17,13 @@
 // - v3 also drops the (user, symbol) and (user, status) order indexes: every order write paid for
 //   them, while a user's order list filters by symbol or status along (user_id, order_id DESC). The
 //   open-order index becomes (user_id, order_id) over open orders only, for open-order filters.
+// - v4 gives every query filter an index range (read-sql.ts): a user's orders by (user_id, status, order_id) and
+//   (user_id, symbol_id, status, order_id) — a list without a status filter merges one range per status, so
+//   (user_id, order_id) goes — and a user's fills by (maker/taker_user_id, symbol_id, trade_id) beside the
+//   per-user ones; time filters become id ranges. Writes stay cheap: trades are insert-only, and an order's
+//   upsert sets only the columns that change, so only the status indexes move, and only when the status does.
+//   The open-order index stays for recovery. event_log's ts index becomes (ts, user_id, last_seq) so pruning can
+//   walk it in bounded steps from where the last step stopped.
 
 export interface Migration {
   readonly version: number;
@@ -25,6 +32,16 @@ export interface Migration {
 }
 
 const OPEN_STATUSES = `('NEW', 'PARTIALLY_FILLED')`;
+
+const V4 = `
+DROP INDEX orders_user;
+CREATE INDEX orders_user_status ON orders (user_id, status, order_id);
+CREATE INDEX orders_user_symbol_status ON orders (user_id, symbol_id, status, order_id);
+CREATE INDEX trades_maker_user_symbol ON trades (maker_user_id, symbol_id, trade_id);
+CREATE INDEX trades_taker_user_symbol ON trades (taker_user_id, symbol_id, trade_id);
+DROP INDEX event_log_ts;
+CREATE INDEX event_log_ts ON event_log (ts, user_id, last_seq);
+`;
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
@@ -150,6 +167,11 @@ DROP INDEX orders_open;
 CREATE INDEX orders_open ON orders (user_id, order_id) WHERE status IN ${OPEN_STATUSES};
 `,
   },
+  {
+    version: 4,
+    name: 'an index range for every query filter; event_log ts index keyed for pruning in steps',
+    sql: V4,
+  },
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -274,6 +296,11 @@ DROP INDEX orders_user_status;
 DROP INDEX orders_open;
 CREATE INDEX orders_open ON orders (user_id, order_id) WHERE status IN ${OPEN_STATUSES};
 `,
+  },
+  {
+    version: 4,
+    name: 'an index range for every query filter; event_log ts index keyed for pruning in steps',
+    sql: V4,
   },
 ];
 

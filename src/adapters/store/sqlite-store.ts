@@ -41,6 +41,7 @@ import {
   LAST_SEQ_SQL,
   LAST_USER_SQL,
   LAST_JOURNAL_SQL,
+  LAST_TS_SQL,
   latestBalances,
   latestOrders,
   OPEN_ORDERS_SQL,
@@ -238,6 +239,7 @@ export class SqliteStore implements Store {
       lastSeqByUser,
       lastUserId: toNum(this.rows(LAST_USER_SQL)[0]?.user_id ?? 0),
       lastJournalSeq: toNum(this.rows(LAST_JOURNAL_SQL)[0]?.seq ?? 0),
+      lastTs: toNum(this.rows(LAST_TS_SQL)[0]?.ts ?? 0),
     };
   }
 

@@ -130,6 +130,11 @@ export interface RecoveredState {
   readonly lastUserId: number;
   /** Highest journal seq (0 when empty). */
   readonly lastJournalSeq: number;
+  /**
+   * The latest time (ms) any persisted command, event, order or trade carries (0 when empty). The engine's clock
+   * never goes below it, so times keep growing with ids across restarts even if the wall clock went back.
+   */
+  readonly lastTs: number;
 }
 
 export interface OrderQuery {
