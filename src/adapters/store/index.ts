@@ -5,14 +5,21 @@ import { fileURLToPath } from 'node:url';
 import type { Store } from './store.js';
 import { SqliteStore } from './sqlite-store.js';
 import { PostgresStore } from './postgres-store.js';
+import { SqliteGatewayStore } from './sqlite-read-pool.js';
 
 export type * from './store.js';
 export { SqliteStore } from './sqlite-store.js';
 export { PostgresStore } from './postgres-store.js';
+export { SqliteGatewayStore } from './sqlite-read-pool.js';
 
 export interface OpenStoreOptions {
   /** Directory that relative SQLite paths are resolved against (default: the working directory). */
   readonly dataDir?: string;
+  /**
+   * SQLite files only: run the reads (ReadStore) on this many reader threads instead of this one
+   * (sqlite-read-pool.ts). The gateway does; the engine worker, which writes, does not.
+   */
+  readonly readerThreads?: number;
 }
 
 const USAGE = 'use sqlite:<path> (or file:<path>, or a path ending in .db) or postgres://user@host:port/database';
@@ -45,6 +52,10 @@ export function parseStoreUrl(
 /** Opens the store a URL names and brings its schema up to date. */
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const target = parseStoreUrl(url, opts);
+  const readers = opts.readerThreads ?? 0;
+  if (target.driver === 'sqlite' && target.path !== ':memory:' && readers > 0) {
+    return SqliteGatewayStore.open(target.path, readers);
+  }
   const store: Store = target.driver === 'sqlite' ? new SqliteStore(target.path) : new PostgresStore(target.url);
   try {
     await store.migrate();

@@ -84,6 +84,11 @@ const SQL = {
 export interface SqliteStoreOptions {
   /** How long a statement waits for another process's lock, ms (default 5000). */
   readonly busyTimeoutMs?: number;
+  /**
+   * A read-only connection to an existing, migrated database (a reader thread's: sqlite-read-pool.ts). It sees
+   * every transaction committed before each of its statements starts (WAL readers do not block the writer).
+   */
+  readonly readonly?: boolean;
 }
 
 export class SqliteStore implements Store {
@@ -93,6 +98,7 @@ export class SqliteStore implements Store {
   private readonly writeBatch: Database.Transaction<(batch: SettlementBatch) => void>;
   private readonly readRecovery: Database.Transaction<() => RecoveredState>;
   private readonly memory: boolean;
+  private readonly readonly: boolean;
   /** Our own descriptor of the WAL file, for flush(); opened on first use. */
   private walFd: number | null = null;
   /** The sync now running, and the one queued behind it (it covers commits made after the first began). */
@@ -108,14 +114,20 @@ export class SqliteStore implements Store {
   ) {
     const memory = path === ':memory:' || path === '';
     this.memory = memory;
-    if (!memory) mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    if (!memory) this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    // 64 MiB page cache and a checkpoint every ~80 MB of WAL instead of 4 MB: the indexes' pages stay
-    // hot and checkpoints (which stall the committing thread) are rare. +35% create_order/s in bench:http.
-    this.db.pragma('cache_size = -65536');
-    if (!memory) this.db.pragma('wal_autocheckpoint = 20000');
+    this.readonly = opts.readonly === true;
+    if (this.readonly) {
+      this.db = new Database(path, { readonly: true, fileMustExist: true });
+      this.db.pragma('cache_size = -16384'); // the OS page cache holds the rest
+    } else {
+      if (!memory) mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      if (!memory) this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      // 64 MiB page cache and a checkpoint every ~80 MB of WAL instead of 4 MB: the indexes' pages stay
+      // hot and checkpoints (which stall the committing thread) are rare. +35% create_order/s in bench:http.
+      this.db.pragma('cache_size = -65536');
+      if (!memory) this.db.pragma('wal_autocheckpoint = 20000');
+    }
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
     this.writeBatch = this.db.transaction((b: SettlementBatch) => this.write(b));
     this.readRecovery = this.db.transaction(() => this.readState());
@@ -157,7 +169,7 @@ export class SqliteStore implements Store {
   }
 
   flush(): Promise<void> {
-    if (this.memory || !this.db.open) return Promise.resolve();
+    if (this.memory || this.readonly || !this.db.open) return Promise.resolve();
     if (this.syncing === null) return (this.syncing = this.syncWal());
     // The running sync may have started before this caller's commit: one more after it covers it.
     this.syncNext ??= this.syncing.then(
@@ -313,7 +325,7 @@ export class SqliteStore implements Store {
     await this.flush().catch(() => undefined); // closing checkpoints (and syncs) whatever is left
     if (this.walFd !== null) closeSync(this.walFd);
     this.walFd = null;
-    this.db.pragma('optimize'); // refreshes planner statistics where they are stale (cheap)
+    if (!this.readonly) this.db.pragma('optimize'); // refreshes planner statistics where they are stale (cheap)
     this.db.close();
     this.statements.clear();
   }

@@ -168,7 +168,45 @@ export interface UserTrade extends StoredTrade {
   readonly fee: Int;
 }
 
-export interface Store {
+/**
+ * What the gateway reads (the routes, authentication, the push service's resume). The SQLite gateway serves these
+ * from reader threads with their own read-only connections (sqlite-read-pool.ts), so no read blocks its event loop.
+ */
+export interface ReadStore {
+  getOrder(userId: number, orderId: number): Promise<StoredOrder | null>;
+  listOrders(q: OrderQuery): Promise<StoredOrder[]>;
+  listTrades(q: TradeQuery): Promise<UserTrade[]>;
+  /** Latest public trades of a symbol, newest first. */
+  marketTrades(symbolId: number, limit: number): Promise<StoredTrade[]>;
+  getBalances(userId: number): Promise<StoredBalance[]>;
+  /** Events with seq > after, ascending, at most limit. */
+  listEvents(userId: number, after: number, limit: number): Promise<StoredEvent[]>;
+  /** Newest seq of a user (0 when none). */
+  latestEventSeq(userId: number): Promise<number>;
+  /** Oldest retained seq of a user (null when the user has none retained). */
+  oldestEventSeq(userId: number): Promise<number | null>;
+  userExists(userId: number): Promise<boolean>;
+  findApiKey(apiKey: string): Promise<ApiKeyRecord | null>;
+  /** Cheap round trip for /readyz. */
+  ping(): Promise<void>;
+}
+
+/** The ReadStore methods, by name (what a reader thread may be asked to run). */
+export const READ_METHODS = [
+  'getOrder',
+  'listOrders',
+  'listTrades',
+  'marketTrades',
+  'getBalances',
+  'listEvents',
+  'latestEventSeq',
+  'oldestEventSeq',
+  'userExists',
+  'findApiKey',
+  'ping',
+] as const satisfies readonly (keyof ReadStore)[];
+
+export interface Store extends ReadStore {
   /** Driver name for logs and /readyz ("sqlite", "postgres"). */
   readonly kind: string;
   /** Creates or upgrades the schema; safe to call on every start. */
@@ -182,30 +220,14 @@ export interface Store {
   flush(): Promise<void>;
   recover(): Promise<RecoveredState>;
 
-  getOrder(userId: number, orderId: number): Promise<StoredOrder | null>;
-  listOrders(q: OrderQuery): Promise<StoredOrder[]>;
-  listTrades(q: TradeQuery): Promise<UserTrade[]>;
-  /** Latest public trades of a symbol, newest first. */
-  marketTrades(symbolId: number, limit: number): Promise<StoredTrade[]>;
-  getBalances(userId: number): Promise<StoredBalance[]>;
-  /** Events with seq > after, ascending, at most limit. */
-  listEvents(userId: number, after: number, limit: number): Promise<StoredEvent[]>;
-  /** Newest seq of a user (0 when none). */
-  latestEventSeq(userId: number): Promise<number>;
-  /** Oldest retained seq of a user (null when the user has none retained). */
-  oldestEventSeq(userId: number): Promise<number | null>;
   /** Deletes events older than `before` (ms), never a user's newest; returns how many events. */
   pruneEvents(before: number): Promise<number>;
 
   createUser(createdAt: number): Promise<UserRecord>;
-  userExists(userId: number): Promise<boolean>;
   addApiKey(key: ApiKeyRecord): Promise<void>;
-  findApiKey(apiKey: string): Promise<ApiKeyRecord | null>;
 
   /** Journal entries with seq > after, ascending, at most limit. */
   readJournal(after: number, limit: number): Promise<JournalEntry[]>;
 
-  /** Cheap round trip for /readyz. */
-  ping(): Promise<void>;
   close(): Promise<void>;
 }
