@@ -160,7 +160,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let engine: EngineHost;
   try {
     engine = await EngineHost.start(
-      { databaseUrl: config.databaseUrl, market: coreConfig(config), maxBatch: 4096 },
+      {
+        databaseUrl: config.databaseUrl,
+        market: coreConfig(config),
+        maxBatch: 4096,
+        eventRetentionMs: config.eventRetentionSeconds * 1000,
+        pruneIntervalMs: config.eventPruneIntervalSeconds * 1000,
+      },
       config.queueCapacity,
     );
   } catch (e) {
@@ -188,6 +194,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     else log.error({ error: s.error }, 'commit failed; retrying (new commands queue until the queue is full)');
   });
   engine.on('fatal', (error) => log.fatal({ error }, 'engine stopped'));
+  engine.on('pruned', (p) => {
+    if (p.error !== null)
+      log.warn({ error: p.error, events: p.events }, 'event retention: pruning failed; retried later');
+    else log.info({ events: p.events, ms: Math.round(p.ms) }, 'event retention: pruned old events');
+    metrics.eventsPruned.inc(p.events);
+  });
   log.info({ recoveredOrders: engine.recoveredOrders, store: store.kind }, 'recovery finished');
 
   const ctx: GatewayContext = {

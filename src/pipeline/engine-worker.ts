@@ -2,7 +2,8 @@
 // settlement and the writing store. Commands are matched as they arrive; their
 // settlement is committed in groups, one transaction per disk sync (group
 // commit); acks and private events leave only once their commit is durable
-// (store.flush()), while the next group is already being matched.
+// (store.flush()), while the next group is already being matched. Between batches it
+// prunes the event log to the configured retention (pruner.ts).
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Engine } from '../core/engine.js';
@@ -11,6 +12,7 @@ import type { Command, CommandResult } from '../core/types.js';
 import { openStore } from '../adapters/store/index.js';
 import type { SettlementBatch, Store } from '../adapters/store/store.js';
 import { Settlement } from './settlement.js';
+import { Pruner } from './pruner.js';
 import type { Ack, DepthChange, EngineMessage, EngineRequest, PublicTrade, WorkerInit } from './protocol.js';
 
 const port = parentPort;
@@ -34,6 +36,7 @@ class EngineWorker {
     private readonly settlement: Settlement,
     private readonly store: Store,
     lastTs: number,
+    private readonly pruner: Pruner,
   ) {
     this.lastTs = lastTs;
   }
@@ -104,6 +107,7 @@ class EngineWorker {
     }
     if (this.stopping !== null) {
       await this.durable;
+      await this.pruner.stop();
       await this.store.close();
       post({ kind: 'stopped', reqId: this.stopping });
       port?.close();
@@ -197,7 +201,8 @@ async function start(): Promise<void> {
   const violations = checkInvariants(engine);
   if (violations.length > 0) throw new Error(`recovered state breaks invariants: ${violations.slice(0, 5).join('; ')}`);
   const settlement = new Settlement(recovered);
-  const worker = new EngineWorker(engine, settlement, store, recovered.lastTs);
+  const pruner = new Pruner(store, init.eventRetentionMs, init.pruneIntervalMs, (r) => post({ kind: 'pruned', ...r }));
+  const worker = new EngineWorker(engine, settlement, store, recovered.lastTs, pruner);
   port?.on('message', (batch: EngineRequest[]) => {
     for (const m of batch) worker.receive(m);
   });
@@ -208,6 +213,7 @@ async function start(): Promise<void> {
   }
   post({ kind: 'snapshot', books });
   post({ kind: 'ready', recoveredOrders: recovered.openOrders.length, lastOrderId: recovered.meta.lastOrderId });
+  pruner.start();
 }
 
 start().catch((e: unknown) => {

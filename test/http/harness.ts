@@ -205,6 +205,8 @@ export interface ServerOptions {
   readonly queueCapacity?: number;
   readonly bodyLimitBytes?: number;
   readonly tokenTtlSeconds?: number;
+  readonly eventRetentionSeconds?: number;
+  readonly eventPruneIntervalSeconds?: number;
 }
 
 export class TestServer {
@@ -354,6 +356,8 @@ export class Lab {
         queueCapacity: opts.queueCapacity,
         bodyLimitBytes: opts.bodyLimitBytes,
         tokenTtlSeconds: opts.tokenTtlSeconds,
+        eventRetentionSeconds: opts.eventRetentionSeconds,
+        eventPruneIntervalSeconds: opts.eventPruneIntervalSeconds,
         logLevel: 'silent',
       },
       env: {},

@@ -9,6 +9,8 @@ import type {
   ApiKeyRecord,
   JournalEntry,
   OrderQuery,
+  PruneCursor,
+  PruneStep,
   RecoveredState,
   SettlementBatch,
   Store,
@@ -22,6 +24,7 @@ import type {
 } from './store.js';
 import { checkNotNewer, POSTGRES_MIGRATIONS } from './schema.js';
 import { type ReadQuery, readSql } from './read-sql.js';
+import { cursorOf, eventsOf, pruneAll, pruneDeleteSql, pruneEndSql } from './prune-sql.js';
 import {
   apiKeyFromRow,
   BALANCE_COLUMNS,
@@ -100,9 +103,6 @@ const SQL = {
   readJournal: 'SELECT seq, ts, command FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2',
   meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
   allBalances: `SELECT ${BALANCE_COLS} FROM balances ORDER BY user_id, asset_id`,
-  prune:
-    'DELETE FROM event_log AS e WHERE e.ts < $1 AND e.last_seq < (SELECT MAX(newest.last_seq) FROM event_log AS newest ' +
-    'WHERE newest.user_id = e.user_id) RETURNING e.last_seq - e.first_seq + 1 AS n',
   createUser: 'INSERT INTO users (created_at) VALUES ($1) RETURNING user_id, created_at',
   addApiKey: 'INSERT INTO api_keys (api_key, user_id, secret_enc, created_at, revoked) VALUES ($1, $2, $3, $4, $5)',
 } as const;
@@ -263,9 +263,15 @@ export class PostgresStore implements Store {
   }
 
   async pruneEvents(before: number): Promise<number> {
-    let n = 0;
-    for (const r of await this.q(this.pool, SQL.prune, [before])) n += toNum(r.n);
-    return n;
+    return pruneAll((b, from, max) => this.pruneEventsStep(b, from, max), before);
+  }
+
+  /** Two statements; no transaction needed: only rows older than the cutoff are touched, and nothing else deletes. */
+  async pruneEventsStep(before: number, from: PruneCursor | null, maxRows: number): Promise<PruneStep> {
+    const endSql = pruneEndSql(before, from, maxRows, 'pg');
+    const end = cursorOf((await this.q(this.pool, endSql.text, endSql.values))[0]);
+    const del = pruneDeleteSql(before, from, end, 'pg');
+    return { events: eventsOf(await this.q(this.pool, del.text, del.values)), next: end };
   }
 
   async createUser(createdAt: number): Promise<UserRecord> {

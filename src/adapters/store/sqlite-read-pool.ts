@@ -14,6 +14,8 @@ import {
   type ApiKeyRecord,
   type JournalEntry,
   type OrderQuery,
+  type PruneCursor,
+  type PruneStep,
   type ReadStore,
   type RecoveredState,
   type SettlementBatch,
@@ -156,6 +158,9 @@ export class SqliteGatewayStore implements Store {
   }
   pruneEvents(before: number): Promise<number> {
     return this.own.pruneEvents(before);
+  }
+  pruneEventsStep(before: number, from: PruneCursor | null, maxRows: number): Promise<PruneStep> {
+    return this.own.pruneEventsStep(before, from, maxRows);
   }
   createUser(createdAt: number): Promise<UserRecord> {
     return this.own.createUser(createdAt);

@@ -17,6 +17,8 @@ import type {
   ApiKeyRecord,
   JournalEntry,
   OrderQuery,
+  PruneCursor,
+  PruneStep,
   RecoveredState,
   SettlementBatch,
   Store,
@@ -30,6 +32,7 @@ import type {
 } from './store.js';
 import { checkNotNewer, SQLITE_MIGRATIONS } from './schema.js';
 import { type ReadQuery, readSql } from './read-sql.js';
+import { cursorOf, eventsOf, pruneAll, pruneDeleteSql, pruneEndSql } from './prune-sql.js';
 import {
   apiKeyFromRow,
   BALANCE_COLS,
@@ -74,9 +77,6 @@ const SQL = {
   readJournal: 'SELECT seq, ts, command FROM journal WHERE seq > ? ORDER BY seq LIMIT ?',
   meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
   allBalances: `SELECT ${BALANCE_COLS} FROM balances ORDER BY user_id, asset_id`,
-  prune:
-    'DELETE FROM event_log WHERE ts < ? AND last_seq < (SELECT MAX(newest.last_seq) FROM event_log AS newest ' +
-    'WHERE newest.user_id = event_log.user_id) RETURNING last_seq - first_seq + 1 AS n',
   createUser: 'INSERT INTO users (created_at) VALUES (?) RETURNING user_id, created_at',
   addApiKey: 'INSERT INTO api_keys (api_key, user_id, secret_enc, created_at, revoked) VALUES (?, ?, ?, ?, ?)',
 } as const;
@@ -97,6 +97,7 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly writeBatch: Database.Transaction<(batch: SettlementBatch) => void>;
   private readonly readRecovery: Database.Transaction<() => RecoveredState>;
+  private readonly pruneStep: Database.Transaction<(b: number, f: PruneCursor | null, m: number) => PruneStep>;
   private readonly memory: boolean;
   private readonly readonly: boolean;
   /** Our own descriptor of the WAL file, for flush(); opened on first use. */
@@ -131,6 +132,7 @@ export class SqliteStore implements Store {
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
     this.writeBatch = this.db.transaction((b: SettlementBatch) => this.write(b));
     this.readRecovery = this.db.transaction(() => this.readState());
+    this.pruneStep = this.db.transaction((b: number, f: PruneCursor | null, m: number) => this.pruneStepNow(b, f, m));
   }
 
   /** The connection's durability settings, for diagnostics. */
@@ -291,9 +293,18 @@ export class SqliteStore implements Store {
   }
 
   async pruneEvents(before: number): Promise<number> {
-    let n = 0;
-    for (const r of this.rows(SQL.prune, [before])) n += toNum(r.n);
-    return n;
+    return pruneAll((b, from, max) => this.pruneEventsStep(b, from, max), before);
+  }
+
+  async pruneEventsStep(before: number, from: PruneCursor | null, maxRows: number): Promise<PruneStep> {
+    return this.pruneStep.immediate(before, from, maxRows);
+  }
+
+  private pruneStepNow(before: number, from: PruneCursor | null, maxRows: number): PruneStep {
+    const endSql = pruneEndSql(before, from, maxRows, 'sqlite');
+    const end = cursorOf(this.rows(endSql.text, endSql.values)[0]);
+    const del = pruneDeleteSql(before, from, end, 'sqlite');
+    return { events: eventsOf(this.rows(del.text, del.values)), next: end };
   }
 
   async createUser(createdAt: number): Promise<UserRecord> {

@@ -79,6 +79,20 @@ export interface StoredEvent {
   readonly ts: number;
 }
 
+/** The last event-log row a pruning step looked at. */
+export interface PruneCursor {
+  readonly ts: number;
+  readonly userId: number;
+  readonly lastSeq: number;
+}
+
+export interface PruneStep {
+  /** Events deleted by the step. */
+  readonly events: number;
+  /** Where the next step starts; null when no row older than the cutoff is left to look at. */
+  readonly next: PruneCursor | null;
+}
+
 /** One applied command, in the order the core applied it (JSON, Ints as decimal strings). */
 export interface JournalEntry {
   /** Gap-free from 1. */
@@ -222,6 +236,12 @@ export interface Store extends ReadStore {
 
   /** Deletes events older than `before` (ms), never a user's newest; returns how many events. */
   pruneEvents(before: number): Promise<number>;
+  /**
+   * One bounded step of that: looks at up to `maxRows` rows older than `before` past `from` (null: from the
+   * oldest), in (ts, user, seq) order, deletes those that are not their user's newest, and says where to go on
+   * (null: the pass is done). The engine worker prunes this way between its batches.
+   */
+  pruneEventsStep(before: number, from: PruneCursor | null, maxRows: number): Promise<PruneStep>;
 
   createUser(createdAt: number): Promise<UserRecord>;
   addApiKey(key: ApiKeyRecord): Promise<void>;
