@@ -1,12 +1,13 @@
 // A SQLite gateway runs its reads on reader threads, never on its event loop's thread: every read of every read
 // route (and of authentication and the WebSocket resume) is answered by a reader thread, counted per thread id,
-// while the gateway answers from the main thread. Real server, real sockets.
+// while the gateway answers from the main thread; the readers run at a lower CPU priority. Real server, sockets.
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import WebSocket from 'ws';
-import { SqliteGatewayStore } from '../../src/adapters/store/sqlite-read-pool.js';
+import { READER_NICE, SqliteGatewayStore } from '../../src/adapters/store/sqlite-read-pool.js';
 import { Lab, expectOk } from './harness.js';
 import { limit } from './api-helpers.js';
 
@@ -61,6 +62,15 @@ test('sqlite gateway: every read runs on a reader thread, each route making exac
     ws.close();
     assert.deepEqual(seqs, logged);
   });
+  // On Linux the reader threads run at a lower priority (nice 10) than the rest of the server.
+  if (process.platform === 'linux') {
+    const nice = readdirSync('/proc/self/task').map((t) => {
+      const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+    assert.equal(nice.filter((n) => n === READER_NICE).length, readers.length, `thread nice values ${nice}`);
+    assert.equal(nice[0], 0, 'the main thread keeps its priority');
+  }
   // Only the reader threads ever answered.
   assert.deepEqual(
     [...store.pool.served.keys()].filter((t) => !readers.includes(t)),

@@ -31,6 +31,9 @@ import {
 import { SqliteStore } from './sqlite-store.js';
 import type { ReadReply, ReadRequest, ReaderInit } from './sqlite-reader.js';
 
+/** Nice value of the reader threads: under CPU contention the event loop and the engine go first. */
+export const READER_NICE = 10;
+
 type ReadMethod = (typeof READ_METHODS)[number];
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
@@ -63,7 +66,7 @@ export class SqliteReadPool {
   }
 
   private spawn(): Reader {
-    const init: ReaderInit = { path: this.path };
+    const init: ReaderInit = { path: this.path, nice: READER_NICE };
     const worker = new Worker(new URL('./sqlite-reader.js', import.meta.url), { workerData: init });
     const r: Reader = { worker, pending: new Map(), exited: false };
     worker.on('message', (m: ReadReply) => {

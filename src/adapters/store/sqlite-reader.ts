@@ -1,13 +1,19 @@
 // A SQLite reader thread (started by sqlite-read-pool.ts): one read-only connection to the database file, running
 // the ReadStore calls the gateway posts, one at a time, and posting the results back (structured clone keeps
 // bigints). better-sqlite3 is synchronous, so a long read blocks this thread, never the gateway's event loop.
+// On Linux the thread also runs at a lower CPU priority than the rest of the server, so that when the cores are
+// busy, one user's heavy reads wait for them rather than the event loop (/healthz, orders, pushes) and the engine.
 
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { READ_METHODS, type ReadStore } from './store.js';
 import { SqliteStore } from './sqlite-store.js';
 
 export interface ReaderInit {
   readonly path: string;
+  /** Nice value to run at (Linux; the server's other threads keep theirs). */
+  readonly nice: number;
 }
 
 export interface ReadRequest {
@@ -20,9 +26,28 @@ export type ReadReply =
   | { readonly id: number; readonly ok: true; readonly value: unknown; readonly threadId: number }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
+/** This thread's kernel id (Linux: /proc/thread-self is "<pid>/task/<tid>"); null elsewhere. */
+function kernelThreadId(): number | null {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    return Number.isSafeInteger(tid) && tid > 0 ? tid : null;
+  } catch {
+    return null;
+  }
+}
+
 const port = parentPort;
 if (port === null) throw new Error('sqlite-reader must run in a worker thread');
-const store = new SqliteStore((workerData as ReaderInit).path, { readonly: true });
+const init = workerData as ReaderInit;
+const store = new SqliteStore(init.path, { readonly: true });
+const tid = kernelThreadId();
+if (tid !== null) {
+  try {
+    setPriority(tid, init.nice); // setpriority() with a thread id changes that thread only
+  } catch {
+    // not permitted here: the reader keeps the server's priority
+  }
+}
 const allowed = new Set<string>(READ_METHODS);
 
 port.on('message', (m: ReadRequest | 'close') => {
