@@ -4,8 +4,9 @@
 //  (a) baseline: a second user places create_order at a steady rate and /healthz is polled;
 //  (b) the same, while the heavy user queries at its rate limit (GET /orders with status, symbol, time filters,
 //      GET /trades, GET /events, GET /balances).
-// It prints /healthz and create_order p50/p99 of both phases and their ratios (b / a), and what the heavy user's
-// queries got. SQLite always, PostgreSQL too when DATABASE_URL is set.
+// It prints /healthz and create_order p50/p99 of both phases and their ratios (b / a), what the heavy user's
+// queries got (they come from a client process of their own), and the server's and the machine's CPU per phase.
+// SQLite always, PostgreSQL too when DATABASE_URL is set.
 //
 //   npm run bench:queries [-- --orders 500000 --seconds 10 --rounds 3 --query-rate 100 --order-rate 20 --only sqlite]
 
@@ -207,6 +208,34 @@ function heavyQueries(n: number): string[] {
   ];
 }
 
+/**
+ * The heavy user's load comes from a process of its own, so that reading its large answers does not delay this
+ * process's clock readings of the /healthz and create_order answers.
+ */
+function heavyChild(base: string, token: string, o: Options): Promise<Stream> {
+  const args = ['--heavy-child', base, token, String(o.orders), String(o.queryRate), String(o.seconds)];
+  const child = spawn(process.execPath, [process.argv[1] as string, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`heavy client exited with ${code}`));
+      const r = JSON.parse(out) as { latencies: number[]; statuses: [number, number][]; skipped: number };
+      resolve({ latencies: r.latencies, statuses: new Map(r.statuses), skipped: r.skipped });
+    }),
+  );
+}
+
+/** The heavy client process: paced queries of the mix, then its figures as JSON on stdout. */
+async function heavyClientMain(argv: string[]): Promise<void> {
+  const [base, token, orders, rate, seconds] = argv;
+  const queries = heavyQueries(Number(orders));
+  const s = await paced(Number(rate), Number(seconds), (i) =>
+    fetch(`${base}${queries[i % queries.length]}`, { headers: { authorization: `Bearer ${token}` } }),
+  );
+  process.stdout.write(JSON.stringify({ latencies: s.latencies, statuses: [...s.statuses], skipped: s.skipped }));
+}
+
 interface Phase {
   readonly health: Stream;
   readonly create: Stream;
@@ -233,7 +262,6 @@ async function phase(
       price: `${1000 + (i % 50)}.00`,
       qty: '0.001',
     });
-  const queries = heavyQueries(o.orders);
   const cpu0 = serverCpu(server.pid);
   const m0 = machineCpu();
   const t0 = performance.now();
@@ -246,11 +274,7 @@ async function phase(
         body: order(i),
       }),
     ),
-    heavy
-      ? paced(o.queryRate, o.seconds, (i) =>
-          fetch(`${base}${queries[i % queries.length]}`, { headers: { authorization: `Bearer ${tokens.heavy}` } }),
-        )
-      : Promise.resolve(null),
+    heavy ? heavyChild(base, tokens.heavy, o) : Promise.resolve(null),
   ]);
   const wall = (performance.now() - t0) * 1000; // µs
   const cpu1 = serverCpu(server.pid);
@@ -347,4 +371,5 @@ async function main(): Promise<void> {
   for (const k of kinds) if (o.only === null || k.includes(o.only)) await run(k, o);
 }
 
-await main();
+if (process.argv[2] === '--heavy-child') await heavyClientMain(process.argv.slice(3));
+else await main();
