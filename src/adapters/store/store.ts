@@ -1,7 +1,9 @@
-// The Store port: everything the exchange persists and reads back. One
-// implementation per database (sqlite-store.ts, postgres-store.ts); the shared
-// test suite in test/store/ runs against each. Amounts are Int (exact int64),
-// stored as BIGINT / INTEGER and read back in canonical form.
+// The Store port: everything the exchange persists and reads back, and within it
+// the ReadStore part the gateway reads. One implementation per database
+// (sqlite-store.ts, postgres-store.ts; a SQLite gateway wraps its reads in
+// reader threads: sqlite-read-pool.ts); the shared test suite in test/store/
+// runs against each. Amounts are Int (exact int64), stored as BIGINT / INTEGER
+// and read back in canonical form.
 
 import type { Int } from '../../core/int64.js';
 import type { OrderStatus, OrderType, RejectReason, Side, TimeInForce } from '../../core/types.js';
