@@ -26,8 +26,8 @@ import { publicRoutes } from './routes/public.js';
 import { queryRoutes } from './routes/queries.js';
 import { tradingRoutes } from './routes/trading.js';
 
-/** Reader threads of a SQLite gateway: two, so one long read does not hold up every other (2-core machine). */
-const SQLITE_READER_THREADS = 2;
+/** The gateway's reader threads: two, so that one long read does not hold up every other (2-core machine). */
+const READER_THREADS = 2;
 
 /** Most trades read back at start-up to rebuild the ticker's last price and 24 h volume. */
 const TICKER_WARM_TRADES = 100_000;
@@ -155,8 +155,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const { secrets, file } = resolveSecrets(config, log);
   if (secrets.adminToken === null) log.warn('no admin token configured: admin routes are disabled');
 
-  // SQLite reads run on reader threads, off this event loop (PostgreSQL's are asynchronous already).
-  const store: Store = await openStore(config.databaseUrl, { readerThreads: SQLITE_READER_THREADS });
+  // Reads run on reader threads, off this event loop: SQLite's are synchronous, and decoding a large
+  // PostgreSQL result is JavaScript work too.
+  const store: Store = await openStore(config.databaseUrl, { readerThreads: READER_THREADS });
   let engine: EngineHost;
   try {
     engine = await EngineHost.start(

@@ -5,19 +5,19 @@ import { fileURLToPath } from 'node:url';
 import type { Store } from './store.js';
 import { SqliteStore } from './sqlite-store.js';
 import { PostgresStore } from './postgres-store.js';
-import { SqliteGatewayStore } from './sqlite-read-pool.js';
+import { GatewayStore } from './read-pool.js';
 
 export type * from './store.js';
 export { SqliteStore } from './sqlite-store.js';
 export { PostgresStore } from './postgres-store.js';
-export { SqliteGatewayStore } from './sqlite-read-pool.js';
+export { GatewayStore } from './read-pool.js';
 
 export interface OpenStoreOptions {
   /** Directory that relative SQLite paths are resolved against (default: the working directory). */
   readonly dataDir?: string;
   /**
-   * SQLite files only: run the reads (ReadStore) on this many reader threads instead of this one
-   * (sqlite-read-pool.ts). The gateway does; the engine worker, which writes, does not.
+   * Run the reads (ReadStore) on this many reader threads instead of this one (read-pool.ts; not for an
+   * in-memory SQLite database). The gateway does; the engine worker, which writes, does not.
    */
   readonly readerThreads?: number;
 }
@@ -52,16 +52,14 @@ export function parseStoreUrl(
 /** Opens the store a URL names and brings its schema up to date. */
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const target = parseStoreUrl(url, opts);
-  const readers = opts.readerThreads ?? 0;
-  if (target.driver === 'sqlite' && target.path !== ':memory:' && readers > 0) {
-    return SqliteGatewayStore.open(target.path, readers);
-  }
   const store: Store = target.driver === 'sqlite' ? new SqliteStore(target.path) : new PostgresStore(target.url);
   try {
     await store.migrate();
+    const readers = opts.readerThreads ?? 0;
+    const shared = target.driver === 'postgres' || target.path !== ':memory:';
+    return readers > 0 && shared ? await GatewayStore.start(store, target, readers) : store;
   } catch (err) {
     await store.close().catch(() => undefined);
     throw err;
   }
-  return store;
 }

@@ -1,12 +1,13 @@
-// The gateway's SQLite store: its reads (ReadStore) run on a small pool of reader threads, each with its own
-// read-only connection (sqlite-reader.ts), so a heavy query of one user never blocks the gateway's event loop
-// (/healthz, other users' requests, the WebSocket push); migrations and the gateway's few writes (users, API
-// keys) stay on a connection of this thread.
+// The gateway's store: its reads (ReadStore) run on a small pool of reader threads, each with its own store
+// (store-reader.ts: a read-only SQLite connection, or a PostgreSQL pool whose rows are decoded there), so a heavy
+// query of one user never blocks the gateway's event loop (/healthz, other users' requests, the WebSocket push);
+// migrations and the gateway's few writes (users, API keys) stay on a store of this thread.
 //
 // Ordering: the engine worker publishes a batch (push, then the HTTP answers) only after its commit returned,
-// and a reader's statement starts after the request that carries it arrived, so it sees that batch: a WAL
-// reader sees every transaction committed before its read began. A read goes to the reader with the fewest
-// reads in flight; results cross back by structured clone (bigints included).
+// and a reader's statement starts after the request that carries it arrived, so it sees that batch (a SQLite
+// WAL reader sees every transaction committed before its read began; a PostgreSQL statement in READ COMMITTED
+// takes its snapshot when it starts). A read goes to the reader with the fewest reads in flight; results cross
+// back by structured clone (bigints included).
 
 import { Worker } from 'node:worker_threads';
 import {
@@ -28,8 +29,7 @@ import {
   type UserRecord,
   type UserTrade,
 } from './store.js';
-import { SqliteStore } from './sqlite-store.js';
-import type { ReadReply, ReadRequest, ReaderInit } from './sqlite-reader.js';
+import type { ReadReply, ReadRequest, ReaderInit } from './store-reader.js';
 
 /** Nice value of the reader threads: under CPU contention the event loop and the engine go first. */
 export const READER_NICE = 10;
@@ -43,18 +43,18 @@ interface Reader {
   exited: boolean;
 }
 
-export class SqliteReadPool {
+export class ReadPool {
   private readonly readers: Reader[] = [];
   private nextId = 1;
   private closed = false;
   /** Reads answered per reader thread id (diagnostics; the tests check who ran a query). */
   readonly served = new Map<number, number>();
 
-  private constructor(private readonly path: string) {}
+  private constructor(private readonly target: ReaderInit['target']) {}
 
-  /** Starts `size` readers and waits until each has opened the database. */
-  static async start(path: string, size: number): Promise<SqliteReadPool> {
-    const pool = new SqliteReadPool(path);
+  /** Starts `size` readers and waits until each has reached the database. */
+  static async start(target: ReaderInit['target'], size: number): Promise<ReadPool> {
+    const pool = new ReadPool(target);
     try {
       for (let i = 0; i < size; i++) pool.readers.push(pool.spawn());
       await Promise.all(pool.readers.map((r) => pool.call('ping', [], r)));
@@ -66,8 +66,8 @@ export class SqliteReadPool {
   }
 
   private spawn(): Reader {
-    const init: ReaderInit = { path: this.path, nice: READER_NICE };
-    const worker = new Worker(new URL('./sqlite-reader.js', import.meta.url), { workerData: init });
+    const init: ReaderInit = { target: this.target, nice: READER_NICE };
+    const worker = new Worker(new URL('./store-reader.js', import.meta.url), { workerData: init });
     const r: Reader = { worker, pending: new Map(), exited: false };
     worker.on('message', (m: ReadReply) => {
       const p = r.pending.get(m.id);
@@ -81,7 +81,7 @@ export class SqliteReadPool {
     worker.on('error', (e) => this.fail(r, e instanceof Error ? e : new Error(String(e))));
     worker.on('exit', (code) => {
       r.exited = true;
-      this.fail(r, new Error(`sqlite reader exited with code ${code}`));
+      this.fail(r, new Error(`store reader exited with code ${code}`));
       const i = this.readers.indexOf(r);
       // A reader that died while serving is replaced; its reads in flight have failed (5000 for their requests).
       if (i >= 0 && !this.closed) this.readers[i] = this.spawn();
@@ -97,7 +97,7 @@ export class SqliteReadPool {
   /** Runs one ReadStore call on a reader thread (the least busy one unless given). */
   call<K extends ReadMethod>(method: K, args: Parameters<ReadStore[K]>, on?: Reader): ReturnType<ReadStore[K]> {
     return new Promise<unknown>((resolve, reject) => {
-      if (this.closed) return reject(new Error('sqlite reader pool is closed'));
+      if (this.closed) return reject(new Error('reader pool is closed'));
       let r = on ?? (this.readers[0] as Reader);
       for (const x of this.readers) if (x.pending.size < r.pending.size) r = x;
       const id = this.nextId++;
@@ -126,25 +126,20 @@ export class SqliteReadPool {
   }
 }
 
-/** A Store whose reads go to a SqliteReadPool; everything else runs on its own connection in this thread. */
-export class SqliteGatewayStore implements Store {
-  readonly kind = 'sqlite';
-
+/** A Store whose reads go to a ReadPool; everything else runs on its own store in this thread. */
+export class GatewayStore implements Store {
   private constructor(
-    private readonly own: SqliteStore,
-    readonly pool: SqliteReadPool,
+    private readonly own: Store,
+    readonly pool: ReadPool,
   ) {}
 
-  /** Opens and migrates the database, then starts the readers. */
-  static async open(path: string, readers: number): Promise<SqliteGatewayStore> {
-    const own = new SqliteStore(path);
-    try {
-      await own.migrate();
-      return new SqliteGatewayStore(own, await SqliteReadPool.start(path, readers));
-    } catch (e) {
-      await own.close().catch(() => undefined);
-      throw e;
-    }
+  get kind(): string {
+    return this.own.kind;
+  }
+
+  /** `own` is open and migrated; the readers are started on the same database. */
+  static async start(own: Store, target: ReaderInit['target'], readers: number): Promise<GatewayStore> {
+    return new GatewayStore(own, await ReadPool.start(target, readers));
   }
 
   migrate(): Promise<void> {
