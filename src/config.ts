@@ -59,7 +59,10 @@ export interface Config {
   };
   readonly logLevel: LogLevel;
   readonly feeAccountId: number;
-  readonly eventRetentionHours: number;
+  /** Private events older than this are pruned from the log (a user's newest row always stays); resume beyond: resync. */
+  readonly eventRetentionSeconds: number;
+  /** How often the engine worker prunes the event log. */
+  readonly eventPruneIntervalSeconds: number;
   readonly ws: {
     readonly authTimeoutMs: number;
     readonly pingIntervalMs: number;
@@ -162,7 +165,8 @@ export const SETTINGS = {
   'limits.maxConnectionsPerIp': int(5_000, 'FILLSTREAM_MAX_CONNECTIONS_PER_IP', 1, 10_000_000),
   logLevel: text<LogLevel>('info', 'FILLSTREAM_LOG_LEVEL', z.enum(LOG_LEVELS), `one of ${LOG_LEVELS.join(', ')}`),
   feeAccountId: int(1, 'FILLSTREAM_FEE_ACCOUNT_ID', 1, MAX_SAFE),
-  eventRetentionHours: int(24, 'FILLSTREAM_EVENT_RETENTION_HOURS', 1, 24 * 366),
+  eventRetentionSeconds: int(86_400, 'FILLSTREAM_EVENT_RETENTION_SECONDS', 1, 366 * 86_400),
+  eventPruneIntervalSeconds: int(60, 'FILLSTREAM_EVENT_PRUNE_INTERVAL_SECONDS', 1, 86_400),
   'ws.authTimeoutMs': int(10_000, 'FILLSTREAM_WS_AUTH_TIMEOUT_MS', 100, 600_000),
   'ws.pingIntervalMs': int(30_000, 'FILLSTREAM_WS_PING_INTERVAL_MS', 100, 600_000),
   'ws.maxConnectionsPerUser': int(10, 'FILLSTREAM_WS_MAX_CONNECTIONS_PER_USER', 1, 10_000),
@@ -353,7 +357,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     },
     logLevel: v('logLevel'),
     feeAccountId: v('feeAccountId'),
-    eventRetentionHours: v('eventRetentionHours'),
+    eventRetentionSeconds: v('eventRetentionSeconds'),
+    eventPruneIntervalSeconds: v('eventPruneIntervalSeconds'),
     ws: {
       authTimeoutMs: v('ws.authTimeoutMs'),
       pingIntervalMs: v('ws.pingIntervalMs'),

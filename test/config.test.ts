@@ -52,7 +52,8 @@ test('defaults: the documented values, secrets absent, every source "default"', 
   assert.equal(c.bodyLimitBytes, 16384);
   assert.equal(c.logLevel, 'info');
   assert.equal(c.feeAccountId, 1);
-  assert.equal(c.eventRetentionHours, 24);
+  assert.equal(c.eventRetentionSeconds, 86400);
+  assert.equal(c.eventPruneIntervalSeconds, 60);
   assert.equal(c.ws.authTimeoutMs, 10000);
   assert.equal(c.ws.maxFrameBytes, 16384);
   assert.ok(Object.values(c.sources).every((s) => s === 'default'));

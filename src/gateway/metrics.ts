@@ -71,6 +71,11 @@ export class Metrics {
     buckets: [0.0002, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.05, 0.1, 0.5],
     registers: [this.registry],
   });
+  readonly eventsPruned = new Counter({
+    name: 'fillstream_events_pruned_total',
+    help: 'Private events deleted from the event log by retention',
+    registers: [this.registry],
+  });
   readonly commitBatchSize = new Histogram({
     name: 'fillstream_commit_batch_commands',
     help: 'Commands per settlement transaction (group commit)',

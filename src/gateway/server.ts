@@ -39,6 +39,9 @@ import { queryRoutes } from './routes/queries.js';
 import { tradingRoutes } from './routes/trading.js';
 import { type ResolvedSecrets, resolveSecrets } from './secrets-file.js';
 
+/** The gateway's reader threads: two, so that one long read does not hold up every other (2-core machine). */
+const READER_THREADS = 2;
+
 /** Most trades read back at start-up to rebuild the ticker's last price and 24 h volume. */
 const TICKER_WARM_TRADES = 100_000;
 
@@ -166,7 +169,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       'DEVELOPMENT AUTH IS ON: X-User-ID headers and ?user_id= are trusted without any credential. Never use this in production.',
     );
   }
-  const store: Store = await openStore(config.databaseUrl);
+  // Reads run on reader threads, off this event loop: SQLite's are synchronous, and decoding a large
+  // PostgreSQL result is JavaScript work too.
+  const store: Store = await openStore(config.databaseUrl, { readerThreads: READER_THREADS });
   let resolved: ResolvedSecrets;
   try {
     resolved = resolveSecrets(config, log, await store.anyApiKey());
@@ -179,7 +184,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let engine: EngineHost;
   try {
     engine = await EngineHost.start(
-      { databaseUrl: config.databaseUrl, market: coreConfig(config), maxBatch: 4096 },
+      {
+        databaseUrl: config.databaseUrl,
+        market: coreConfig(config),
+        maxBatch: 4096,
+        eventRetentionMs: config.eventRetentionSeconds * 1000,
+        pruneIntervalMs: config.eventPruneIntervalSeconds * 1000,
+      },
       config.queueCapacity,
     );
   } catch (e) {
@@ -207,6 +218,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     else log.error({ error: s.error }, 'commit failed; retrying (new commands queue until the queue is full)');
   });
   engine.on('fatal', (error) => log.fatal({ error }, 'engine stopped'));
+  engine.on('pruned', (p) => {
+    if (p.error !== null)
+      log.warn({ error: p.error, events: p.events }, 'event retention: pruning failed; retried later');
+    else log.info({ events: p.events, ms: Math.round(p.ms) }, 'event retention: pruned old events');
+    metrics.eventsPruned.inc(p.events);
+  });
   log.info({ recoveredOrders: engine.recoveredOrders, store: store.kind }, 'recovery finished');
 
   const ctx: GatewayContext = {

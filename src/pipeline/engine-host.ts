@@ -31,6 +31,7 @@ export interface EngineHostEvents {
   snapshot: [SnapshotMessage];
   committed: [CommittedMessage];
   storage: [{ ok: boolean; error: string | null }];
+  pruned: [{ events: number; ms: number; error: string | null }];
   fatal: [string];
 }
 
@@ -122,6 +123,9 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       case 'storage':
         this.storageOk = m.ok;
         this.emit('storage', { ok: m.ok, error: m.error });
+        break;
+      case 'pruned':
+        this.emit('pruned', { events: m.events, ms: m.ms, error: m.error });
         break;
       case 'fatal':
         this.failAll(m.error);

@@ -2,7 +2,8 @@
 // settlement and the writing store. Commands are matched as they arrive; their
 // settlement is committed in groups, one transaction per disk sync (group
 // commit); acks and private events leave only once their commit is durable
-// (store.flush()), while the next group is already being matched.
+// (store.flush()), while the next group is already being matched. Between batches it
+// prunes the event log to the configured retention (pruner.ts).
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Engine } from '../core/engine.js';
@@ -11,6 +12,7 @@ import type { Command, CommandResult } from '../core/types.js';
 import { openStore } from '../adapters/store/index.js';
 import type { SettlementBatch, Store } from '../adapters/store/store.js';
 import { Settlement } from './settlement.js';
+import { Pruner } from './pruner.js';
 import type { Ack, DepthChange, EngineMessage, EngineRequest, PublicTrade, WorkerInit } from './protocol.js';
 
 const port = parentPort;
@@ -33,7 +35,11 @@ class EngineWorker {
     private readonly engine: Engine,
     private readonly settlement: Settlement,
     private readonly store: Store,
-  ) {}
+    lastTs: number,
+    private readonly pruner: Pruner,
+  ) {
+    this.lastTs = lastTs;
+  }
 
   receive(req: EngineRequest): void {
     if (req.kind === 'shutdown') this.stopping = req.reqId;
@@ -42,7 +48,9 @@ class EngineWorker {
   }
 
   private now(): number {
-    // The clock enters here, at the edge; kept monotonic for the event log.
+    // The clock enters here, at the edge. Monotonic, and from the last persisted time on (recover().lastTs), so
+    // an order's created_at and a trade's ts never decrease with the id across restarts either: the stores
+    // turn a time range into an id range on that (read-sql.ts), and the event log is pruned by time.
     const t = Date.now();
     this.lastTs = t > this.lastTs ? t : this.lastTs;
     return this.lastTs;
@@ -99,6 +107,7 @@ class EngineWorker {
     }
     if (this.stopping !== null) {
       await this.durable;
+      await this.pruner.stop();
       await this.store.close();
       post({ kind: 'stopped', reqId: this.stopping });
       port?.close();
@@ -192,7 +201,8 @@ async function start(): Promise<void> {
   const violations = checkInvariants(engine);
   if (violations.length > 0) throw new Error(`recovered state breaks invariants: ${violations.slice(0, 5).join('; ')}`);
   const settlement = new Settlement(recovered);
-  const worker = new EngineWorker(engine, settlement, store);
+  const pruner = new Pruner(store, init.eventRetentionMs, init.pruneIntervalMs, (r) => post({ kind: 'pruned', ...r }));
+  const worker = new EngineWorker(engine, settlement, store, recovered.lastTs, pruner);
   port?.on('message', (batch: EngineRequest[]) => {
     for (const m of batch) worker.receive(m);
   });
@@ -203,6 +213,7 @@ async function start(): Promise<void> {
   }
   post({ kind: 'snapshot', books });
   post({ kind: 'ready', recoveredOrders: recovered.openOrders.length, lastOrderId: recovered.meta.lastOrderId });
+  pruner.start();
 }
 
 start().catch((e: unknown) => {

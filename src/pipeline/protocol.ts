@@ -100,6 +100,8 @@ export type EngineMessage =
   | CommittedMessage
   | { readonly kind: 'ready'; readonly recoveredOrders: number; readonly lastOrderId: number }
   | { readonly kind: 'storage'; readonly ok: boolean; readonly error: string | null }
+  /** A pass of event retention deleted events, or failed (it is retried at the next interval). */
+  | { readonly kind: 'pruned'; readonly events: number; readonly ms: number; readonly error: string | null }
   | { readonly kind: 'stopped'; readonly reqId: number }
   | { readonly kind: 'fatal'; readonly error: string };
 
@@ -112,4 +114,7 @@ export interface WorkerInit {
   };
   /** Largest number of commands folded into one transaction. */
   readonly maxBatch: number;
+  /** Private events older than this are pruned (config eventRetentionSeconds), every pruneIntervalMs. */
+  readonly eventRetentionMs: number;
+  readonly pruneIntervalMs: number;
 }

@@ -329,6 +329,13 @@ export class PushServer {
       } else {
         for (;;) {
           const page = await this.d.store.listEvents(userId, c.lastSentSeq, REPLAY_PAGE);
+          if (page.length > 0 && (page[0] as { seq: number }).seq > c.lastSentSeq + 1) {
+            // Retention pruned what was still to replay while this resume ran: same answer as before it started.
+            const now = await this.d.store.latestEventSeq(userId);
+            c.sendJson({ type: 'resync', reason: 'history_expired', latest_seq: now });
+            c.lastSentSeq = now;
+            break;
+          }
           for (const e of page) {
             if (e.seq !== c.lastSentSeq + 1) continue;
             if (c.send(renderPrivateEvent(e.line, e.seq, this.d.market).text)) c.lastSentSeq = e.seq;

@@ -277,6 +277,7 @@ test('a real fill through the engine: each user gets trade, order.update, balanc
     lastSeqByUser: new Map(),
     lastUserId: 0,
     lastJournalSeq: 0,
+    lastTs: 0,
   });
   settlement.add(cmd, result, TS);
   const pushed = new Map<number, Record<string, unknown>[]>();

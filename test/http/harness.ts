@@ -213,6 +213,8 @@ export interface ServerOptions {
   readonly logger?: Logger;
   /** Any other settings, as `loadConfig` flags (e.g. `{ ws: { authTimeoutMs: 300 } }`). */
   readonly flags?: Readonly<Record<string, unknown>>;
+  readonly eventRetentionSeconds?: number;
+  readonly eventPruneIntervalSeconds?: number;
 }
 
 export class TestServer {
@@ -363,6 +365,8 @@ export class Lab {
         bodyLimitBytes: opts.bodyLimitBytes,
         tokenTtlSeconds: opts.tokenTtlSeconds,
         auth: { ...NO_AUTH_BANS, ...opts.auth },
+        eventRetentionSeconds: opts.eventRetentionSeconds,
+        eventPruneIntervalSeconds: opts.eventPruneIntervalSeconds,
         logLevel: 'silent',
         ...opts.flags,
       },

@@ -80,6 +80,19 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       assert.equal((await store.readJournal(0, 10)).length, 3);
     });
 
+    test('recover().lastTs is the latest time of any journal entry, event row, order or trade', async () => {
+      const { store } = await fresh();
+      assert.equal((await store.recover()).lastTs, 0);
+      await store.applyBatch(
+        batch({ orders: [order({ orderId: 1, createdAt: 700 })], journal: [{ seq: 1, ts: 600, command: '{}' }] }),
+      );
+      assert.equal((await store.recover()).lastTs, 700);
+      await store.applyBatch(batch({ trades: [trade({ tradeId: 1, ts: 900 })], events: [event(ALICE, 1, 800)] }));
+      assert.equal((await store.recover()).lastTs, 900);
+      await store.applyBatch(batch({ events: [event(ALICE, 2, 950)], journal: [{ seq: 2, ts: 990, command: '{}' }] }));
+      assert.equal((await store.recover()).lastTs, 990);
+    });
+
     test('migrate twice is harmless and keeps the data', async () => {
       const { store } = await fresh();
       await store.migrate();
@@ -375,6 +388,39 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       );
       assert.equal(await store.oldestEventSeq(ALICE), 10);
       assert.equal(await store.pruneEvents(1e12), 0);
+    });
+
+    test('pruning in steps: each looks at a bounded window in ts order, keeps every newest row, and goes on', async () => {
+      const { store } = await fresh();
+      const rows = [
+        ...[1, 2, 3, 4, 5, 6].map((seq) => event(ALICE, seq, seq * 1_000)),
+        event(BOB, 1, 1_500),
+        event(CAROL, 1, 2_500),
+        event(CAROL, 2, 3_500),
+      ];
+      await store.applyBatch(batch({ events: rows }));
+      // Older than 5500, by ts: A1 B1 A2 | C1 A3 C2 | A4 A5 — B1 and C2 are their users' newest rows.
+      const first = await store.pruneEventsStep(5_500, null, 3);
+      assert.deepEqual(first, { events: 2, next: { ts: 2_000, userId: ALICE, lastSeq: 2 } });
+      const second = await store.pruneEventsStep(5_500, first.next, 3);
+      assert.deepEqual(second, { events: 2, next: { ts: 3_500, userId: CAROL, lastSeq: 2 } });
+      const third = await store.pruneEventsStep(5_500, second.next, 3);
+      assert.deepEqual(third, { events: 2, next: null });
+      assert.deepEqual(
+        [await store.oldestEventSeq(ALICE), await store.oldestEventSeq(BOB), await store.oldestEventSeq(CAROL)],
+        [6, 1, 2],
+      );
+      assert.deepEqual(
+        [await store.latestEventSeq(ALICE), await store.latestEventSeq(BOB), await store.latestEventSeq(CAROL)],
+        [6, 1, 2],
+      );
+      // A new pass from the start finds nothing more to delete, in one step past the kept rows.
+      assert.deepEqual(await store.pruneEventsStep(1e12, null, 10), { events: 0, next: null });
+      assert.equal(await store.pruneEvents(1e12), 0);
+      // Once Bob has a newer row, his old one goes.
+      await store.applyBatch(batch({ events: [event(BOB, 2, 7_000)] }));
+      assert.equal(await store.pruneEvents(1e12), 1);
+      assert.equal(await store.oldestEventSeq(BOB), 2);
     });
 
     test('event rows of many events: reads cut across rows, pruning is per row, a damaged row is refused', async () => {

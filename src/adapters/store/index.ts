@@ -5,14 +5,21 @@ import { fileURLToPath } from 'node:url';
 import type { Store } from './store.js';
 import { SqliteStore } from './sqlite-store.js';
 import { PostgresStore } from './postgres-store.js';
+import { GatewayStore } from './read-pool.js';
 
 export type * from './store.js';
 export { SqliteStore } from './sqlite-store.js';
 export { PostgresStore } from './postgres-store.js';
+export { GatewayStore } from './read-pool.js';
 
 export interface OpenStoreOptions {
   /** Directory that relative SQLite paths are resolved against (default: the working directory). */
   readonly dataDir?: string;
+  /**
+   * Run the reads (ReadStore) on this many reader threads instead of this one (read-pool.ts; not for an
+   * in-memory SQLite database). The gateway does; the engine worker, which writes, does not.
+   */
+  readonly readerThreads?: number;
 }
 
 const USAGE = 'use sqlite:<path> (or file:<path>, or a path ending in .db) or postgres://user@host:port/database';
@@ -48,9 +55,11 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
   const store: Store = target.driver === 'sqlite' ? new SqliteStore(target.path) : new PostgresStore(target.url);
   try {
     await store.migrate();
+    const readers = opts.readerThreads ?? 0;
+    const shared = target.driver === 'postgres' || target.path !== ':memory:';
+    return readers > 0 && shared ? await GatewayStore.start(store, target, readers) : store;
   } catch (err) {
     await store.close().catch(() => undefined);
     throw err;
   }
-  return store;
 }

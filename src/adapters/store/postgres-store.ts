@@ -9,6 +9,8 @@ import type {
   ApiKeyRecord,
   JournalEntry,
   OrderQuery,
+  PruneCursor,
+  PruneStep,
   RecoveredState,
   Revoked,
   SettlementBatch,
@@ -22,6 +24,8 @@ import type {
   UserTrade,
 } from './store.js';
 import { checkNotNewer, POSTGRES_MIGRATIONS } from './schema.js';
+import { type ReadQuery, readSql } from './read-sql.js';
+import { cursorOf, eventsOf, pruneAll, pruneDeleteSql, pruneEndSql } from './prune-sql.js';
 import {
   apiKeyFromRow,
   BALANCE_COLUMNS,
@@ -35,17 +39,15 @@ import {
   LAST_SEQ_SQL,
   LAST_USER_SQL,
   LAST_JOURNAL_SQL,
+  LAST_TS_SQL,
   latestBalances,
   latestOrders,
-  listOrdersSql,
-  listTradesSql,
   OPEN_ORDERS_SQL,
   ORDER_COLUMNS,
   ORDER_COLS,
   ORDER_UPDATE_SET,
   orderFromRow,
   orderTuple,
-  Params,
   type Row,
   toNum,
   TRADE_COLUMNS,
@@ -100,21 +102,10 @@ function batchSql(): string {
 const SQL = {
   writeBatch: batchSql(),
   readJournal: 'SELECT seq, ts, command FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2',
-  latestEventSeq: 'SELECT COALESCE(MAX(last_seq), 0) AS seq FROM event_log WHERE user_id = $1',
   meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
   allBalances: `SELECT ${BALANCE_COLS} FROM balances ORDER BY user_id, asset_id`,
-  getOrder: `SELECT ${ORDER_COLS} FROM orders WHERE order_id = $1 AND user_id = $2`,
-  marketTrades: `SELECT ${TRADE_COLS} FROM trades WHERE symbol_id = $1 ORDER BY trade_id DESC LIMIT $2`,
-  balances: `SELECT ${BALANCE_COLS} FROM balances WHERE user_id = $1 ORDER BY asset_id`,
-  events: `SELECT ${EVENT_LOG_COLS} FROM event_log WHERE user_id = $1 AND last_seq > $2 ORDER BY last_seq LIMIT $3`,
-  oldestSeq: 'SELECT MIN(first_seq) AS seq FROM event_log WHERE user_id = $1',
-  prune:
-    'DELETE FROM event_log AS e WHERE e.ts < $1 AND e.last_seq < (SELECT MAX(newest.last_seq) FROM event_log AS newest ' +
-    'WHERE newest.user_id = e.user_id) RETURNING e.last_seq - e.first_seq + 1 AS n',
   createUser: 'INSERT INTO users (created_at) VALUES ($1) RETURNING user_id, created_at',
-  userExists: 'SELECT 1 AS one FROM users WHERE user_id = $1',
   addApiKey: 'INSERT INTO api_keys (api_key, user_id, secret_enc, created_at, revoked) VALUES ($1, $2, $3, $4, $5)',
-  findApiKey: 'SELECT api_key, user_id, secret_enc, created_at, revoked FROM api_keys WHERE api_key = $1',
   anyApiKey:
     'SELECT api_key, user_id, secret_enc, created_at, revoked FROM api_keys ORDER BY created_at, api_key LIMIT 1',
   listApiKeys:
@@ -207,7 +198,7 @@ export class PostgresStore implements Store {
   async flush(): Promise<void> {}
 
   async latestEventSeq(userId: number): Promise<number> {
-    return toNum((await this.q(this.pool, SQL.latestEventSeq, [userId]))[0]?.seq ?? 0);
+    return toNum((await this.read({ kind: 'latestSeq', userId }))[0]?.seq ?? 0);
   }
 
   async readJournal(after: number, limit: number): Promise<JournalEntry[]> {
@@ -232,6 +223,7 @@ export class PostgresStore implements Store {
           for (const r of await this.q(c, LAST_SEQ_SQL)) lastSeqByUser.set(toNum(r.user_id), toNum(r.seq));
           const lastUser = (await this.q(c, LAST_USER_SQL))[0];
           const lastJournal = (await this.q(c, LAST_JOURNAL_SQL))[0];
+          const lastTs = (await this.q(c, LAST_TS_SQL))[0];
           return {
             meta: { lastOrderId: toNum(meta.last_order_id), lastTradeId: toNum(meta.last_trade_id) },
             balances,
@@ -239,6 +231,7 @@ export class PostgresStore implements Store {
             lastSeqByUser,
             lastUserId: toNum(lastUser?.user_id ?? 0),
             lastJournalSeq: toNum(lastJournal?.seq ?? 0),
+            lastTs: toNum(lastTs?.ts ?? 0),
           };
         },
         'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
@@ -247,47 +240,50 @@ export class PostgresStore implements Store {
   }
 
   async getOrder(userId: number, orderId: number): Promise<StoredOrder | null> {
-    const r = (await this.q(this.pool, SQL.getOrder, [orderId, userId]))[0];
+    const r = (await this.read({ kind: 'order', userId, orderId }))[0];
     return r ? orderFromRow(r) : null;
   }
 
   async listOrders(q: OrderQuery): Promise<StoredOrder[]> {
     if (q.limit <= 0) return [];
-    const p = new Params('pg');
-    return (await this.q(this.pool, listOrdersSql(q, p), p.values)).map(orderFromRow);
+    return (await this.read({ kind: 'orders', q })).map(orderFromRow);
   }
 
   async listTrades(q: TradeQuery): Promise<UserTrade[]> {
     if (q.limit <= 0) return [];
-    const p = new Params('pg');
-    const rows = await this.q(this.pool, listTradesSql(q, p), p.values);
-    return trimTradePage(rows.map(userTradeFromRow), q.limit);
+    return trimTradePage((await this.read({ kind: 'trades', q })).map(userTradeFromRow), q.limit);
   }
 
   async marketTrades(symbolId: number, limit: number): Promise<StoredTrade[]> {
     if (limit <= 0) return [];
-    return (await this.q(this.pool, SQL.marketTrades, [symbolId, limit])).map(tradeFromRow);
+    return (await this.read({ kind: 'marketTrades', symbolId, limit })).map(tradeFromRow);
   }
 
   async getBalances(userId: number): Promise<StoredBalance[]> {
-    return (await this.q(this.pool, SQL.balances, [userId])).map(balanceFromRow);
+    return (await this.read({ kind: 'balances', userId })).map(balanceFromRow);
   }
 
   async listEvents(userId: number, after: number, limit: number): Promise<StoredEvent[]> {
     if (limit <= 0) return [];
     // Every row holds at least one event past `after`, so `limit` rows are always enough.
-    return eventsFromRows(await this.q(this.pool, SQL.events, [userId, after, limit]), after, limit);
+    return eventsFromRows(await this.read({ kind: 'events', userId, after, limit }), after, limit);
   }
 
   async oldestEventSeq(userId: number): Promise<number | null> {
-    const v = (await this.q(this.pool, SQL.oldestSeq, [userId]))[0]?.seq;
+    const v = (await this.read({ kind: 'oldestSeq', userId }))[0]?.seq;
     return v === null || v === undefined ? null : toNum(v);
   }
 
   async pruneEvents(before: number): Promise<number> {
-    let n = 0;
-    for (const r of await this.q(this.pool, SQL.prune, [before])) n += toNum(r.n);
-    return n;
+    return pruneAll((b, from, max) => this.pruneEventsStep(b, from, max), before);
+  }
+
+  /** Two statements; no transaction needed: only rows older than the cutoff are touched, and nothing else deletes. */
+  async pruneEventsStep(before: number, from: PruneCursor | null, maxRows: number): Promise<PruneStep> {
+    const endSql = pruneEndSql(before, from, maxRows, 'pg');
+    const end = cursorOf((await this.q(this.pool, endSql.text, endSql.values))[0]);
+    const del = pruneDeleteSql(before, from, end, 'pg');
+    return { events: eventsOf(await this.q(this.pool, del.text, del.values)), next: end };
   }
 
   async createUser(createdAt: number): Promise<UserRecord> {
@@ -296,7 +292,7 @@ export class PostgresStore implements Store {
   }
 
   async userExists(userId: number): Promise<boolean> {
-    return (await this.q(this.pool, SQL.userExists, [userId])).length > 0;
+    return (await this.read({ kind: 'userExists', userId })).length > 0;
   }
 
   async addApiKey(key: ApiKeyRecord): Promise<void> {
@@ -304,7 +300,7 @@ export class PostgresStore implements Store {
   }
 
   async findApiKey(apiKey: string): Promise<ApiKeyRecord | null> {
-    const r = (await this.q(this.pool, SQL.findApiKey, [apiKey]))[0];
+    const r = (await this.read({ kind: 'apiKey', apiKey }))[0];
     return r ? apiKeyFromRow(r) : null;
   }
 
@@ -340,6 +336,11 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.pool.end();
+  }
+
+  private read(r: ReadQuery): Promise<Row[]> {
+    const q = readSql(r, 'pg');
+    return this.q(this.pool, q.text, q.values);
   }
 
   private async q(on: Queryable, text: string, values: readonly unknown[] = []): Promise<Row[]> {

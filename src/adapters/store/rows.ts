@@ -1,17 +1,15 @@
 // Shared SQL-store plumbing: column lists, exact int64 decoding of driver values, row mappers,
-// batch de-duplication and the dialect-neutral text of the per-user queries.
+// batch de-duplication and trade pages (the read queries' text is in read-sql.ts).
 
 import { norm, type Int } from '../../core/int64.js';
 import type { OrderStatus, OrderType, RejectReason, Side, TimeInForce } from '../../core/types.js';
 import type {
   ApiKeyRecord,
   EventChunk,
-  OrderQuery,
   StoredBalance,
   StoredEvent,
   StoredOrder,
   StoredTrade,
-  TradeQuery,
   UserTrade,
 } from './store.js';
 
@@ -78,17 +76,33 @@ export const TRADE_COLS = names(TRADE_COLUMNS);
 export const BALANCE_COLS = names(BALANCE_COLUMNS);
 export const EVENT_LOG_COLS = names(EVENT_LOG_COLUMNS);
 
-/** The upsert's SET list: every column but the key and the creation time. */
-export const ORDER_UPDATE_SET = ORDER_COLUMNS.map((c) => c[0])
-  .filter((c) => c !== 'order_id' && c !== 'created_at')
-  .map((c) => `${c} = excluded.${c}`)
-  .join(', ');
+/** What changes over an order's life; the rest is fixed when it is placed. */
+const ORDER_MUTABLE = [
+  'status',
+  'filled_qty',
+  'filled_quote',
+  'filled_notional',
+  'lock',
+  'reject_reason',
+  'updated_at',
+];
 
-const OPEN_STATUS_LIST = `('NEW', 'PARTIALLY_FILLED')`;
-export const OPEN_ORDERS_SQL = `SELECT ${ORDER_COLS} FROM orders WHERE status IN ${OPEN_STATUS_LIST} ORDER BY order_id`;
+/**
+ * The upsert's SET list: only the columns that change (SQLite rewrites the entries of every index holding a
+ * column named here, changed or not, so the user and symbol parts of the order indexes are never touched).
+ */
+export const ORDER_UPDATE_SET = ORDER_MUTABLE.map((c) => `${c} = excluded.${c}`).join(', ');
+
+export const OPEN_ORDERS_SQL = `SELECT ${ORDER_COLS} FROM orders WHERE status IN ('NEW', 'PARTIALLY_FILLED') ORDER BY order_id`;
 export const LAST_SEQ_SQL = 'SELECT user_id, MAX(last_seq) AS seq FROM event_log GROUP BY user_id';
 export const LAST_USER_SQL = 'SELECT COALESCE(MAX(user_id), 0) AS user_id FROM users';
 export const LAST_JOURNAL_SQL = 'SELECT COALESCE(MAX(seq), 0) AS seq FROM journal';
+/** Each newest row by its key (one probe each), and the ts index's end. */
+export const LAST_TS_SQL =
+  'SELECT COALESCE(MAX(t), 0) AS ts FROM (SELECT (SELECT ts FROM journal ORDER BY seq DESC LIMIT 1) AS t ' +
+  'UNION ALL SELECT (SELECT MAX(ts) FROM event_log) UNION ALL ' +
+  'SELECT (SELECT created_at FROM orders ORDER BY order_id DESC LIMIT 1) UNION ALL ' +
+  'SELECT (SELECT ts FROM trades ORDER BY trade_id DESC LIMIT 1)) AS newest';
 
 // ---- values in, values out ----
 
@@ -276,55 +290,6 @@ export function transpose(tuples: readonly unknown[][], width: number): unknown[
 }
 
 // ---- queries ----
-
-/** Collects bound values; renders `?` (SQLite) or `$n` (PostgreSQL). */
-export class Params {
-  readonly values: unknown[] = [];
-  constructor(private readonly dialect: 'sqlite' | 'pg') {}
-  add(v: unknown): string {
-    this.values.push(v);
-    return this.dialect === 'pg' ? `$${this.values.length}` : '?';
-  }
-}
-
-export function listOrdersSql(q: OrderQuery, p: Params): string {
-  const where = [`user_id = ${p.add(q.userId)}`];
-  if (q.symbolId !== undefined) where.push(`symbol_id = ${p.add(q.symbolId)}`);
-  if (q.status !== undefined) {
-    where.push(`status = ${p.add(q.status)}`);
-    // Restated so the planner may take the open-order index (it cannot infer the IN list from the equality).
-    if (q.status === 'NEW' || q.status === 'PARTIALLY_FILLED') where.push(`status IN ${OPEN_STATUS_LIST}`);
-  }
-  if (q.startTime !== undefined) where.push(`created_at >= ${p.add(q.startTime)}`);
-  if (q.endTime !== undefined) where.push(`created_at < ${p.add(q.endTime)}`);
-  if (q.cursor !== undefined) where.push(`order_id < ${p.add(q.cursor)}`);
-  return `SELECT ${ORDER_COLS} FROM orders WHERE ${where.join(' AND ')} ORDER BY order_id DESC LIMIT ${p.add(q.limit)}`;
-}
-
-/**
- * A user's fills, one row per side the user took: a self-trade (maker and taker are the same
- * user) yields two rows with the same trade_id, MAKER before TAKER. Fetches limit + 1 rows so
- * `trimTradePage` can keep both sides of a self-trade on the same page.
- */
-export function listTradesSql(q: TradeQuery, p: Params): string {
-  const branch = (who: 'maker' | 'taker'): string => {
-    const where = [`${who}_user_id = ${p.add(q.userId)}`];
-    // Unary + keeps the per-symbol index out: the user's (or the order's) index drives the scan.
-    if (q.symbolId !== undefined) where.push(`+symbol_id = ${p.add(q.symbolId)}`);
-    if (q.orderId !== undefined) where.push(`${who}_order_id = ${p.add(q.orderId)}`);
-    if (q.startTime !== undefined) where.push(`+ts >= ${p.add(q.startTime)}`);
-    if (q.cursor !== undefined) where.push(`trade_id < ${p.add(q.cursor)}`);
-    const side = who === 'taker' ? 'taker_side' : `CASE taker_side WHEN 'BUY' THEN 'SELL' ELSE 'BUY' END`;
-    const role = who === 'taker' ? 'TAKER' : 'MAKER';
-    return (
-      `SELECT * FROM (SELECT ${TRADE_COLS}, ${who}_order_id AS order_id, ${side} AS side, '${role}' AS role, ` +
-      `${who}_fee AS fee FROM trades WHERE ${where.join(' AND ')} ORDER BY trade_id DESC LIMIT ${p.add(q.limit + 1)}) AS ${who}_side`
-    );
-  };
-  const maker = branch('maker');
-  const taker = branch('taker');
-  return `${maker} UNION ALL ${taker} ORDER BY trade_id DESC, role LIMIT ${p.add(q.limit + 1)}`;
-}
 
 /**
  * Cuts limit + 1 fetched rows to a page that never splits a self-trade's two sides (the cursor is

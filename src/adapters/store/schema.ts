@@ -17,7 +17,14 @@
 // - v3 also drops the (user, symbol) and (user, status) order indexes: every order write paid for
 //   them, while a user's order list filters by symbol or status along (user_id, order_id DESC). The
 //   open-order index becomes (user_id, order_id) over open orders only, for open-order filters.
-// - v4 adds users.revoked (a revoked user's keys and tokens are refused; api_keys.revoked existed since v1). Both
+// - v4 gives every query filter an index range (read-sql.ts): a user's orders by (user_id, status, order_id) and
+//   (user_id, symbol_id, status, order_id) — a list without a status filter merges one range per status, so
+//   (user_id, order_id) goes — and a user's fills by (maker/taker_user_id, symbol_id, trade_id) beside the
+//   per-user ones; time filters become id ranges. Writes stay cheap: trades are insert-only, and an order's
+//   upsert sets only the columns that change, so only the status indexes move, and only when the status does.
+//   The open-order index stays for recovery. event_log's ts index becomes (ts, user_id, last_seq) so pruning can
+//   walk it in bounded steps from where the last step stopped.
+// - v5 adds users.revoked (a revoked user's keys and tokens are refused; api_keys.revoked existed since v1). Both
 //   flags are loaded into memory at start (gateway/revocations.ts), so no request reads them from the database.
 
 export interface Migration {
@@ -27,6 +34,16 @@ export interface Migration {
 }
 
 const OPEN_STATUSES = `('NEW', 'PARTIALLY_FILLED')`;
+
+const V4 = `
+DROP INDEX orders_user;
+CREATE INDEX orders_user_status ON orders (user_id, status, order_id);
+CREATE INDEX orders_user_symbol_status ON orders (user_id, symbol_id, status, order_id);
+CREATE INDEX trades_maker_user_symbol ON trades (maker_user_id, symbol_id, trade_id);
+CREATE INDEX trades_taker_user_symbol ON trades (taker_user_id, symbol_id, trade_id);
+DROP INDEX event_log_ts;
+CREATE INDEX event_log_ts ON event_log (ts, user_id, last_seq);
+`;
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
@@ -154,6 +171,11 @@ CREATE INDEX orders_open ON orders (user_id, order_id) WHERE status IN ${OPEN_ST
   },
   {
     version: 4,
+    name: 'an index range for every query filter; event_log ts index keyed for pruning in steps',
+    sql: V4,
+  },
+  {
+    version: 5,
     name: 'revoked users',
     sql: `
 ALTER TABLE users ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;
@@ -286,6 +308,11 @@ CREATE INDEX orders_open ON orders (user_id, order_id) WHERE status IN ${OPEN_ST
   },
   {
     version: 4,
+    name: 'an index range for every query filter; event_log ts index keyed for pruning in steps',
+    sql: V4,
+  },
+  {
+    version: 5,
     name: 'revoked users',
     sql: `
 ALTER TABLE users ADD COLUMN revoked BOOLEAN NOT NULL DEFAULT FALSE;

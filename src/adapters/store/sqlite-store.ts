@@ -17,6 +17,8 @@ import type {
   ApiKeyRecord,
   JournalEntry,
   OrderQuery,
+  PruneCursor,
+  PruneStep,
   RecoveredState,
   Revoked,
   SettlementBatch,
@@ -30,6 +32,8 @@ import type {
   UserTrade,
 } from './store.js';
 import { checkNotNewer, SQLITE_MIGRATIONS } from './schema.js';
+import { type ReadQuery, readSql } from './read-sql.js';
+import { cursorOf, eventsOf, pruneAll, pruneDeleteSql, pruneEndSql } from './prune-sql.js';
 import {
   apiKeyFromRow,
   BALANCE_COLS,
@@ -41,16 +45,14 @@ import {
   LAST_SEQ_SQL,
   LAST_USER_SQL,
   LAST_JOURNAL_SQL,
+  LAST_TS_SQL,
   latestBalances,
   latestOrders,
-  listOrdersSql,
-  listTradesSql,
   OPEN_ORDERS_SQL,
   ORDER_COLS,
   ORDER_UPDATE_SET,
   orderFromRow,
   orderTuple,
-  Params,
   type Row,
   toNum,
   TRADE_COLS,
@@ -74,21 +76,10 @@ const SQL = {
   updateMeta: 'UPDATE meta SET last_order_id = ?, last_trade_id = ? WHERE id = 1',
   insertJournal: 'INSERT INTO journal (seq, ts, command) VALUES (?, ?, ?)',
   readJournal: 'SELECT seq, ts, command FROM journal WHERE seq > ? ORDER BY seq LIMIT ?',
-  latestEventSeq: 'SELECT COALESCE(MAX(last_seq), 0) AS seq FROM event_log WHERE user_id = ?',
   meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
   allBalances: `SELECT ${BALANCE_COLS} FROM balances ORDER BY user_id, asset_id`,
-  getOrder: `SELECT ${ORDER_COLS} FROM orders WHERE order_id = ? AND user_id = ?`,
-  marketTrades: `SELECT ${TRADE_COLS} FROM trades WHERE symbol_id = ? ORDER BY trade_id DESC LIMIT ?`,
-  balances: `SELECT ${BALANCE_COLS} FROM balances WHERE user_id = ? ORDER BY asset_id`,
-  events: `SELECT ${EVENT_LOG_COLS} FROM event_log WHERE user_id = ? AND last_seq > ? ORDER BY last_seq LIMIT ?`,
-  oldestSeq: 'SELECT MIN(first_seq) AS seq FROM event_log WHERE user_id = ?',
-  prune:
-    'DELETE FROM event_log WHERE ts < ? AND last_seq < (SELECT MAX(newest.last_seq) FROM event_log AS newest ' +
-    'WHERE newest.user_id = event_log.user_id) RETURNING last_seq - first_seq + 1 AS n',
   createUser: 'INSERT INTO users (created_at) VALUES (?) RETURNING user_id, created_at',
-  userExists: 'SELECT 1 AS one FROM users WHERE user_id = ?',
   addApiKey: 'INSERT INTO api_keys (api_key, user_id, secret_enc, created_at, revoked) VALUES (?, ?, ?, ?, ?)',
-  findApiKey: 'SELECT api_key, user_id, secret_enc, created_at, revoked FROM api_keys WHERE api_key = ?',
   anyApiKey:
     'SELECT api_key, user_id, secret_enc, created_at, revoked FROM api_keys ORDER BY created_at, api_key LIMIT 1',
   listApiKeys:
@@ -103,6 +94,11 @@ const SQL = {
 export interface SqliteStoreOptions {
   /** How long a statement waits for another process's lock, ms (default 5000). */
   readonly busyTimeoutMs?: number;
+  /**
+   * A read-only connection to an existing, migrated database (a reader thread's: sqlite-read-pool.ts). It sees
+   * every transaction committed before each of its statements starts (WAL readers do not block the writer).
+   */
+  readonly readonly?: boolean;
 }
 
 export class SqliteStore implements Store {
@@ -111,7 +107,9 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly writeBatch: Database.Transaction<(batch: SettlementBatch) => void>;
   private readonly readRecovery: Database.Transaction<() => RecoveredState>;
+  private readonly pruneStep: Database.Transaction<(b: number, f: PruneCursor | null, m: number) => PruneStep>;
   private readonly memory: boolean;
+  private readonly readonly: boolean;
   /** Our own descriptor of the WAL file, for flush(); opened on first use. */
   private walFd: number | null = null;
   /** The sync now running, and the one queued behind it (it covers commits made after the first began). */
@@ -127,22 +125,29 @@ export class SqliteStore implements Store {
   ) {
     const memory = path === ':memory:' || path === '';
     this.memory = memory;
-    if (!memory) {
-      // Owner-only: the database holds balances, orders and encrypted API secrets. SQLite gives its -wal and -shm
-      // files the database file's permissions.
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+    this.readonly = opts.readonly === true;
+    if (this.readonly) {
+      this.db = new Database(path, { readonly: true, fileMustExist: true });
+      this.db.pragma('cache_size = -16384'); // the OS page cache holds the rest
+    } else {
+      if (!memory) {
+        // Owner-only: the database holds balances, orders and encrypted API secrets. SQLite gives its -wal and
+        // -shm files the database file's permissions.
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+      }
+      this.db = new Database(path);
+      if (!memory) this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      // 64 MiB page cache and a checkpoint every ~80 MB of WAL instead of 4 MB: the indexes' pages stay
+      // hot and checkpoints (which stall the committing thread) are rare. +35% create_order/s in bench:http.
+      this.db.pragma('cache_size = -65536');
+      if (!memory) this.db.pragma('wal_autocheckpoint = 20000');
     }
-    this.db = new Database(path);
-    if (!memory) this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    // 64 MiB page cache and a checkpoint every ~80 MB of WAL instead of 4 MB: the indexes' pages stay
-    // hot and checkpoints (which stall the committing thread) are rare. +35% create_order/s in bench:http.
-    this.db.pragma('cache_size = -65536');
-    if (!memory) this.db.pragma('wal_autocheckpoint = 20000');
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
     this.writeBatch = this.db.transaction((b: SettlementBatch) => this.write(b));
     this.readRecovery = this.db.transaction(() => this.readState());
+    this.pruneStep = this.db.transaction((b: number, f: PruneCursor | null, m: number) => this.pruneStepNow(b, f, m));
   }
 
   /** The connection's durability settings, for diagnostics. */
@@ -181,7 +186,7 @@ export class SqliteStore implements Store {
   }
 
   flush(): Promise<void> {
-    if (this.memory || !this.db.open) return Promise.resolve();
+    if (this.memory || this.readonly || !this.db.open) return Promise.resolve();
     if (this.syncing === null) return (this.syncing = this.syncWal());
     // The running sync may have started before this caller's commit: one more after it covers it.
     this.syncNext ??= this.syncing.then(
@@ -236,7 +241,7 @@ export class SqliteStore implements Store {
   }
 
   async latestEventSeq(userId: number): Promise<number> {
-    return toNum(this.rows(SQL.latestEventSeq, [userId])[0]?.seq ?? 0);
+    return toNum(this.read({ kind: 'latestSeq', userId })[0]?.seq ?? 0);
   }
 
   async readJournal(after: number, limit: number): Promise<JournalEntry[]> {
@@ -263,50 +268,58 @@ export class SqliteStore implements Store {
       lastSeqByUser,
       lastUserId: toNum(this.rows(LAST_USER_SQL)[0]?.user_id ?? 0),
       lastJournalSeq: toNum(this.rows(LAST_JOURNAL_SQL)[0]?.seq ?? 0),
+      lastTs: toNum(this.rows(LAST_TS_SQL)[0]?.ts ?? 0),
     };
   }
 
   async getOrder(userId: number, orderId: number): Promise<StoredOrder | null> {
-    const r = this.rows(SQL.getOrder, [orderId, userId])[0];
+    const r = this.read({ kind: 'order', userId, orderId })[0];
     return r ? orderFromRow(r) : null;
   }
 
   async listOrders(q: OrderQuery): Promise<StoredOrder[]> {
     if (q.limit <= 0) return [];
-    const p = new Params('sqlite');
-    return this.rows(listOrdersSql(q, p), p.values).map(orderFromRow);
+    return this.read({ kind: 'orders', q }).map(orderFromRow);
   }
 
   async listTrades(q: TradeQuery): Promise<UserTrade[]> {
     if (q.limit <= 0) return [];
-    const p = new Params('sqlite');
-    return trimTradePage(this.rows(listTradesSql(q, p), p.values).map(userTradeFromRow), q.limit);
+    return trimTradePage(this.read({ kind: 'trades', q }).map(userTradeFromRow), q.limit);
   }
 
   async marketTrades(symbolId: number, limit: number): Promise<StoredTrade[]> {
     if (limit <= 0) return [];
-    return this.rows(SQL.marketTrades, [symbolId, limit]).map(tradeFromRow);
+    return this.read({ kind: 'marketTrades', symbolId, limit }).map(tradeFromRow);
   }
 
   async getBalances(userId: number): Promise<StoredBalance[]> {
-    return this.rows(SQL.balances, [userId]).map(balanceFromRow);
+    return this.read({ kind: 'balances', userId }).map(balanceFromRow);
   }
 
   async listEvents(userId: number, after: number, limit: number): Promise<StoredEvent[]> {
     if (limit <= 0) return [];
     // Every row holds at least one event past `after`, so `limit` rows are always enough.
-    return eventsFromRows(this.rows(SQL.events, [userId, after, limit]), after, limit);
+    return eventsFromRows(this.read({ kind: 'events', userId, after, limit }), after, limit);
   }
 
   async oldestEventSeq(userId: number): Promise<number | null> {
-    const v = this.rows(SQL.oldestSeq, [userId])[0]?.seq;
+    const v = this.read({ kind: 'oldestSeq', userId })[0]?.seq;
     return v === null || v === undefined ? null : toNum(v);
   }
 
   async pruneEvents(before: number): Promise<number> {
-    let n = 0;
-    for (const r of this.rows(SQL.prune, [before])) n += toNum(r.n);
-    return n;
+    return pruneAll((b, from, max) => this.pruneEventsStep(b, from, max), before);
+  }
+
+  async pruneEventsStep(before: number, from: PruneCursor | null, maxRows: number): Promise<PruneStep> {
+    return this.pruneStep.immediate(before, from, maxRows);
+  }
+
+  private pruneStepNow(before: number, from: PruneCursor | null, maxRows: number): PruneStep {
+    const endSql = pruneEndSql(before, from, maxRows, 'sqlite');
+    const end = cursorOf(this.rows(endSql.text, endSql.values)[0]);
+    const del = pruneDeleteSql(before, from, end, 'sqlite');
+    return { events: eventsOf(this.rows(del.text, del.values)), next: end };
   }
 
   async createUser(createdAt: number): Promise<UserRecord> {
@@ -316,7 +329,7 @@ export class SqliteStore implements Store {
   }
 
   async userExists(userId: number): Promise<boolean> {
-    return this.rows(SQL.userExists, [userId]).length > 0;
+    return this.read({ kind: 'userExists', userId }).length > 0;
   }
 
   async addApiKey(key: ApiKeyRecord): Promise<void> {
@@ -325,7 +338,7 @@ export class SqliteStore implements Store {
   }
 
   async findApiKey(apiKey: string): Promise<ApiKeyRecord | null> {
-    const r = this.rows(SQL.findApiKey, [apiKey])[0];
+    const r = this.read({ kind: 'apiKey', apiKey })[0];
     return r ? apiKeyFromRow(r) : null;
   }
 
@@ -369,7 +382,7 @@ export class SqliteStore implements Store {
     await this.flush().catch(() => undefined); // closing checkpoints (and syncs) whatever is left
     if (this.walFd !== null) closeSync(this.walFd);
     this.walFd = null;
-    this.db.pragma('optimize'); // refreshes planner statistics where they are stale (cheap)
+    if (!this.readonly) this.db.pragma('optimize'); // refreshes planner statistics where they are stale (cheap)
     this.db.close();
     this.statements.clear();
   }
@@ -387,5 +400,10 @@ export class SqliteStore implements Store {
 
   private rows(sql: string, params: readonly unknown[] = []): Row[] {
     return this.stmt(sql).all(...params) as Row[];
+  }
+
+  private read(r: ReadQuery): Row[] {
+    const q = readSql(r, 'sqlite');
+    return this.rows(q.text, q.values);
   }
 }

@@ -1,7 +1,9 @@
-// The Store port: everything the exchange persists and reads back. One
-// implementation per database (sqlite-store.ts, postgres-store.ts); the shared
-// test suite in test/store/ runs against each. Amounts are Int (exact int64),
-// stored as BIGINT / INTEGER and read back in canonical form.
+// The Store port: everything the exchange persists and reads back, and within it
+// the ReadStore part the gateway reads. One implementation per database
+// (sqlite-store.ts, postgres-store.ts; a SQLite gateway wraps its reads in
+// reader threads: sqlite-read-pool.ts); the shared test suite in test/store/
+// runs against each. Amounts are Int (exact int64), stored as BIGINT / INTEGER
+// and read back in canonical form.
 
 import type { Int } from '../../core/int64.js';
 import type { OrderStatus, OrderType, RejectReason, Side, TimeInForce } from '../../core/types.js';
@@ -79,6 +81,20 @@ export interface StoredEvent {
   readonly ts: number;
 }
 
+/** The last event-log row a pruning step looked at. */
+export interface PruneCursor {
+  readonly ts: number;
+  readonly userId: number;
+  readonly lastSeq: number;
+}
+
+export interface PruneStep {
+  /** Events deleted by the step. */
+  readonly events: number;
+  /** Where the next step starts; null when no row older than the cutoff is left to look at. */
+  readonly next: PruneCursor | null;
+}
+
 /** One applied command, in the order the core applied it (JSON, Ints as decimal strings). */
 export interface JournalEntry {
   /** Gap-free from 1. */
@@ -136,6 +152,11 @@ export interface RecoveredState {
   readonly lastUserId: number;
   /** Highest journal seq (0 when empty). */
   readonly lastJournalSeq: number;
+  /**
+   * The latest time (ms) any persisted command, event, order or trade carries (0 when empty). The engine's clock
+   * never goes below it, so times keep growing with ids across restarts even if the wall clock went back.
+   */
+  readonly lastTs: number;
 }
 
 export interface OrderQuery {
@@ -169,7 +190,45 @@ export interface UserTrade extends StoredTrade {
   readonly fee: Int;
 }
 
-export interface Store {
+/**
+ * What the gateway reads (the routes, authentication, the push service's resume). The SQLite gateway serves these
+ * from reader threads with their own read-only connections (sqlite-read-pool.ts), so no read blocks its event loop.
+ */
+export interface ReadStore {
+  getOrder(userId: number, orderId: number): Promise<StoredOrder | null>;
+  listOrders(q: OrderQuery): Promise<StoredOrder[]>;
+  listTrades(q: TradeQuery): Promise<UserTrade[]>;
+  /** Latest public trades of a symbol, newest first. */
+  marketTrades(symbolId: number, limit: number): Promise<StoredTrade[]>;
+  getBalances(userId: number): Promise<StoredBalance[]>;
+  /** Events with seq > after, ascending, at most limit. */
+  listEvents(userId: number, after: number, limit: number): Promise<StoredEvent[]>;
+  /** Newest seq of a user (0 when none). */
+  latestEventSeq(userId: number): Promise<number>;
+  /** Oldest retained seq of a user (null when the user has none retained). */
+  oldestEventSeq(userId: number): Promise<number | null>;
+  userExists(userId: number): Promise<boolean>;
+  findApiKey(apiKey: string): Promise<ApiKeyRecord | null>;
+  /** Cheap round trip for /readyz. */
+  ping(): Promise<void>;
+}
+
+/** The ReadStore methods, by name (what a reader thread may be asked to run). */
+export const READ_METHODS = [
+  'getOrder',
+  'listOrders',
+  'listTrades',
+  'marketTrades',
+  'getBalances',
+  'listEvents',
+  'latestEventSeq',
+  'oldestEventSeq',
+  'userExists',
+  'findApiKey',
+  'ping',
+] as const satisfies readonly (keyof ReadStore)[];
+
+export interface Store extends ReadStore {
   /** Driver name for logs and /readyz ("sqlite", "postgres"). */
   readonly kind: string;
   /** Creates or upgrades the schema; safe to call on every start. */
@@ -183,25 +242,17 @@ export interface Store {
   flush(): Promise<void>;
   recover(): Promise<RecoveredState>;
 
-  getOrder(userId: number, orderId: number): Promise<StoredOrder | null>;
-  listOrders(q: OrderQuery): Promise<StoredOrder[]>;
-  listTrades(q: TradeQuery): Promise<UserTrade[]>;
-  /** Latest public trades of a symbol, newest first. */
-  marketTrades(symbolId: number, limit: number): Promise<StoredTrade[]>;
-  getBalances(userId: number): Promise<StoredBalance[]>;
-  /** Events with seq > after, ascending, at most limit. */
-  listEvents(userId: number, after: number, limit: number): Promise<StoredEvent[]>;
-  /** Newest seq of a user (0 when none). */
-  latestEventSeq(userId: number): Promise<number>;
-  /** Oldest retained seq of a user (null when the user has none retained). */
-  oldestEventSeq(userId: number): Promise<number | null>;
   /** Deletes events older than `before` (ms), never a user's newest; returns how many events. */
   pruneEvents(before: number): Promise<number>;
+  /**
+   * One bounded step of that: looks at up to `maxRows` rows older than `before` past `from` (null: from the
+   * oldest), in (ts, user, seq) order, deletes those that are not their user's newest, and says where to go on
+   * (null: the pass is done). The engine worker prunes this way between its batches.
+   */
+  pruneEventsStep(before: number, from: PruneCursor | null, maxRows: number): Promise<PruneStep>;
 
   createUser(createdAt: number): Promise<UserRecord>;
-  userExists(userId: number): Promise<boolean>;
   addApiKey(key: ApiKeyRecord): Promise<void>;
-  findApiKey(apiKey: string): Promise<ApiKeyRecord | null>;
   /** The oldest stored API key, or null when there is none (start-up checks its encryption key against it). */
   anyApiKey(): Promise<ApiKeyRecord | null>;
   /** A user's API keys (revoked ones too), oldest first. */
@@ -215,7 +266,5 @@ export interface Store {
   /** Journal entries with seq > after, ascending, at most limit. */
   readJournal(after: number, limit: number): Promise<JournalEntry[]>;
 
-  /** Cheap round trip for /readyz. */
-  ping(): Promise<void>;
   close(): Promise<void>;
 }
