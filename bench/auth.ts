@@ -29,6 +29,14 @@ import {
 } from '../src/gateway/auth.js';
 import { AuthThrottle } from '../src/gateway/auth-throttle.js';
 import { ReplayGuard } from '../src/gateway/replay-guard.js';
+import { exitOnHelp } from './help.js';
+
+exitOnHelp(`bench:auth: what the credential checks cost per request (bearer + revocation, signed + revocation + replay claim,
+ban check) and in memory (replay cache, throttle), each against a baseline in the same process, interleaved.
+
+usage: npm run bench:auth [-- --runs 7 --ops 200000]
+  --runs N   interleaved runs of each measure (default 7)
+  --ops N    calls per run (default 200000)`);
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number) => {

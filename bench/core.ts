@@ -13,6 +13,18 @@ import { type PriceProfile, PRICE_PROFILES, writeDataSetToDir } from '../src/rep
 import { dataSetPaths, loadDataSet } from '../src/replay/load.js';
 import { ReferenceEngine } from '../test/support/reference-engine.js';
 import { NaiveBook } from './naive-book.js';
+import { exitOnHelp } from './help.js';
+
+exitOnHelp(`bench:core: replays generated data sets through the full core, the naive book (bench/naive-book.ts) and, on request,
+the reference engine, interleaved in one process; prints orders/s per run (wall and CPU time), medians and ratios.
+
+usage: npm run bench:core [-- --runs 5 --naive-runs 5 --ref-runs 0 --sets narrow:1000000:0.3,wide:100000:0]
+  --runs N         timed core runs per data set (default 5)
+  --naive-runs N   timed naive-book runs per data set (default 5)
+  --ref-runs N     timed reference-engine runs per data set (default 0)
+  --sets LIST      data sets, [narrow|wide:]orders:cancelRatio,... (default
+                   narrow:1000000:0.3,narrow:100000:0,wide:100000:0,wide:1000000:0.3); --sizes is an alias
+  --data-dir DIR   where generated data sets are kept (default .bench-data)`);
 
 interface DataSetSpec {
   profile: PriceProfile;

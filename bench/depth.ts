@@ -17,6 +17,20 @@ import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { freePort } from '../test/support/net.js';
 import { microFeed } from './depth-feed.js';
+import { exitOnHelp } from './help.js';
+
+exitOnHelp(`bench:depth: what depth subscriptions cost the rest of the server: create_order p50/p99 and /healthz p99 on a server
+child without, with and after depth subscribers; then a microbenchmark of the public feed alone.
+
+usage: npm run bench:depth [-- --runs 3 --seconds 10 --levels 2000 --rate 10 --connections 5 --values 500]
+  --runs N          runs, each on a fresh server (default 3)
+  --seconds S       seconds per phase (default 10)
+  --levels N        price levels a side of the book (default 2000)
+  --rate N          create_order per second (default 10)
+  --connections N   depth-subscribing connections (default 5)
+  --values N        distinct depth levels values, 1..N (default 500)
+  --server PATH     the server's CLI to run (default dist/src/cli/main.js)
+  --micro 0|1       run the feed microbenchmark (default 1)`);
 
 interface Options {
   runs: number;

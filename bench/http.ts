@@ -28,6 +28,19 @@ import {
   type Target,
 } from './http-servers.js';
 import { orderBody, runWrk, wrkAvailable, writeWrkScript } from './wrk.js';
+import { exitOnHelp } from './help.js';
+
+exitOnHelp(`bench:http: create_order throughput and latency of the real server on SQLite (and PostgreSQL when DATABASE_URL is
+set) against a bare Fastify hello-world measured in alternating rounds; servers run as child processes.
+
+usage: npm run bench:http [-- --duration 8 --rounds 3 --connections 64 --only sqlite --cpu-prof DIR --client wrk]
+  --duration S      seconds per measured round (default 8)
+  --rounds N        alternating rounds per store (default 3)
+  --connections N   client connections (default 64)
+  --users N         funded users the orders come from (default 200)
+  --only NAME       run only the stores whose name contains NAME (hello-world always runs)
+  --cpu-prof DIR    write V8 CPU profiles of the servers' threads into DIR
+  --client NAME     wrk (default when installed) or autocannon`);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
 

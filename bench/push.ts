@@ -15,6 +15,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { freePort } from '../test/support/net.js';
+import { exitOnHelp } from './help.js';
+
+exitOnHelp(`bench:push: the WebSocket push against a real server child: create_order 202 -> order.update latency at offered
+rates, server memory per authenticated connection, and trades fan-out against a bare ws broadcast server.
+
+usage: npm run bench:push [-- --connections 15000 --subscribers 10000 --rates 1000,10000 --seconds 5 --rounds 3]
+  --connections N   concurrent authenticated connections held (default 15000)
+  --subscribers N   trades subscribers of the fan-out (default 10000)
+  --rates LIST      offered create_order rates per second, comma-separated (default 1000,10000)
+  --seconds S       seconds per rate and per fan-out round (default 5)
+  --rounds N        fan-out rounds, alternating with the bare ws server (default 3)`);
 
 interface Options {
   connections: number;

@@ -1,5 +1,5 @@
-// The `demo` subcommand (what `npm start` runs until the HTTP gateway exists):
-// generates a small seeded data set and replays it through the core.
+// The `demo` subcommand, the batch demo: generates a small seeded data set and
+// replays it through the core (the live demo market is `serve --demo`).
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ interface DemoOptions {
 export function registerDemo(program: Program): void {
   program
     .command('demo')
-    .summary('generate a small data set and replay it through the core')
+    .summary('batch demo: generate a small data set and replay it through the core (live market: serve --demo)')
     .option('--orders <n>', 'order rows to generate', intOption(1), 50_000)
     .option('--dir <dir>', 'where the data set and the outputs go', join('data', 'demo'))
     .action((opts: DemoOptions) => {
@@ -31,7 +31,7 @@ export function registerDemo(program: Program): void {
       process.stdout.write(
         `\noutputs: ${join(output, 'balances.csv')}, trades.csv, summary.json\n` +
           'next: `node dist/src/cli/main.js gen-orders --help` and `replay --help` for your own data sets;\n' +
-          'the HTTP gateway (`serve`) and the WebSocket push come with the next issues (see README.md).\n',
+          'a live market with bots on the HTTP API and the WebSocket push: `serve --demo` (what `npm start` runs).\n',
       );
     });
 }

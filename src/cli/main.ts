@@ -1,24 +1,10 @@
 #!/usr/bin/env node
-// Entry point of the fillstream CLI: registers the subcommands and maps failures to exit codes (0 ok, 2 bad input).
+// Entry point of the fillstream CLI: runs the command tree of program.ts and maps failures to exit codes (0 ok, 2 bad
+// input).
 
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { InputError } from '../replay/errors.js';
-import { registerDemo } from './demo-command.js';
-import { registerServerCommands } from './server-commands.js';
-import { registerGenOrders } from './gen-orders-command.js';
-import { registerReplay } from './replay-command.js';
-
-function buildProgram(): Command {
-  const program = new Command('fillstream')
-    .description('Spot-exchange: server, user tools, batch replay and data set tools')
-    .exitOverride()
-    .showHelpAfterError('(add --help for usage)');
-  registerReplay(program);
-  registerGenOrders(program);
-  registerDemo(program);
-  registerServerCommands(program);
-  return program;
-}
+import { buildProgram } from './program.js';
 
 async function main(argv: string[]): Promise<number> {
   try {

@@ -1,20 +1,19 @@
-// Server-side CLI: `serve` runs the exchange; `user create`, `user revoke`,
-// `key revoke`, `deposit` and `token` talk to a running server's admin API (or
-// sign a token locally) with the admin credential and token secret of the
-// configuration (or the data directory's generated secrets.json). Revocations
-// go through the server so that it refuses the credentials (and closes their
-// WebSocket connections) at once.
+// Server-side CLI: `user create`, `user revoke`, `key revoke`, `deposit` and
+// `token` talk to a running server's admin API (or sign a token locally) with
+// the admin credential and token secret of the configuration (or the data
+// directory's generated secrets.json); `serve` itself is in serve-command.ts.
+// Revocations go through the server so that it refuses the credentials (and
+// closes their WebSocket connections) at once.
 
 import { join } from 'node:path';
 import type { Command as Program } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { issueToken } from '../gateway/auth.js';
-import { startServer } from '../gateway/server.js';
 import { type SavedSecrets, SecretsFileError, dataDirOf, readSecretsFile } from '../gateway/secrets-file.js';
 import { InputError } from '../replay/errors.js';
 import { intOption } from './option-parsers.js';
 
-interface ServerFlags {
+export interface ServerFlags {
   config?: string;
   port?: number;
   host?: string;
@@ -24,7 +23,8 @@ interface ServerFlags {
   server?: string;
 }
 
-function configOf(o: ServerFlags): Config {
+/** THE configuration from the command's flags, the environment and the config file; a bad one exits 2. */
+export function configOf(o: ServerFlags): Config {
   const flags: Record<string, unknown> = {};
   if (o.port !== undefined) flags['port'] = o.port;
   if (o.host !== undefined) flags['host'] = o.host;
@@ -88,44 +88,6 @@ function parseDeposits(text: string): Array<{ asset: string; qty: string }> {
 }
 
 export function registerServerCommands(program: Program): void {
-  program
-    .command('serve')
-    .summary('run the exchange server (HTTP API)')
-    .option('--config <file>', 'JSON configuration file')
-    .option('--port <n>', 'listen port', intOption(0))
-    .option('--host <host>', 'listen address')
-    .option('--db <url>', 'database: sqlite:<path> (default) or postgres://...')
-    .option('--dev-auth', 'trust X-User-ID headers (development only; logs a loud warning)')
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
-    .action(async (o: ServerFlags) => {
-      const config = configOf(o);
-      let srv: Awaited<ReturnType<typeof startServer>>;
-      try {
-        srv = await startServer(config);
-      } catch (e) {
-        // A secrets file or key that cannot serve the stored data: a clear message, not a stack.
-        if (e instanceof SecretsFileError) throw new InputError(e.message);
-        throw e;
-      }
-      process.stdout.write(
-        `\nfillstream is listening on ${srv.url} (database: ${srv.ctx.store.kind})\n` +
-          `  create a user:   node dist/src/cli/main.js user create --deposit BTC=1.5,USDT=100000\n` +
-          `  get a token:     node dist/src/cli/main.js token --user <user_id>\n` +
-          `  try:             curl -H "Authorization: Bearer <token>" ${srv.url}/api/v1/balances\n\n`,
-      );
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        srv.ctx.engine.removeAllListeners('fatal');
-        srv.app.log.info({ signal }, 'shutting down: flushing the last commits');
-        void srv.close().then(() => process.exit(0));
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
-      srv.ctx.engine.on('fatal', () => process.exit(1));
-    });
-
   const user = program.command('user').summary('manage users of a running server');
   withServerOptions(user.command('create'))
     .summary('create a user; prints its id, API key and secret, and a token')

@@ -1,0 +1,74 @@
+// The build and its freshness stamp. `node scripts/build.mjs` is the full rebuild: dist/ removed, tsc, then
+// dist/.build-stamp recording when that build started. With --if-stale it builds only when there is no stamp or an
+// input (src/, bench/, test/, tsconfig.json, package.json, package-lock.json; folders too, so that a deleted or
+// renamed file counts) was modified at or after the stamped start; otherwise it says so and exits 0.
+// --root DIR builds another tree (the tests do); TypeScript is taken from this script's own node_modules.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, relative, resolve } from 'node:path';
+import process from 'node:process';
+
+const INPUTS = ['src', 'bench', 'test', 'tsconfig.json', 'package.json', 'package-lock.json'];
+const STAMP = join('dist', '.build-stamp');
+const USAGE = `usage: node scripts/build.mjs [--if-stale] [--root DIR]
+  (no flag)     full rebuild: remove dist/, compile with tsc, stamp the build
+  --if-stale    rebuild only when a source is newer than the last build's start (or nothing was stamped)
+  --root DIR    the project to build (default: the current directory)
+`;
+
+/** The most recently modified input under root (files and folders), or null when there is none. */
+function newestInput(root) {
+  let newest = null;
+  const visit = (path) => {
+    const st = statSync(path);
+    if (newest === null || st.mtimeMs > newest.mtimeMs) newest = { path, mtimeMs: st.mtimeMs };
+    if (st.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+  };
+  for (const input of INPUTS) if (existsSync(join(root, input))) visit(join(root, input));
+  return newest;
+}
+
+/** Why root needs a build, or null when its build is up to date. */
+function staleness(root) {
+  let startedAt;
+  try {
+    startedAt = JSON.parse(readFileSync(join(root, STAMP), 'utf8')).startedAt;
+  } catch {
+    return 'no build stamp';
+  }
+  if (typeof startedAt !== 'number') return 'no valid build stamp';
+  const newest = newestInput(root);
+  if (newest !== null && newest.mtimeMs >= startedAt)
+    return `${relative(root, newest.path)} changed since the last build`;
+  return null;
+}
+
+function build(root) {
+  const startedAt = Date.now();
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+  writeFileSync(join(root, STAMP), JSON.stringify({ startedAt }) + '\n');
+}
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const rootAt = args.indexOf('--root');
+const root = resolve(rootAt >= 0 ? (args[rootAt + 1] ?? '.') : '.');
+if (args.includes('--if-stale')) {
+  const why = staleness(root);
+  if (why === null) {
+    process.stdout.write('build is up to date (no source newer than dist/.build-stamp)\n');
+  } else {
+    process.stdout.write(`building: ${why}\n`);
+    build(root);
+  }
+} else {
+  build(root);
+}
