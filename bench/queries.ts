@@ -20,7 +20,20 @@ import { openStore } from '../src/adapters/store/index.js';
 import { issueToken } from '../src/gateway/auth.js';
 import { HEAVY_USER, T0, USERS, heavyShape, heavyUserSql } from '../test/support/heavy-user.js';
 import { freePort } from '../test/support/net.js';
+import { exitOnHelp } from './help.js';
 import { machineCpu, serverCpu } from './http-servers.js';
+
+if (process.argv[2] !== '--heavy-child')
+  exitOnHelp(`bench:queries: does one user's heavy history slow everyone else? A server child on a database with one user
+holding --orders orders; rounds of two phases in alternating order: (a) a second user places create_order at
+--order-rate and /healthz is polled at --health-rate; (b) the same while the heavy user queries at --query-rate.
+Prints /healthz and create_order p50/p99 of both phases and their ratios (b / a), and CPU per phase.
+SQLite always, PostgreSQL too when DATABASE_URL is set.
+
+usage: npm run bench:queries [-- --orders 500000 --seconds 10 --rounds 3 --query-rate 100 --order-rate 20
+                                 --health-rate 50 --only sqlite|postgres]
+(--heavy-child is internal: the bench starts itself with it as the heavy user's client process.)
+`);
 
 interface Options {
   orders: number;
