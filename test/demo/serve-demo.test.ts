@@ -8,7 +8,8 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,6 +23,7 @@ import { type StoreKind, createDatabase, postgresUrl, sleep } from '../http/harn
 import { freePort } from '../support/net.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const run = promisify(execFile);
 const SYMBOLS = DEFAULT_MARKET_INPUT.symbols.map((s) => s.name);
 /** How long the demo may take to show a two-sided book and trades on a busy 2-core machine; not a speed figure. */
 const DEADLINE_MS = 30_000;
@@ -122,10 +124,14 @@ function demoTest(kind: StoreKind): void {
         DATABASE_URL: db.url,
         FILLSTREAM_LOG_LEVEL: 'info',
       };
-      const cli = (...args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { cwd, env, encoding: 'utf8' });
-      const token = (userId: number) => {
-        const r = cli('token', '--user', String(userId));
-        assert.equal(r.status, 0, r.stderr);
+      // Asynchronous on purpose: a synchronous spawn stalls this process's event loop for seconds on a loaded
+      // machine, so the server's idle keep-alive close goes unseen and the next fetch reuses a closed socket.
+      const token = async (userId: number): Promise<string> => {
+        const r = await run(process.execPath, [MAIN, 'token', '--user', String(userId)], {
+          cwd,
+          env,
+          encoding: 'utf8',
+        });
         return r.stdout.trim();
       };
       try {
@@ -163,7 +169,7 @@ function demoTest(kind: StoreKind): void {
           const { orders } = await get<{ orders: Array<{ symbol: string; order_type: string }> }>(
             a.base,
             '/api/v1/orders?limit=1000',
-            token(b.userId),
+            await token(b.userId),
           );
           assert.ok(orders.length > 0, `bot ${b.role} ${b.symbol} has orders`);
           assert.ok(orders.every((o) => o.symbol === b.symbol));
