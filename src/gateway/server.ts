@@ -32,6 +32,7 @@ import { RateLimiter } from './rate-limit.js';
 import { ReplayGuard } from './replay-guard.js';
 import { Revocations } from './revocations.js';
 import { adminRoutes } from './routes/admin.js';
+import { consoleRoutes } from './routes/console.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { opsRoutes } from './routes/ops.js';
 import { publicRoutes } from './routes/public.js';
@@ -158,6 +159,7 @@ function buildApp(
   adminRoutes(app, ctx);
   credentialRoutes(app, ctx);
   opsRoutes(app, ctx);
+  consoleRoutes(app, ctx);
   return { app, routes };
 }
 
