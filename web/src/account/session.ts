@@ -14,6 +14,8 @@ import { wsUrl } from '../market/feed.js';
 import { Store } from '../store.js';
 
 const LOG_KEPT = 200;
+/** History read at sign-in: pages of GET /events (1000 each) before the live stream takes over. */
+const HISTORY_PAGES = 20;
 const RELOAD_DELAY_MS = 100;
 
 export interface LoggedEvent {
@@ -34,11 +36,13 @@ export interface AccountState {
   error: string | null;
 }
 
+const logged = (e: PrivateEvent): LoggedEvent => ({ seq: e.seq, type: e.type, text: eventSummary(e) });
+
 export type SignIn = { kind: 'key'; apiKey: string; apiSecret: string } | { kind: 'dev'; userId: number };
 
 /** `msg (code N)` of an API error, the message of anything else. */
 export function errorText(e: unknown): string {
-  if (e instanceof ApiClientError) return `${e.message} (code ${e.code})`;
+  if (e instanceof ApiClientError) return `${e.msg} (code ${e.code})`;
   return (e as Error).message;
 }
 
@@ -80,15 +84,36 @@ export class AccountSession {
       await s.rest.getBalances(); // refused at once when development auth is off
       s.state.update({ userId: how.userId });
     }
-    s.connect(token);
+    const resumeFrom = await s.loadHistory();
+    s.connect(token, resumeFrom);
     await s.reload();
     return s;
   }
 
-  private connect(token: string | undefined): void {
+  /**
+   * The user's retained events from GET /events into the log (its newest LOG_KEPT); answers the last seq read, from
+   * which the push stream resumes, so that history and live events join without a gap. Undefined when there is none.
+   */
+  private async loadHistory(): Promise<number | undefined> {
+    let after = 0;
+    let events: LoggedEvent[] = [];
+    for (let page = 0; page < HISTORY_PAGES; page++) {
+      const r = await this.rest.listEvents(after, 1000);
+      events = [...r.events.map(logged).reverse(), ...events].slice(0, LOG_KEPT);
+      const last = r.events[r.events.length - 1];
+      if (last === undefined) break;
+      after = last.seq;
+      if (r.events.length < 1000) break;
+    }
+    this.state.update({ events, lastSeq: after });
+    return after > 0 ? after : undefined;
+  }
+
+  private connect(token: string | undefined, resumeFrom: number | undefined): void {
     const push = new PushClient({
       url: wsUrl(this.origin),
       heartbeatIntervalMs: 15_000,
+      ...(resumeFrom !== undefined ? { resumeFrom } : {}),
       ...(token !== undefined ? { token } : { userId: (this.how as { userId: number }).userId }),
     });
     this.push = push;
@@ -113,8 +138,7 @@ export class AccountSession {
       this.scheduleReload();
     });
     push.on('private', (e) => {
-      const logged: LoggedEvent = { seq: e.seq, type: e.type, text: eventSummary(e) };
-      this.state.update({ events: [logged, ...this.state.value.events].slice(0, LOG_KEPT), lastSeq: e.seq });
+      this.state.update({ events: [logged(e), ...this.state.value.events].slice(0, LOG_KEPT), lastSeq: e.seq });
       this.scheduleReload();
     });
     push.on('auth.expiring', () => void this.renewToken());
