@@ -17,6 +17,7 @@ import {
   eventually,
   launch,
   openConsole,
+  orderIdOf,
   screenshotDir,
   signIn,
   submitOrder,
@@ -131,8 +132,8 @@ test(
   async () => {
     const p = await openConsole(browser, `${s.url}/#market`);
     await signIn(p, traders[0] as TestUser);
-    await submitOrder(p, { side: 'BUY', price: '49000.00', amount: '0.010000' });
-    await p.page.waitForSelector('[data-testid=open-orders] tbody tr');
+    const id = orderIdOf(await submitOrder(p, { side: 'BUY', price: '49000.00', amount: '0.010000' }));
+    await p.page.waitForSelector(`[data-testid=open-orders] tr[data-order-id="${id}"]`);
     await p.page.screenshot({ path: join(screenshotDir(), 'console-account.png') });
     assertNoErrors(p);
     await p.context.close();

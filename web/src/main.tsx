@@ -2,7 +2,7 @@
 // a symbol selector shared by both, and a light/dark theme (the system's by default, a toggle to override).
 
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { OrderForm } from './account/order-form.js';
 import { AccountSession, type SignIn } from './account/session.js';
 import { Balances, ConnectionState, EventLog, Fills, OpenOrders, SignInForm } from './account/views.js';
@@ -31,7 +31,8 @@ function App({ feed }: { feed: MarketFeed }) {
     addEventListener('hashchange', onHash);
     return () => removeEventListener('hashchange', onHash);
   }, []);
-  useEffect(() => {
+  // A layout effect: it runs before the panels' effects, so the chart reads the new theme's colours.
+  useLayoutEffect(() => {
     document.documentElement.dataset['theme'] = theme;
   }, [theme]);
 
@@ -95,9 +96,9 @@ function App({ feed }: { feed: MarketFeed }) {
             <Ticker feed={feed} />
             <OrderForm session={session} symbol={market.symbol} />
             <Balances session={session} />
+            <EventLog session={session} />
             <OpenOrders session={session} />
             <Fills session={session} />
-            <EventLog session={session} />
           </div>
         )}
       </main>

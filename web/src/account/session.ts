@@ -62,6 +62,8 @@ export class AccountSession {
   private reloadTimer: ReturnType<typeof setTimeout> | null = null;
   /** The seq the client held when its connection dropped: what a resume continues from. */
   private droppedAt: number | null = null;
+  /** Reloads started; only the latest one's answers are shown. */
+  private reloads = 0;
 
   private constructor(
     readonly origin: string,
@@ -166,6 +168,7 @@ export class AccountSession {
 
   /** Balances, open orders and the latest fills, from the REST API. */
   async reload(): Promise<void> {
+    const mine = ++this.reloads;
     try {
       const [b, open, partial, fills] = await Promise.all([
         this.rest.getBalances(),
@@ -173,6 +176,7 @@ export class AccountSession {
         this.rest.listOrders({ status: 'PARTIALLY_FILLED', limit: 200 }),
         this.rest.listTrades({ limit: 50 }),
       ]);
+      if (mine !== this.reloads) return; // a newer reload started meanwhile: its answers win
       const openOrders = [...open.orders, ...partial.orders].sort((x, y) => y.order_id - x.order_id);
       this.state.update({ balances: b.balances, openOrders, fills: fills.trades, error: null });
     } catch (e) {
