@@ -33,6 +33,7 @@ interface KlineMessage {
 }
 
 export const DEPTH_LEVELS = 20;
+const RESNAPSHOTTING = 're-snapshotting';
 const TRADES_KEPT = 50;
 
 export interface MarketState {
@@ -91,7 +92,11 @@ export class MarketFeed {
     });
     this.push.on('reconnecting', (attempt) => this.state.update({ connection: `reconnecting (attempt ${attempt})` }));
     this.push.on('depth.snapshot', (m) => {
-      if (m.symbol === this.state.value.symbol) this.state.update({ gapNotice: null });
+      // After a gap the notice stays, saying where the fresh snapshot put the book back.
+      const { symbol, gapNotice } = this.state.value;
+      if (m.symbol === symbol && gapNotice !== null && gapNotice.endsWith(RESNAPSHOTTING)) {
+        this.state.update({ gapNotice: `${gapNotice.slice(0, -RESNAPSHOTTING.length)}re-snapshot at seq ${m.seq}` });
+      }
     });
     this.push.on('depth', (symbol, book) => {
       if (symbol !== this.state.value.symbol) return;
@@ -103,7 +108,7 @@ export class MarketFeed {
       this.state.update({
         synced: false,
         gaps: this.state.value.gaps + 1,
-        gapNotice: `gap in the depth stream (expected seq ${expected ?? 'snapshot'}, got ${got}): re-snapshotting`,
+        gapNotice: `gap in the depth stream (expected seq ${expected ?? 'snapshot'}, got ${got}): ${RESNAPSHOTTING}`,
       });
     });
     this.push.on('market.trade', (m) => {

@@ -68,7 +68,13 @@ export function Ladder({ feed }: { feed: MarketFeed }) {
     <section class="panel ladder" aria-label="Order book">
       <h2>
         Order book{' '}
-        <span class="muted small" data-testid="depth-seq" data-seq={s.depthSeq ?? ''} data-synced={String(s.synced)}>
+        <span
+          class="muted small"
+          data-testid="depth-seq"
+          data-seq={s.depthSeq ?? ''}
+          data-synced={String(s.synced)}
+          data-gaps={s.gaps}
+        >
           seq {s.depthSeq ?? '-'}
           {s.synced ? '' : ' (syncing)'}
         </span>
