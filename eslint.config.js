@@ -1,5 +1,6 @@
 // Lint rules. The block for src/core/ enforces purity: no Node built-ins, no I/O
-// libraries, no clock, no randomness, no environment.
+// libraries, no clock, no randomness, no environment. The block for web/ (the browser
+// console) keeps Node out of the page: no Node built-ins, no process.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -62,6 +63,20 @@ export default tseslint.config(
         { selector: "CallExpression[callee.property.name='toFixed']", message: 'Money is integers: no toFixed.' },
       ],
       'no-restricted-globals': ['error', 'performance', 'setTimeout', 'setInterval', 'fetch', 'require'],
+    },
+  },
+  {
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'path', 'crypto'], message: 'web/ runs in a browser: no Node modules.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', 'process', 'require', 'Buffer'],
     },
   },
 );

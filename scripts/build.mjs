@@ -1,19 +1,30 @@
-// The build and its freshness stamp. `node scripts/build.mjs` is the full rebuild: dist/ removed, tsc, then
-// dist/.build-stamp recording when that build started. With --if-stale it builds only when there is no stamp or an
-// input (src/, bench/, test/, tsconfig.json, package.json, package-lock.json; folders too, so that a deleted or
-// renamed file counts) was modified at or after the stamped start; otherwise it says so and exits 0.
+// The build and its freshness stamp. `node scripts/build.mjs` is the full rebuild: dist/ removed, tsc, the web
+// console (when the tree has web/: type-checked with web/tsconfig.json, bundled by esbuild into dist/web/ with its
+// index.html and app.css), then dist/.build-stamp recording when that build started. With --if-stale it builds only
+// when there is no stamp or an input (src/, bench/, test/, web/, tsconfig.json, package.json, package-lock.json;
+// folders too, so that a deleted or renamed file counts) was modified at or after the stamped start; otherwise it
+// says so and exits 0.
 // --root DIR builds another tree (the tests do); TypeScript is taken from this script's own node_modules.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import process from 'node:process';
 
-const INPUTS = ['src', 'bench', 'test', 'tsconfig.json', 'package.json', 'package-lock.json'];
+const INPUTS = ['src', 'bench', 'test', 'web', 'tsconfig.json', 'package.json', 'package-lock.json'];
 const STAMP = join('dist', '.build-stamp');
 const USAGE = `usage: node scripts/build.mjs [--if-stale] [--root DIR]
-  (no flag)     full rebuild: remove dist/, compile with tsc, stamp the build
+  (no flag)     full rebuild: remove dist/, compile with tsc, bundle the web console, stamp the build
   --if-stale    rebuild only when a source is newer than the last build's start (or nothing was stamped)
   --root DIR    the project to build (default: the current directory)
 `;
@@ -51,7 +62,34 @@ function build(root) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
+  if (existsSync(join(root, 'web', 'src', 'main.tsx'))) buildConsole(root, tsc);
   writeFileSync(join(root, STAMP), JSON.stringify({ startedAt }) + '\n');
+}
+
+/** The web console: type-check (DOM types, JSX), then one minified ES module bundle with its page and styles. */
+function buildConsole(root, tsc) {
+  const check = spawnSync(process.execPath, [tsc, '-p', join('web', 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+  if (check.status !== 0) process.exit(check.status ?? 1);
+  const esbuild = createRequire(import.meta.url)('esbuild');
+  const out = join(root, 'dist', 'web');
+  esbuild.buildSync({
+    absWorkingDir: root,
+    entryPoints: [join('web', 'src', 'main.tsx')],
+    outfile: join(out, 'app.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    // src/client/ws-client.ts imports the `ws` package; in a page it runs on the browser's WebSocket instead.
+    alias: { ws: join(root, 'web', 'src', 'ws-shim.ts') },
+    legalComments: 'eof',
+    logLevel: 'warning',
+  });
+  mkdirSync(out, { recursive: true });
+  for (const name of ['index.html', 'app.css']) copyFileSync(join(root, 'web', name), join(out, name));
 }
 
 const args = process.argv.slice(2);

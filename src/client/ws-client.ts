@@ -302,12 +302,11 @@ export class PushClient extends TypedEmitter<PushClientEvents> {
 
   // ---- frames ----
 
-  private onFrame(ws: WebSocket, data: RawData, isBinary: boolean): void {
+  private onFrame(ws: WebSocket, data: RawData | string, isBinary: boolean): void {
     if (ws !== this.ws) return;
     this.alive(ws);
     if (isBinary) return void this.emit('error', new ProtocolError('binary frame received'));
-    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-    const text = buf.toString('utf8');
+    const text = frameText(data);
     let msg: T.ServerMessage;
     try {
       const v: unknown = JSON.parse(text);
@@ -388,4 +387,11 @@ export class PushClient extends TypedEmitter<PushClientEvents> {
       for (const m of this.subs.resubscribeMessages(symbol) ?? []) this.send(m);
     }
   }
+}
+
+/** A text frame as a string: `ws` delivers Buffers; the browser stand-in of `ws` (web/src/ws-shim.ts) strings. */
+function frameText(data: RawData | string): string {
+  if (typeof data === 'string') return data;
+  const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+  return buf.toString('utf8');
 }

@@ -14,6 +14,7 @@
 import type { PrivateEventType, StoredBalance, StoredOrder, StoredTrade, UserTrade } from '../adapters/store/store.js';
 import { formatDecimal } from '../core/decimal.js';
 import { type Int, big, norm } from '../core/int64.js';
+import { type Kline, closeTimeOf } from '../pipeline/candles.js';
 import { decodeLine, type OrderFields, type Role, type TradeFields } from '../pipeline/event-codec.js';
 import {
   type AssetConfig,
@@ -153,6 +154,24 @@ export function formatMarketTrade(t: StoredTrade | TradeEvent, market: MarketInd
 export function marketTradeMessage(t: StoredTrade | TradeEvent, seq: number, market: MarketIndex): string {
   const symbol = market.symbol(t.symbolId).name;
   return JSON.stringify({ type: 'market.trade', symbol, seq, data: formatMarketTrade(t, market) });
+}
+
+/** A candle as GET /klines items and the data of a `kline` push (api.md); `closed` comes from the caller's clock. */
+export function formatKline(k: Kline, closed: boolean, market: MarketIndex) {
+  const symbol = market.symbol(k.symbolId);
+  const price = (v: Int) => fmtPrice(v, symbol);
+  return {
+    open_time: k.openTime,
+    close_time: closeTimeOf(k),
+    open: price(k.open),
+    high: price(k.high),
+    low: price(k.low),
+    close: price(k.close),
+    volume: fmtAsset(k.volume, market.baseOf(symbol)),
+    quote_volume: fmtAsset(k.quoteVolume, market.quoteOf(symbol)),
+    trade_count: k.tradeCount,
+    is_closed: closed,
+  };
 }
 
 /** One depth level `[price, qty]` with display decimals. */

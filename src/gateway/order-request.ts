@@ -26,6 +26,8 @@ import type {
 } from '../core/types.js';
 import type { MarketIndex } from '../config.js';
 import { ApiError } from '../errors.js';
+import type { KlineQuery } from '../adapters/store/store.js';
+import { KLINE_INTERVALS, KLINE_INTERVAL_NAMES, type KlineInterval, isKlineInterval } from '../pipeline/candles.js';
 
 export interface ParsedOrder {
   readonly symbol: SymbolConfig;
@@ -298,6 +300,8 @@ function queryObject(query: unknown): Obj {
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const KLINES_LIMIT_DEFAULT = 500;
+const KLINES_LIMIT_MAX = 1000;
 const limitOf = (q: Obj, def: number, max: number, k = 'limit') => intParam(q, k, 1, max) ?? def;
 
 function optionalSymbol(q: Obj, market: MarketIndex): number | undefined {
@@ -393,6 +397,30 @@ export function parseMarketTradesQuery(
   return run(() => {
     const q = queryObject(query);
     return { symbolId: requiredSymbol(q, market), limit: limitOf(q, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX) };
+  });
+}
+
+/** GET /klines?symbol=&interval=&start_time=&end_time=&limit= (fits the store's KlineQuery). */
+export function parseKlinesQuery(query: unknown, market: MarketIndex): KlineQuery | ApiError {
+  return run(() => {
+    const q = queryObject(query);
+    const symbolId = requiredSymbol(q, market);
+    const interval = param(q, 'interval');
+    if (interval === undefined) malformed(`interval is required: one of ${KLINE_INTERVAL_NAMES.join(', ')}`);
+    if (!isKlineInterval(interval)) malformed(`interval must be one of ${KLINE_INTERVAL_NAMES.join(', ')}`);
+    const startTime = intParam(q, 'start_time', 0, MAX_SAFE);
+    const endTime = intParam(q, 'end_time', 0, MAX_SAFE);
+    if (startTime !== undefined && endTime !== undefined && endTime < startTime) {
+      malformed('end_time must not be before start_time');
+    }
+    const intervalMs = KLINE_INTERVALS[interval as KlineInterval];
+    return strip({
+      symbolId,
+      intervalMs,
+      startTime,
+      endTime,
+      limit: limitOf(q, KLINES_LIMIT_DEFAULT, KLINES_LIMIT_MAX),
+    });
   });
 }
 

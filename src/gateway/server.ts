@@ -19,6 +19,7 @@ import { openStore } from '../adapters/store/index.js';
 import type { Store } from '../adapters/store/store.js';
 import { EngineHost } from '../pipeline/engine-host.js';
 import { MarketData } from '../pipeline/market-data.js';
+import { newestCandles } from '../pipeline/candle-store.js';
 import { PushServer } from '../push/push-server.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { PINO_REDACT, SIGNATURE_WINDOW_MS } from './auth.js';
@@ -32,6 +33,7 @@ import { RateLimiter } from './rate-limit.js';
 import { ReplayGuard } from './replay-guard.js';
 import { Revocations } from './revocations.js';
 import { adminRoutes } from './routes/admin.js';
+import { consoleRoutes } from './routes/console.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { opsRoutes } from './routes/ops.js';
 import { publicRoutes } from './routes/public.js';
@@ -158,6 +160,7 @@ function buildApp(
   adminRoutes(app, ctx);
   credentialRoutes(app, ctx);
   opsRoutes(app, ctx);
+  consoleRoutes(app, ctx);
   return { app, routes };
 }
 
@@ -207,7 +210,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const recent = (await store.marketTrades(s.id, TICKER_WARM_TRADES)).filter((t) => t.ts >= dayAgo).reverse();
     marketData.warm(s.id, recent);
   }
+  // Candles go on from the newest stored ones; the engine's clock closes them on time.
+  const warmAt = Date.now();
+  for (const k of await newestCandles(
+    store,
+    market.symbols.map((s) => s.id),
+  ))
+    marketData.klines.warm(k, warmAt);
   engine.on('market', (m) => marketData.apply(m));
+  engine.on('clock', (ts) => marketData.clock(ts));
   engine.on('committed', (m) => {
     metrics.commitLatency.observe(m.commitMs / 1000);
     metrics.commitSync.observe(m.syncMs / 1000);

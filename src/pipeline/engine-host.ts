@@ -28,6 +28,8 @@ export class EngineUnavailableError extends Error {}
 
 export interface EngineHostEvents {
   market: [MarketMessage];
+  /** The engine's clock passed this time (ms): candles ending before it are complete. */
+  clock: [number];
   snapshot: [SnapshotMessage];
   committed: [CommittedMessage];
   storage: [{ ok: boolean; error: string | null }];
@@ -99,6 +101,9 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     switch (m.kind) {
       case 'market':
         this.emit('market', m);
+        break;
+      case 'clock':
+        this.emit('clock', m.ts);
         break;
       case 'snapshot':
         this.snapshot = m;

@@ -3,7 +3,8 @@
 // settlement is committed in groups, one transaction per disk sync (group
 // commit); acks and private events leave only once their commit is durable
 // (store.flush()), while the next group is already being matched. Between batches it
-// prunes the event log to the configured retention (pruner.ts).
+// prunes the event log to the configured retention (pruner.ts). Just after each
+// whole second it tells the gateway where its clock is, so candles close on time.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Engine } from '../core/engine.js';
@@ -13,6 +14,7 @@ import { openStore } from '../adapters/store/index.js';
 import type { SettlementBatch, Store } from '../adapters/store/store.js';
 import { Settlement } from './settlement.js';
 import { Pruner } from './pruner.js';
+import { catchUpCandles, newestCandles } from './candle-store.js';
 import type { Ack, DepthChange, EngineMessage, EngineRequest, PublicTrade, WorkerInit } from './protocol.js';
 
 const port = parentPort;
@@ -39,6 +41,20 @@ class EngineWorker {
     private readonly pruner: Pruner,
   ) {
     this.lastTs = lastTs;
+  }
+
+  private clockTimer: NodeJS.Timeout | null = null;
+
+  /** Posts the clock just after every whole second (candle closes: protocol.ts ClockMessage) until stopped. */
+  startClock(): void {
+    const tick = (): void => {
+      const ts = this.now();
+      post({ kind: 'clock', ts });
+      this.clockTimer = setTimeout(tick, 1000 - (Date.now() % 1000) + 1);
+      this.clockTimer.unref();
+    };
+    this.clockTimer = setTimeout(tick, 1000 - (Date.now() % 1000) + 1);
+    this.clockTimer.unref();
   }
 
   receive(req: EngineRequest): void {
@@ -106,6 +122,8 @@ class EngineWorker {
       this.draining = false;
     }
     if (this.stopping !== null) {
+      if (this.clockTimer !== null) clearTimeout(this.clockTimer);
+      this.clockTimer = null;
       await this.durable;
       await this.pruner.stop();
       await this.store.close();
@@ -152,6 +170,7 @@ class EngineWorker {
           symbolId: e.symbolId,
           price: e.price,
           qty: e.qty,
+          quoteQty: e.quoteQty,
           takerSide: e.takerSide,
           ts,
         });
@@ -201,6 +220,9 @@ async function start(): Promise<void> {
   const violations = checkInvariants(engine);
   if (violations.length > 0) throw new Error(`recovered state breaks invariants: ${violations.slice(0, 5).join('; ')}`);
   const settlement = new Settlement(recovered);
+  const symbolIds = init.market.symbols.map((s) => s.id);
+  const candles = await catchUpCandles(store, symbolIds, await newestCandles(store, symbolIds), recovered.meta);
+  settlement.restoreCandles(candles.newest);
   const pruner = new Pruner(store, init.eventRetentionMs, init.pruneIntervalMs, (r) => post({ kind: 'pruned', ...r }));
   const worker = new EngineWorker(engine, settlement, store, recovered.lastTs, pruner);
   port?.on('message', (batch: EngineRequest[]) => {
@@ -214,6 +236,7 @@ async function start(): Promise<void> {
   post({ kind: 'snapshot', books });
   post({ kind: 'ready', recoveredOrders: recovered.openOrders.length, lastOrderId: recovered.meta.lastOrderId });
   pruner.start();
+  worker.startClock();
 }
 
 start().catch((e: unknown) => {

@@ -1,11 +1,12 @@
 // The gateway's mirror of public market data, fed by the engine worker right
 // after matching (no database wait): full depth per symbol (each side sorted,
 // see book-side.ts) with a gap-free per-symbol seq, the latest trades, and a
-// 24 h ticker in one-minute buckets.
+// 24 h ticker in one-minute buckets; and the live candles (kline-streams.ts).
 
 import { type Int, add, sub } from '../core/int64.js';
 import type { Side } from '../core/types.js';
 import { BookSide } from './book-side.js';
+import { KlineStreams } from './kline-streams.js';
 import type { MarketMessage, PublicTrade, SnapshotMessage } from './protocol.js';
 
 const MINUTE = 60_000;
@@ -73,9 +74,17 @@ export type MarketListener = (symbolId: number, seq: number, trades: PublicTrade
 export class MarketData {
   private readonly symbols = new Map<number, SymbolMarket>();
   private readonly listeners: MarketListener[] = [];
+  /** Live candles of every symbol and interval; fed by apply() and clock(). */
+  readonly klines: KlineStreams;
 
   constructor(symbolIds: readonly number[]) {
     for (const id of symbolIds) this.symbols.set(id, new SymbolMarket(id));
+    this.klines = new KlineStreams(symbolIds);
+  }
+
+  /** The engine's clock passed `ts` (ms): candles that ended before it close. */
+  clock(ts: number): void {
+    this.klines.clock(ts);
   }
 
   get(symbolId: number): SymbolMarket | undefined {
@@ -116,7 +125,10 @@ export class MarketData {
     for (const [id, u] of touched) {
       const s = this.symbols.get(id);
       if (s === undefined) continue;
-      for (const t of u.trades) s.addTrade(t);
+      for (const t of u.trades) {
+        s.addTrade(t);
+        this.klines.addTrade(t);
+      }
       // Several changes of one level in a drain: the last one is its final total.
       const final = new Map<string, LevelChange>();
       for (const l of u.levels) final.set(`${l.side}:${l.price}`, l);

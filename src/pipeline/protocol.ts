@@ -53,7 +53,18 @@ export interface PublicTrade {
   readonly symbolId: number;
   readonly price: Int;
   readonly qty: Int;
+  /** cost(price, qty) in quote units, as settled (candles sum it). */
+  readonly quoteQty: Int;
   readonly takerSide: Side;
+  readonly ts: number;
+}
+
+/**
+ * The engine's clock passed `ts` (sent just after each whole second): every trade stamped at or before `ts` has
+ * already been sent (same port, in order), so candles that end before it are complete and can be closed.
+ */
+export interface ClockMessage {
+  readonly kind: 'clock';
   readonly ts: number;
 }
 
@@ -96,6 +107,7 @@ export interface CommittedMessage {
 
 export type EngineMessage =
   | MarketMessage
+  | ClockMessage
   | SnapshotMessage
   | CommittedMessage
   | { readonly kind: 'ready'; readonly recoveredOrders: number; readonly lastOrderId: number }

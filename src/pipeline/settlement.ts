@@ -1,6 +1,8 @@
 // Settlement: folds the core's results of a drain into ONE SettlementBatch
 // (latest order states, trades, latest balances, and the private events with
-// their per-user gap-free seq, as one event-log row per user: event-codec.ts).
+// their per-user gap-free seq, as one event-log row per user: event-codec.ts),
+// and the candles its trades touched (candles.ts: the current candle of every
+// symbol and interval is kept here, restored at start from the store).
 // Pure bookkeeping; the worker commits the batch.
 
 import type { Int } from '../core/int64.js';
@@ -8,9 +10,11 @@ import type { BalanceEvent, CommandResult, OrderEvent, TradeEvent } from '../cor
 import type { Command } from '../core/types.js';
 import { encodeCommand } from './journal.js';
 import { encodeBalance, encodeOrder, encodeTrade } from './event-codec.js';
+import { KLINE_INTERVAL_MS, foldTrade } from './candles.js';
 import type {
   EventChunk,
   JournalEntry,
+  Kline,
   RecoveredState,
   SettlementBatch,
   StoredBalance,
@@ -38,6 +42,9 @@ export class Settlement {
   private balances = new Map<string, StoredBalance>();
   private chunks = new Map<number, OpenChunk>();
   private journal: JournalEntry[] = [];
+  /** The newest candle per symbol and interval (key `symbolId:intervalMs`), and those changed since the last take. */
+  private readonly candles = new Map<string, Kline>();
+  private touchedCandles = new Map<string, Kline>();
   private lastJournalSeq: number;
   lastOrderId: number;
   lastTradeId: number;
@@ -48,6 +55,20 @@ export class Settlement {
     this.lastOrderId = recovered.meta.lastOrderId;
     this.lastTradeId = recovered.meta.lastTradeId;
     this.lastJournalSeq = recovered.lastJournalSeq;
+  }
+
+  /** The newest stored candles (one per symbol and interval), before any trade is added. */
+  restoreCandles(klines: readonly Kline[]): void {
+    for (const k of klines) {
+      const key = `${k.symbolId}:${k.intervalMs}`;
+      const cur = this.candles.get(key);
+      if (cur === undefined || cur.openTime < k.openTime) this.candles.set(key, k);
+    }
+  }
+
+  /** The newest candle of a symbol and interval (undefined before its first trade). */
+  candle(symbolId: number, intervalMs: number): Kline | undefined {
+    return this.candles.get(`${symbolId}:${intervalMs}`);
   }
 
   private push(userId: number, ts: number, line: string): void {
@@ -118,6 +139,16 @@ export class Settlement {
 
   private trade(e: TradeEvent): void {
     if (e.tradeId > this.lastTradeId) this.lastTradeId = e.tradeId;
+    for (const ms of KLINE_INTERVAL_MS) {
+      const key = `${e.symbolId}:${ms}`;
+      const k = foldTrade(this.candles.get(key), e, ms);
+      this.candles.set(key, k);
+      // A new candle leaves the one before it in this batch's list (the batch holds every state it reached).
+      const before = this.touchedCandles.get(key);
+      if (before !== undefined && before.openTime !== k.openTime)
+        this.touchedCandles.set(`${key}:${before.openTime}`, before);
+      this.touchedCandles.set(key, k);
+    }
     this.trades.push({
       tradeId: e.tradeId,
       symbolId: e.symbolId,
@@ -158,8 +189,10 @@ export class Settlement {
       events,
       meta: { lastOrderId: this.lastOrderId, lastTradeId: this.lastTradeId },
       journal: this.journal,
+      klines: [...this.touchedCandles.values()],
     };
     this.journal = [];
+    this.touchedCandles = new Map();
     this.orders = new Map();
     this.trades = [];
     this.balances = new Map();

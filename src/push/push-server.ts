@@ -37,6 +37,8 @@ import {
   PublicFeed,
   depthSize,
 } from './public-feed.js';
+import { KlineFeed } from './kline-feed.js';
+import { KLINE_INTERVALS, KLINE_INTERVAL_NAMES, isKlineInterval } from '../pipeline/candles.js';
 
 const REPLAY_PAGE = 1000;
 const SLOW_GRACE_MS = 30_000;
@@ -65,6 +67,7 @@ export class PushServer {
   /** Open connections that have not authenticated (capped by ws.maxAnonymousConnections). */
   private readonly anonymous = new Set<Connection>();
   private readonly feed: PublicFeed;
+  private readonly klines: KlineFeed;
   private readonly heartbeat: NodeJS.Timeout;
   private nextId = 1;
   private accepting = true;
@@ -76,6 +79,7 @@ export class PushServer {
     this.auth = new PushAuth(d);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: d.config.ws.maxFrameBytes });
     this.feed = new PublicFeed(d.market, d.marketData, (type, bytes, n) => this.count(type, bytes, n));
+    this.klines = new KlineFeed(d.market, d.marketData.klines, (type, bytes, n) => this.count(type, bytes, n));
     d.engine.on('committed', (m) => this.deliver(m.events, m.committedAt));
     d.revocations.onRevoke((r) => this.closeRevoked(r));
     this.heartbeat = setInterval(() => this.beat(), d.config.ws.pingIntervalMs);
@@ -243,10 +247,11 @@ export class PushServer {
       case 'unsubscribe': {
         const channel = m['channel'];
         const symbol = typeof m['symbol'] === 'string' ? this.d.market.symbolByName(m['symbol']) : undefined;
-        if (typeof channel !== 'string' || !CHANNELS.includes(channel as Channel)) {
-          return err(`unknown channel ${JSON.stringify(channel)}: use one of ${CHANNELS.join(', ')}`);
+        if (typeof channel !== 'string' || !(CHANNELS.includes(channel as Channel) || channel === 'kline')) {
+          return err(`unknown channel ${JSON.stringify(channel)}: use one of ${[...CHANNELS, 'kline'].join(', ')}`);
         }
         if (symbol === undefined) return err(`unknown symbol ${JSON.stringify(m['symbol'])}`);
+        if (channel === 'kline') return this.onKline(c, m, symbol.id, symbol.name);
         const asked = m['levels'] ?? (m['type'] === 'subscribe' ? DEPTH_LEVELS_DEFAULT : null);
         if (
           asked !== null &&
@@ -273,6 +278,37 @@ export class PushServer {
       default:
         return err(m['type'] === undefined ? 'missing "type"' : `unknown type ${JSON.stringify(m['type'])}`);
     }
+  }
+
+  /** subscribe / unsubscribe on `kline`: `interval` is required to subscribe, optional to unsubscribe (all). */
+  private onKline(c: Connection, m: Record<string, unknown>, symbolId: number, symbol: string): void {
+    const interval = m['interval'];
+    const subscribing = m['type'] === 'subscribe';
+    if (!isKlineInterval(interval) && (subscribing || interval !== undefined)) {
+      const what =
+        interval === undefined ? 'kline needs an "interval"' : `unknown interval ${JSON.stringify(interval)}`;
+      c.sendJson(new ApiError(1001, `${what}: use one of ${KLINE_INTERVAL_NAMES.join(', ')}`).toWsFrame());
+      return;
+    }
+    const name = isKlineInterval(interval) ? interval : null;
+    const ms = name === null ? null : KLINE_INTERVALS[name];
+    if (!subscribing) {
+      this.klines.unsubscribe(c, symbolId, name, ms);
+      c.sendJson({ type: 'unsubscribed', channel: 'kline', symbol, ...(name === null ? {} : { interval: name }) });
+      return;
+    }
+    if (name === null || ms === null) return;
+    const max = this.d.config.ws.maxSubscriptions;
+    if (!c.subscriptions.has(this.klines.key(symbolId, name)) && c.subscriptions.size >= max) {
+      c.sendJson(
+        new ApiError(
+          1001,
+          `too many subscriptions on this connection (max ${max}): unsubscribe from one first`,
+        ).toWsFrame(),
+      );
+      return;
+    }
+    this.klines.subscribe(c, symbolId, name, ms);
   }
 
   private async onAuth(c: Connection, m: Record<string, unknown>): Promise<void> {
@@ -415,6 +451,7 @@ export class PushServer {
     this.anonymous.delete(c);
     c.closed = true;
     c.clearTimers();
+    this.klines.remove(c);
     this.feed.remove(c);
     if (c.userId !== null) {
       const set = this.byUser.get(c.userId);

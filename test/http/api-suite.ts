@@ -31,6 +31,7 @@ import { orderTests } from './api-orders.js';
 import { queryTests } from './api-queries.js';
 import { revokeTests } from './api-revoke.js';
 import { throttleTests } from './api-throttle.js';
+import { klineTests } from './api-klines.js';
 
 export function apiSuite(kind: StoreKind): void {
   describe(`HTTP API over real sockets (${kind})`, () => {
@@ -272,6 +273,8 @@ export function apiSuite(kind: StoreKind): void {
         assert.deepEqual(withoutTimes(await s2.ok('/api/v1/ticker?symbol=BTC_USDT')), before1);
       });
     });
+
+    klineTests(lab);
 
     test('no request of this suite was answered with a 500 / 5000', () => {
       assert.ok(lab.log.length > 100, `requests made: ${lab.log.length}`);

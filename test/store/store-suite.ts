@@ -3,7 +3,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { INT64_MAX, INT64_MIN, norm } from '../../src/core/int64.js';
-import type { Store, UserTrade } from '../../src/adapters/store/store.js';
+import type { Kline, Store, UserTrade } from '../../src/adapters/store/store.js';
 import {
   ALICE,
   BOB,
@@ -349,6 +349,58 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       assert.deepEqual(await store.marketTrades(2, 10), [trades[7], trades[4], trades[1]]);
       assert.deepEqual(await store.marketTrades(1, 2), [trades[6], trades[3]]);
       assert.deepEqual(await store.marketTrades(7, 10), []);
+    });
+
+    test('klines: upserted with their batch (int64 extremes exact), ranges oldest first, replace, tradesAfter', async () => {
+      const { store, reopen } = await fresh();
+      const k = (openTime: number, p: Partial<Kline> = {}): Kline => ({
+        symbolId: 1,
+        intervalMs: 60_000,
+        openTime,
+        open: 10,
+        high: 12,
+        low: 9,
+        close: 11,
+        volume: 5,
+        quoteVolume: 50,
+        tradeCount: 2,
+        firstTradeId: 1,
+        lastTradeId: 2,
+        ...p,
+      });
+      const big = k(180_000, { high: INT64_MAX, low: 1, volume: norm(INT64_MAX - 7n), quoteVolume: INT64_MAX });
+      const trades = [trade({ tradeId: 1 }), trade({ tradeId: 2 }), trade({ tradeId: 3, symbolId: 2 })];
+      // One batch may carry two states of one candle (the last one counts) and candles of several streams.
+      await store.applyBatch(
+        batch({
+          trades,
+          meta: { lastOrderId: 0, lastTradeId: 3 },
+          klines: [k(0, { tradeCount: 1 }), k(0), k(60_000), big, k(0, { intervalMs: 1000 }), k(0, { symbolId: 2 })],
+        }),
+      );
+      const q = (x: Partial<Parameters<Store['klines']>[0]> = {}) =>
+        store.klines({ symbolId: 1, intervalMs: 60_000, limit: 500, ...x });
+      assert.deepEqual(await q(), [k(0), k(60_000), big]);
+      assert.deepEqual(await q({ limit: 2 }), [k(60_000), big], 'the newest limit, oldest first');
+      assert.deepEqual(await q({ startTime: 1, limit: 1 }), [k(60_000)], 'the oldest limit from start');
+      assert.deepEqual(await q({ startTime: 60_000, endTime: 60_000 }), [k(60_000)], 'both ends inclusive');
+      assert.deepEqual(await q({ endTime: 179_999 }), [k(0), k(60_000)]);
+      assert.deepEqual(await q({ intervalMs: 1000 }), [k(0, { intervalMs: 1000 })]);
+      assert.deepEqual(await q({ symbolId: 3 }), []);
+      // A later batch updates the open candle in place.
+      await store.applyBatch(batch({ meta: { lastOrderId: 0, lastTradeId: 3 }, klines: [k(60_000, { close: 13 })] }));
+      assert.deepEqual(await q({ startTime: 60_000, limit: 1 }), [k(60_000, { close: 13 })]);
+      const again = await reopen();
+      assert.deepEqual(await again.klines({ symbolId: 1, intervalMs: 60_000, limit: 1 }), [big]);
+      await store.replaceKlines(1, 60_000, [k(120_000)]);
+      assert.deepEqual(await q(), [k(120_000)]);
+      assert.deepEqual(await q({ intervalMs: 1000 }), [k(0, { intervalMs: 1000 })], 'other streams kept');
+      await store.replaceKlines(1, 60_000, []);
+      assert.deepEqual(await q(), []);
+      assert.deepEqual(await store.tradesAfter(1, 0, 10), trades.slice(0, 2));
+      assert.deepEqual(await store.tradesAfter(1, 1, 10), trades.slice(1, 2));
+      assert.deepEqual(await store.tradesAfter(1, 0, 1), trades.slice(0, 1));
+      assert.deepEqual(await store.tradesAfter(2, 0, 10), trades.slice(2));
     });
 
     test('getBalances: one user, by asset', async () => {

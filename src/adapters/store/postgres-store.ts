@@ -7,6 +7,8 @@
 import pg from 'pg';
 import type {
   ApiKeyRecord,
+  Kline,
+  KlineQuery,
   JournalEntry,
   OrderQuery,
   PruneCursor,
@@ -33,6 +35,12 @@ import {
   balanceFromRow,
   balanceTuple,
   EVENT_LOG_COLS,
+  KLINE_COLS,
+  KLINE_COLUMNS,
+  KLINE_UPDATE_SET,
+  klineFromRow,
+  klineTuple,
+  latestKlines,
   EVENT_LOG_COLUMNS,
   eventChunkTuple,
   eventsFromRows,
@@ -93,8 +101,12 @@ function batchSql(): string {
     'ON CONFLICT (user_id, asset_id) DO UPDATE SET avail = excluded.avail, frozen = excluded.frozen';
   const events = `INSERT INTO event_log (${EVENT_LOG_COLS}) ${rows(EVENT_LOG_COLUMNS)}`;
   const journal = `INSERT INTO journal (seq, ts, command) ${rows(JOURNAL_COLUMNS)}`;
+  const klines =
+    `INSERT INTO klines (${KLINE_COLS}) ${rows(KLINE_COLUMNS)} ` +
+    `ON CONFLICT (symbol_id, interval_ms, open_time) DO UPDATE SET ${KLINE_UPDATE_SET}`;
   return (
-    `WITH o AS (${orders}), t AS (${trades}), b AS (${balances}), e AS (${events}), j AS (${journal}) ` +
+    `WITH o AS (${orders}), t AS (${trades}), b AS (${balances}), e AS (${events}), j AS (${journal}), ` +
+    `k AS (${klines}) ` +
     `UPDATE meta SET last_order_id = $${next}, last_trade_id = $${next + 1} WHERE id = 1`
   );
 }
@@ -189,6 +201,7 @@ export class PostgresStore implements Store {
       journal.map((e) => e.seq),
       journal.map((e) => e.ts),
       journal.map((e) => e.command),
+      ...transpose(latestKlines(b.klines ?? []).map(klineTuple), KLINE_COLUMNS.length),
       b.meta.lastOrderId,
       b.meta.lastTradeId,
     ]);
@@ -257,6 +270,30 @@ export class PostgresStore implements Store {
   async marketTrades(symbolId: number, limit: number): Promise<StoredTrade[]> {
     if (limit <= 0) return [];
     return (await this.read({ kind: 'marketTrades', symbolId, limit })).map(tradeFromRow);
+  }
+
+  async klines(q: KlineQuery): Promise<Kline[]> {
+    if (q.limit <= 0) return [];
+    return (await this.read({ kind: 'klines', q })).map(klineFromRow);
+  }
+
+  async tradesAfter(symbolId: number, after: number, limit: number): Promise<StoredTrade[]> {
+    if (limit <= 0) return [];
+    return (await this.read({ kind: 'tradesAfter', symbolId, after, limit })).map(tradeFromRow);
+  }
+
+  /** One transaction: the old candles go and the new ones arrive as column arrays. */
+  async replaceKlines(symbolId: number, intervalMs: number, klines: readonly Kline[]): Promise<void> {
+    await this.withClient((c) =>
+      this.inTransaction(c, async () => {
+        await c.query('DELETE FROM klines WHERE symbol_id = $1 AND interval_ms = $2', [symbolId, intervalMs]);
+        const cols = KLINE_COLUMNS.map((col, i) => `$${i + 1}::${col[1]}[]`).join(', ');
+        await c.query(
+          `INSERT INTO klines (${KLINE_COLS}) SELECT * FROM unnest(${cols})`,
+          transpose(latestKlines(klines).map(klineTuple), KLINE_COLUMNS.length),
+        );
+      }),
+    );
   }
 
   async getBalances(userId: number): Promise<StoredBalance[]> {

@@ -13,6 +13,8 @@ import { Worker } from 'node:worker_threads';
 import {
   READ_METHODS,
   type ApiKeyRecord,
+  type Kline,
+  type KlineQuery,
   type JournalEntry,
   type OrderQuery,
   type PruneCursor,
@@ -170,6 +172,13 @@ export class GatewayStore implements Store {
   readJournal(after: number, limit: number): Promise<JournalEntry[]> {
     return this.own.readJournal(after, limit);
   }
+  // Candle rebuilds (CLI, engine start-up): bulk work on this thread's store, never on a route.
+  tradesAfter(symbolId: number, after: number, limit: number): Promise<StoredTrade[]> {
+    return this.own.tradesAfter(symbolId, after, limit);
+  }
+  replaceKlines(symbolId: number, intervalMs: number, klines: readonly Kline[]): Promise<void> {
+    return this.own.replaceKlines(symbolId, intervalMs, klines);
+  }
   // Credentials: start-up and admin operations, rare and small, on this thread's store.
   anyApiKey(): Promise<ApiKeyRecord | null> {
     return this.own.anyApiKey();
@@ -198,6 +207,9 @@ export class GatewayStore implements Store {
   }
   marketTrades(symbolId: number, limit: number): Promise<StoredTrade[]> {
     return this.pool.call('marketTrades', [symbolId, limit]);
+  }
+  klines(q: KlineQuery): Promise<Kline[]> {
+    return this.pool.call('klines', [q]);
   }
   getBalances(userId: number): Promise<StoredBalance[]> {
     return this.pool.call('getBalances', [userId]);

@@ -4,8 +4,8 @@
 // time filters turned into id ranges.
 
 import type { OrderStatus } from '../../core/types.js';
-import type { OrderQuery, TradeQuery } from './store.js';
-import { EVENT_LOG_COLS, BALANCE_COLS, ORDER_COLS, TRADE_COLS } from './rows.js';
+import type { KlineQuery, OrderQuery, TradeQuery } from './store.js';
+import { EVENT_LOG_COLS, BALANCE_COLS, KLINE_COLS, ORDER_COLS, TRADE_COLS } from './rows.js';
 
 export type Dialect = 'sqlite' | 'pg';
 
@@ -26,6 +26,8 @@ export type ReadQuery =
   | { readonly kind: 'trades'; readonly q: TradeQuery }
   | { readonly kind: 'marketTrades'; readonly symbolId: number; readonly limit: number }
   | { readonly kind: 'balances'; readonly userId: number }
+  | { readonly kind: 'klines'; readonly q: KlineQuery }
+  | { readonly kind: 'tradesAfter'; readonly symbolId: number; readonly after: number; readonly limit: number }
   | { readonly kind: 'events'; readonly userId: number; readonly after: number; readonly limit: number }
   | { readonly kind: 'latestSeq'; readonly userId: number }
   | { readonly kind: 'oldestSeq'; readonly userId: number }
@@ -141,6 +143,19 @@ function listTradesSql(q: TradeQuery, p: Params): string {
   return cte === null ? body : `WITH RECURSIVE ${cte} ${body}`;
 }
 
+/**
+ * A range of the klines primary key (symbol_id, interval_ms, open_time): ascending from start_time, or the newest
+ * `limit` up to end_time read descending and turned around (oldest first either way).
+ */
+function klinesSql(q: KlineQuery, p: Params): string {
+  const where = [`symbol_id = ${p.add(q.symbolId)}`, `interval_ms = ${p.add(q.intervalMs)}`];
+  if (q.startTime !== undefined) where.push(`open_time >= ${p.add(q.startTime)}`);
+  if (q.endTime !== undefined) where.push(`open_time <= ${p.add(q.endTime)}`);
+  const range = `SELECT ${KLINE_COLS} FROM klines WHERE ${where.join(' AND ')}`;
+  if (q.startTime !== undefined) return `${range} ORDER BY open_time LIMIT ${p.add(q.limit)}`;
+  return `SELECT * FROM (${range} ORDER BY open_time DESC LIMIT ${p.add(q.limit)}) AS newest ORDER BY open_time`;
+}
+
 /** The statement (text and bound values) of one read. */
 export function readSql(r: ReadQuery, dialect: Dialect): Sql {
   const p = new Params(dialect);
@@ -159,6 +174,14 @@ export function readSql(r: ReadQuery, dialect: Dialect): Sql {
       text =
         `SELECT ${TRADE_COLS} FROM ${from('trades', 'trades_symbol', p)} WHERE symbol_id = ${p.add(r.symbolId)} ` +
         `ORDER BY trade_id DESC LIMIT ${p.add(r.limit)}`;
+      break;
+    case 'klines':
+      text = klinesSql(r.q, p);
+      break;
+    case 'tradesAfter':
+      text =
+        `SELECT ${TRADE_COLS} FROM ${from('trades', 'trades_symbol', p)} WHERE symbol_id = ${p.add(r.symbolId)} ` +
+        `AND trade_id > ${p.add(r.after)} ORDER BY trade_id LIMIT ${p.add(r.limit)}`;
       break;
     case 'balances':
       text = `SELECT ${BALANCE_COLS} FROM balances WHERE user_id = ${p.add(r.userId)} ORDER BY asset_id`;

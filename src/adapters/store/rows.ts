@@ -5,6 +5,7 @@ import { norm, type Int } from '../../core/int64.js';
 import type { OrderStatus, OrderType, RejectReason, Side, TimeInForce } from '../../core/types.js';
 import type {
   ApiKeyRecord,
+  Kline,
   EventChunk,
   StoredBalance,
   StoredEvent,
@@ -68,6 +69,21 @@ export const EVENT_LOG_COLUMNS = [
   ['body', 'text'],
 ] as const;
 
+export const KLINE_COLUMNS = [
+  ['symbol_id', 'int'],
+  ['interval_ms', 'bigint'],
+  ['open_time', 'bigint'],
+  ['open', 'bigint'],
+  ['high', 'bigint'],
+  ['low', 'bigint'],
+  ['close', 'bigint'],
+  ['volume', 'bigint'],
+  ['quote_volume', 'bigint'],
+  ['trade_count', 'bigint'],
+  ['first_trade_id', 'bigint'],
+  ['last_trade_id', 'bigint'],
+] as const;
+
 type Columns = readonly (readonly [string, string])[];
 export const names = (cols: Columns): string => cols.map((c) => c[0]).join(', ');
 
@@ -75,6 +91,11 @@ export const ORDER_COLS = names(ORDER_COLUMNS);
 export const TRADE_COLS = names(TRADE_COLUMNS);
 export const BALANCE_COLS = names(BALANCE_COLUMNS);
 export const EVENT_LOG_COLS = names(EVENT_LOG_COLUMNS);
+export const KLINE_COLS = names(KLINE_COLUMNS);
+/** The candle upsert's SET list (everything but the key). */
+export const KLINE_UPDATE_SET = KLINE_COLUMNS.slice(3)
+  .map((c) => `${c[0]} = excluded.${c[0]}`)
+  .join(', ');
 
 /** What changes over an order's life; the rest is fixed when it is placed. */
 const ORDER_MUTABLE = [
@@ -166,6 +187,47 @@ export function tradeTuple(t: StoredTrade): unknown[] {
     t.takerFee,
     t.ts,
   ];
+}
+
+export function klineTuple(k: Kline): unknown[] {
+  return [
+    k.symbolId,
+    k.intervalMs,
+    k.openTime,
+    k.open,
+    k.high,
+    k.low,
+    k.close,
+    k.volume,
+    k.quoteVolume,
+    k.tradeCount,
+    k.firstTradeId,
+    k.lastTradeId,
+  ];
+}
+
+export const klineFromRow = (r: Row): Kline => ({
+  symbolId: toNum(r.symbol_id),
+  intervalMs: toNum(r.interval_ms),
+  openTime: toNum(r.open_time),
+  open: toInt(r.open),
+  high: toInt(r.high),
+  low: toInt(r.low),
+  close: toInt(r.close),
+  volume: toInt(r.volume),
+  quoteVolume: toInt(r.quote_volume),
+  tradeCount: toNum(r.trade_count),
+  firstTradeId: toNum(r.first_trade_id),
+  lastTradeId: toNum(r.last_trade_id),
+});
+
+/** The last state per candle key, sorted by key (a multi-row upsert may touch a row only once). */
+export function latestKlines(klines: readonly Kline[]): Kline[] {
+  const byKey = new Map<string, Kline>();
+  for (const k of klines) byKey.set(`${k.symbolId}:${k.intervalMs}:${k.openTime}`, k);
+  return [...byKey.values()].sort(
+    (a, b) => a.symbolId - b.symbolId || a.intervalMs - b.intervalMs || a.openTime - b.openTime,
+  );
 }
 
 export const balanceTuple = (b: StoredBalance): unknown[] => [b.userId, b.assetId, b.avail, b.frozen];

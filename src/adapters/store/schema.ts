@@ -26,6 +26,11 @@
 //   walk it in bounded steps from where the last step stopped.
 // - v5 adds users.revoked (a revoked user's keys and tokens are refused; api_keys.revoked existed since v1). Both
 //   flags are loaded into memory at start (gateway/revocations.ts), so no request reads them from the database.
+// - v6 adds klines: one row per (symbol, interval, open time) with at least one trade (pipeline/candles.ts),
+//   upserted by settlement in the batch that holds the trades; first/last trade id say which trades it holds,
+//   so the engine worker folds at start any trade a candle does not hold yet (a database from before v6 gets
+//   its candles that way) and `fillstream candles rebuild` can recompute them. Whether a candle is closed is
+//   not stored: it follows from its close time and the clock.
 
 export interface Migration {
   readonly version: number;
@@ -181,6 +186,27 @@ CREATE INDEX orders_open ON orders (user_id, order_id) WHERE status IN ${OPEN_ST
 ALTER TABLE users ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 6,
+    name: 'candles (klines)',
+    sql: `
+CREATE TABLE klines (
+  symbol_id INTEGER NOT NULL,
+  interval_ms INTEGER NOT NULL,
+  open_time INTEGER NOT NULL,
+  open INTEGER NOT NULL,
+  high INTEGER NOT NULL,
+  low INTEGER NOT NULL,
+  close INTEGER NOT NULL,
+  volume INTEGER NOT NULL,
+  quote_volume INTEGER NOT NULL,
+  trade_count INTEGER NOT NULL,
+  first_trade_id INTEGER NOT NULL,
+  last_trade_id INTEGER NOT NULL,
+  PRIMARY KEY (symbol_id, interval_ms, open_time)
+) STRICT, WITHOUT ROWID;
+`,
+  },
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -316,6 +342,27 @@ CREATE INDEX orders_open ON orders (user_id, order_id) WHERE status IN ${OPEN_ST
     name: 'revoked users',
     sql: `
 ALTER TABLE users ADD COLUMN revoked BOOLEAN NOT NULL DEFAULT FALSE;
+`,
+  },
+  {
+    version: 6,
+    name: 'candles (klines)',
+    sql: `
+CREATE TABLE klines (
+  symbol_id INTEGER NOT NULL,
+  interval_ms BIGINT NOT NULL,
+  open_time BIGINT NOT NULL,
+  open BIGINT NOT NULL,
+  high BIGINT NOT NULL,
+  low BIGINT NOT NULL,
+  close BIGINT NOT NULL,
+  volume BIGINT NOT NULL,
+  quote_volume BIGINT NOT NULL,
+  trade_count BIGINT NOT NULL,
+  first_trade_id BIGINT NOT NULL,
+  last_trade_id BIGINT NOT NULL,
+  PRIMARY KEY (symbol_id, interval_ms, open_time)
+);
 `,
   },
 ];

@@ -15,6 +15,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
   ApiKeyRecord,
+  Kline,
+  KlineQuery,
   JournalEntry,
   OrderQuery,
   PruneCursor,
@@ -41,6 +43,11 @@ import {
   balanceTuple,
   EVENT_LOG_COLS,
   eventChunkTuple,
+  KLINE_COLS,
+  KLINE_UPDATE_SET,
+  klineFromRow,
+  klineTuple,
+  latestKlines,
   eventsFromRows,
   LAST_SEQ_SQL,
   LAST_USER_SQL,
@@ -75,6 +82,10 @@ const SQL = {
   insertEvents: `INSERT INTO event_log (${EVENT_LOG_COLS}) VALUES (?, ?, ?, ?, ?)`,
   updateMeta: 'UPDATE meta SET last_order_id = ?, last_trade_id = ? WHERE id = 1',
   insertJournal: 'INSERT INTO journal (seq, ts, command) VALUES (?, ?, ?)',
+  upsertKline:
+    `INSERT INTO klines (${KLINE_COLS}) VALUES (${marks(12)}) ` +
+    `ON CONFLICT (symbol_id, interval_ms, open_time) DO UPDATE SET ${KLINE_UPDATE_SET}`,
+  deleteKlines: 'DELETE FROM klines WHERE symbol_id = ? AND interval_ms = ?',
   readJournal: 'SELECT seq, ts, command FROM journal WHERE seq > ? ORDER BY seq LIMIT ?',
   meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
   allBalances: `SELECT ${BALANCE_COLS} FROM balances ORDER BY user_id, asset_id`,
@@ -238,6 +249,19 @@ export class SqliteStore implements Store {
       const j = this.stmt(SQL.insertJournal);
       for (const e of b.journal) j.run(e.seq, e.ts, e.command);
     }
+    if (b.klines !== undefined && b.klines.length > 0) {
+      const k = this.stmt(SQL.upsertKline);
+      for (const x of latestKlines(b.klines)) k.run(klineTuple(x));
+    }
+  }
+
+  async replaceKlines(symbolId: number, intervalMs: number, klines: readonly Kline[]): Promise<void> {
+    this.db.transaction(() => {
+      this.stmt(SQL.deleteKlines).run(symbolId, intervalMs);
+      const k = this.stmt(SQL.upsertKline);
+      for (const x of klines) k.run(klineTuple(x));
+    })();
+    await this.flush();
   }
 
   async latestEventSeq(userId: number): Promise<number> {
@@ -290,6 +314,16 @@ export class SqliteStore implements Store {
   async marketTrades(symbolId: number, limit: number): Promise<StoredTrade[]> {
     if (limit <= 0) return [];
     return this.read({ kind: 'marketTrades', symbolId, limit }).map(tradeFromRow);
+  }
+
+  async klines(q: KlineQuery): Promise<Kline[]> {
+    if (q.limit <= 0) return [];
+    return this.read({ kind: 'klines', q }).map(klineFromRow);
+  }
+
+  async tradesAfter(symbolId: number, after: number, limit: number): Promise<StoredTrade[]> {
+    if (limit <= 0) return [];
+    return this.read({ kind: 'tradesAfter', symbolId, after, limit }).map(tradeFromRow);
   }
 
   async getBalances(userId: number): Promise<StoredBalance[]> {

@@ -7,6 +7,9 @@
 
 import type { Int } from '../../core/int64.js';
 import type { OrderStatus, OrderType, RejectReason, Side, TimeInForce } from '../../core/types.js';
+import type { Kline } from '../../pipeline/candles.js';
+
+export type { Kline };
 
 /** An order's latest persisted state (upserted by order_id). */
 export interface StoredOrder {
@@ -118,6 +121,8 @@ export interface SettlementBatch {
   readonly meta: StoreMeta;
   /** The commands whose results this batch holds; replaying the journal reproduces the state. */
   readonly journal?: readonly JournalEntry[];
+  /** The latest state of every candle the batch's trades touched (upserted by symbol, interval, open time). */
+  readonly klines?: readonly Kline[];
 }
 
 export interface UserRecord {
@@ -182,6 +187,16 @@ export interface TradeQuery {
   readonly limit: number;
 }
 
+/** Candles of one symbol and interval whose open_time is in [startTime, endTime]. */
+export interface KlineQuery {
+  readonly symbolId: number;
+  readonly intervalMs: number;
+  readonly startTime?: number;
+  readonly endTime?: number;
+  /** With startTime: the oldest `limit` from it; without: the newest `limit` up to endTime. */
+  readonly limit: number;
+}
+
 /** A user's view of a trade: its own side of it. */
 export interface UserTrade extends StoredTrade {
   readonly orderId: number;
@@ -201,6 +216,8 @@ export interface ReadStore {
   /** Latest public trades of a symbol, newest first. */
   marketTrades(symbolId: number, limit: number): Promise<StoredTrade[]>;
   getBalances(userId: number): Promise<StoredBalance[]>;
+  /** Candles, oldest first (see KlineQuery). */
+  klines(q: KlineQuery): Promise<Kline[]>;
   /** Events with seq > after, ascending, at most limit. */
   listEvents(userId: number, after: number, limit: number): Promise<StoredEvent[]>;
   /** Newest seq of a user (0 when none). */
@@ -220,6 +237,7 @@ export const READ_METHODS = [
   'listTrades',
   'marketTrades',
   'getBalances',
+  'klines',
   'listEvents',
   'latestEventSeq',
   'oldestEventSeq',
@@ -262,6 +280,11 @@ export interface Store extends ReadStore {
   /** Marks a user and all its keys revoked in one transaction (durably); returns how many keys it newly revoked. */
   revokeUser(userId: number): Promise<number>;
   listRevoked(): Promise<Revoked>;
+
+  /** Trades of a symbol with trade_id > after, ascending, at most limit (candle rebuilds read them this way). */
+  tradesAfter(symbolId: number, after: number, limit: number): Promise<StoredTrade[]>;
+  /** Replaces every stored candle of a symbol and interval with `klines`, in one transaction. */
+  replaceKlines(symbolId: number, intervalMs: number, klines: readonly Kline[]): Promise<void>;
 
   /** Journal entries with seq > after, ascending, at most limit. */
   readJournal(after: number, limit: number): Promise<JournalEntry[]>;

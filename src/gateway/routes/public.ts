@@ -1,11 +1,12 @@
 // Public market data (no auth): symbols, depth and ticker from the live mirror
-// (updated right after matching), recent trades from the store.
+// (updated right after matching), recent trades and candles from the store.
 
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
 import { type GatewayContext, ok, unwrap } from '../context.js';
-import { fmtAsset, fmtPrice, formatDepthLevel, formatMarketTrade, formatSymbols } from '../format.js';
-import { parseDepthQuery, parseMarketTradesQuery, parseTickerQuery } from '../order-request.js';
+import { fmtAsset, fmtPrice, formatDepthLevel, formatKline, formatMarketTrade, formatSymbols } from '../format.js';
+import { parseDepthQuery, parseKlinesQuery, parseMarketTradesQuery, parseTickerQuery } from '../order-request.js';
+import { closeTimeOf } from '../../pipeline/candles.js';
 
 export function publicRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   const mirror = (symbolId: number) => {
@@ -34,6 +35,16 @@ export function publicRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     const q = unwrap(parseMarketTradesQuery(req.query, ctx.market));
     const rows = await ctx.store.marketTrades(q.symbolId, q.limit);
     return reply.send(ok({ trades: rows.map((t) => formatMarketTrade(t, ctx.market)) }));
+  });
+
+  // Candles with at least one trade, oldest first. A candle is closed once its interval has ended by the clock,
+  // or when a newer one exists (no trade of the engine can land in it any more).
+  app.get('/api/v1/klines', async (req, reply) => {
+    const q = unwrap(parseKlinesQuery(req.query, ctx.market));
+    const rows = await ctx.store.klines(q);
+    const now = ctx.clock();
+    const data = rows.map((k, i) => formatKline(k, i < rows.length - 1 || closeTimeOf(k) < now, ctx.market));
+    return reply.send(ok(data));
   });
 
   app.get('/api/v1/ticker', async (req, reply) => {
