@@ -74,6 +74,8 @@ export interface Config {
     readonly maxBacklogMessages: number;
     /** Public subscriptions one connection may hold at once (a channel of a symbol; each depth size counts). */
     readonly maxSubscriptions: number;
+    /** Order requests (order.place / order.cancel, each order of a batch) one connection may have unanswered. */
+    readonly maxOrdersInFlight: number;
   };
   /** Failed-authentication throttling (per source IP and per API key) and the signature replay cache. */
   readonly auth: {
@@ -185,6 +187,9 @@ export const SETTINGS = {
   // 50: every channel of a few symbols (trades + ticker + one or two depth sizes each) with room to spare, while
   // one connection's subscriptions (and the snapshots a subscribe sends) stay bounded.
   'ws.maxSubscriptions': int(50, 'FILLSTREAM_WS_MAX_SUBSCRIPTIONS', 1, 10_000),
+  // Order entry on /ws: unanswered orders per connection (a batch counts each order). 100: ten times the default
+  // per-user order rate, and ten connections of one user (the default cap) cannot fill the engine queue (10,000).
+  'ws.maxOrdersInFlight': int(100, 'FILLSTREAM_WS_MAX_ORDERS_IN_FLIGHT', 1, 1_000_000),
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -369,6 +374,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       maxBacklogBytes: v('ws.maxBacklogBytes'),
       maxBacklogMessages: v('ws.maxBacklogMessages'),
       maxSubscriptions: v('ws.maxSubscriptions'),
+      maxOrdersInFlight: v('ws.maxOrdersInFlight'),
     },
     auth: {
       maxFailures: v('auth.maxFailures'),

@@ -34,6 +34,11 @@ export class Connection {
   /** While replaying history for a resume, live private events wait here. */
   pending: Array<{ seq: number; payload: string; committedAt: number }> | null = null;
   readonly subscriptions = new Set<string>();
+  /** Order requests (order-requests.ts) not yet fully answered, by request-id key; and the orders they hold. */
+  readonly orderRequests = new Set<string>();
+  ordersInFlight = 0;
+  /** Order results that came while a resume replays: sent after the replay, never before their order's events. */
+  heldResults: string[] = [];
   lastPongAt: number;
   closed = false;
   /**
