@@ -102,47 +102,49 @@ test('every order type and error through the socket agrees with HTTP for the sam
   c.dispose();
 });
 
-test("on the same connection an order's events (NEW, fills, balances) arrive before its result", async () => {
-  const s = await lab.start();
-  const maker = await s.fundedUser(FUNDS);
-  const taker = await s.fundedUser(FUNDS);
-  const mc = await socketOf(s, maker);
-  const tc = await socketOf(s, taker);
-  for (let round = 0; round < 20; round++) {
-    const price = `${100 + round}.00`;
-    const m = await place(mc, limit('SELL', price, '0.01', { cid: `m-${round}` }));
-    assert.equal(m['code'], 0, JSON.stringify(m));
-    const from = tc.messages.length;
-    const t = await place(tc, limit('BUY', price, '0.01', { cid: `t-${round}` }));
-    assert.equal(t['code'], 0, JSON.stringify(t));
-    const orderId = dataOf(t)['order_id'];
-    const before = tc.messages.slice(from, tc.messages.indexOf(t));
-    const mine = before.filter((e) => dataOf(e)['order_id'] === orderId);
-    const statuses = mine.filter((e) => e.type === 'order.update').map((e) => dataOf(e)['status']);
-    assert.deepEqual(statuses, ['NEW', 'FILLED'], `round ${round}: the taker's order.updates before its result`);
-    assert.equal(mine.filter((e) => e.type === 'trade').length, 1, `round ${round}: its fill before its result`);
-    assert.ok(
-      before.filter((e) => e.type === 'balance.update').length >= 2,
-      `round ${round}: the balances before the result`,
+for (const coalesceWrites of [false, true]) {
+  test(`on the same connection an order's events (NEW, fills, balances) arrive before its result (ws.coalesceWrites ${coalesceWrites})`, async () => {
+    const s = await lab.start({ flags: { ws: { coalesceWrites } } });
+    const maker = await s.fundedUser(FUNDS);
+    const taker = await s.fundedUser(FUNDS);
+    const mc = await socketOf(s, maker);
+    const tc = await socketOf(s, taker);
+    for (let round = 0; round < 20; round++) {
+      const price = `${100 + round}.00`;
+      const m = await place(mc, limit('SELL', price, '0.01', { cid: `m-${round}` }));
+      assert.equal(m['code'], 0, JSON.stringify(m));
+      const from = tc.messages.length;
+      const t = await place(tc, limit('BUY', price, '0.01', { cid: `t-${round}` }));
+      assert.equal(t['code'], 0, JSON.stringify(t));
+      const orderId = dataOf(t)['order_id'];
+      const before = tc.messages.slice(from, tc.messages.indexOf(t));
+      const mine = before.filter((e) => dataOf(e)['order_id'] === orderId);
+      const statuses = mine.filter((e) => e.type === 'order.update').map((e) => dataOf(e)['status']);
+      assert.deepEqual(statuses, ['NEW', 'FILLED'], `round ${round}: the taker's order.updates before its result`);
+      assert.equal(mine.filter((e) => e.type === 'trade').length, 1, `round ${round}: its fill before its result`);
+      assert.ok(
+        before.filter((e) => e.type === 'balance.update').length >= 2,
+        `round ${round}: the balances before the result`,
+      );
+    }
+    // Batches too: every order's NEW before its own result.
+    const orders = Array.from({ length: 20 }, (_, i) => limit('BUY', '50.00', '0.01', { cid: `b-${i}` }));
+    const results = await batch(tc, orders);
+    assert.deepEqual(
+      results.map((r) => [r['index'], r['code'], dataOf(r)['cid']]),
+      orders.map((o, i) => [i, 0, o['cid']]),
     );
-  }
-  // Batches too: every order's NEW before its own result.
-  const orders = Array.from({ length: 20 }, (_, i) => limit('BUY', '50.00', '0.01', { cid: `b-${i}` }));
-  const results = await batch(tc, orders);
-  assert.deepEqual(
-    results.map((r) => [r['index'], r['code'], dataOf(r)['cid']]),
-    orders.map((o, i) => [i, 0, o['cid']]),
-  );
-  for (const r of results) {
-    const at = tc.messages.indexOf(r);
-    const news = tc.messages.findIndex(
-      (e) => e.type === 'order.update' && dataOf(e)['order_id'] === dataOf(r)['order_id'],
-    );
-    assert.ok(news >= 0 && news < at, `order ${String(dataOf(r)['order_id'])}: NEW before its result`);
-  }
-  mc.dispose();
-  tc.dispose();
-});
+    for (const r of results) {
+      const at = tc.messages.indexOf(r);
+      const news = tc.messages.findIndex(
+        (e) => e.type === 'order.update' && dataOf(e)['order_id'] === dataOf(r)['order_id'],
+      );
+      assert.ok(news >= 0 && news < at, `order ${String(dataOf(r)['order_id'])}: NEW before its result`);
+    }
+    mc.dispose();
+    tc.dispose();
+  });
+}
 
 test('a batch answers each order on its own: accepted, refused by validation, refused by the core', async () => {
   const s = await lab.start();
