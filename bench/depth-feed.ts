@@ -45,7 +45,7 @@ function once(levels: number, subscriptions: number, values: number) {
   md.apply({ kind: 'market', trades: [], depth });
   let sends = 0;
   const feed = new PublicFeed(market, md, (_type, _bytes, n) => (sends += n));
-  const limits = { maxBacklogBytes: 1 << 30, maxBacklogMessages: 1 << 30 };
+  const limits = { maxBacklogBytes: 1 << 30, maxBacklogMessages: 1 << 30, coalesceWrites: false };
   for (let i = 0; i < subscriptions; i++) {
     const c = new Connection(i, droppingSocket(), limits, () => undefined, Date.now());
     feed.subscribe(c, 'depth', SYMBOL, depthSize(1 + (i % values)));

@@ -55,7 +55,14 @@ export async function startHello(): Promise<Target> {
   return { name: 'fastify hello-world', base, child, auth: [''], cleanup: async () => undefined };
 }
 
-export async function startExchange(name: string, databaseUrl: string, users: number, cleanup: () => Promise<void>) {
+export async function startExchange(
+  name: string,
+  databaseUrl: string,
+  users: number,
+  cleanup: () => Promise<void>,
+  /** More settings for the server child (e.g. bench:orders raises the WebSocket limits). */
+  extraEnv: Readonly<Record<string, string>> = {},
+) {
   const port = await freePort();
   const env = {
     PATH: process.env['PATH'] ?? '',
@@ -69,6 +76,7 @@ export async function startExchange(name: string, databaseUrl: string, users: nu
     FILLSTREAM_RATE_ORDERS: '1000000',
     FILLSTREAM_RATE_QUERIES: '1000000',
     FILLSTREAM_QUEUE_CAPACITY: '100000',
+    ...extraEnv,
   };
   const child = spawn(process.execPath, [...serverFlags, 'dist/src/cli/main.js', 'serve'], {
     env,

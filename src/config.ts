@@ -74,6 +74,10 @@ export interface Config {
     readonly maxBacklogMessages: number;
     /** Public subscriptions one connection may hold at once (a channel of a symbol; each depth size counts). */
     readonly maxSubscriptions: number;
+    /** Order requests (order.place / order.cancel, each order of a batch) one connection may have unanswered. */
+    readonly maxOrdersInFlight: number;
+    /** Frames written to one socket in one event-loop turn leave in one write (cork/uncork); off: one per frame. */
+    readonly coalesceWrites: boolean;
   };
   /** Failed-authentication throttling (per source IP and per API key) and the signature replay cache. */
   readonly auth: {
@@ -185,6 +189,12 @@ export const SETTINGS = {
   // 50: every channel of a few symbols (trades + ticker + one or two depth sizes each) with room to spare, while
   // one connection's subscriptions (and the snapshots a subscribe sends) stay bounded.
   'ws.maxSubscriptions': int(50, 'FILLSTREAM_WS_MAX_SUBSCRIPTIONS', 1, 10_000),
+  // Order entry on /ws: unanswered orders per connection (a batch counts each order). 100: ten times the default
+  // per-user order rate, and ten connections of one user (the default cap) cannot fill the engine queue (10,000).
+  'ws.maxOrdersInFlight': int(100, 'FILLSTREAM_WS_MAX_ORDERS_IN_FLIGHT', 1, 1_000_000),
+  // Off by default for now: bench:orders --compare-coalescing measures it faster (fewer writev calls), but with it
+  // on, test/push/push.test.ts "consistency" sees ECONNRESET on its burst of HTTP queries (cause not found yet).
+  'ws.coalesceWrites': bool(false, 'FILLSTREAM_WS_COALESCE_WRITES'),
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -369,6 +379,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       maxBacklogBytes: v('ws.maxBacklogBytes'),
       maxBacklogMessages: v('ws.maxBacklogMessages'),
       maxSubscriptions: v('ws.maxSubscriptions'),
+      maxOrdersInFlight: v('ws.maxOrdersInFlight'),
+      coalesceWrites: v('ws.coalesceWrites'),
     },
     auth: {
       maxFailures: v('auth.maxFailures'),

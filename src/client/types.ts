@@ -38,7 +38,13 @@ export interface UnsubscribeMessage {
   channel: Channel;
   symbol: string;
 }
-export type ClientMessage = AuthMessage | PingMessage | SubscribeMessage | UnsubscribeMessage;
+/** Order entry over the socket (ws-protocol.md section 9). */
+export type OrderRequestMessage =
+  | { type: 'order.place'; id: string | number; params: CreateOrderRequest }
+  | { type: 'order.cancel'; id: string | number; params: CancelOrderRequest }
+  | { type: 'order.batch_place'; id: string | number; params: { orders: CreateOrderRequest[] } };
+
+export type ClientMessage = AuthMessage | PingMessage | SubscribeMessage | UnsubscribeMessage | OrderRequestMessage;
 
 // ---------------------------------------------------------------------------------------------------------------
 // WebSocket: server -> client, connection level
@@ -199,7 +205,19 @@ export interface TickerMessage {
 export type MarketMessage = MarketTradeMessage | DepthSnapshotMessage | DepthUpdateMessage | TickerMessage;
 
 /** Every message the server sends; discriminated on `type`. */
+/** The answer to order.place / order.cancel / order.batch_place (one per order of a batch, with its `index`). */
+export interface OrderResultMessage {
+  type: 'order.result';
+  id: string | number | null;
+  index?: number;
+  code: number;
+  msg?: string;
+  /** On success the create_order / cancel_order answer; on a refusal the ids known (`order_id`, `cid`) or null. */
+  data: (Partial<CreateOrderResult> & Partial<CancelOrderResult>) | null;
+}
+
 export type ServerMessage =
+  | OrderResultMessage
   | AuthSuccessMessage
   | ConnectedMessage
   | AuthErrorMessage

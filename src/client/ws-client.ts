@@ -1,7 +1,8 @@
 // PushClient: one auto-reconnecting, authenticated, resuming WebSocket to /ws (ws-protocol.md) with typed events.
 //
 // It owns: auth (message / URL / dev user_id), private-seq dedup and gap reports, resume and resync, backoff
-// reconnects, heartbeat, public subscriptions with local depth books, and promise helpers for tests.
+// reconnects, heartbeat, public subscriptions with local depth books, order entry over the socket (ws-orders.ts),
+// and promise helpers for tests.
 
 import WebSocket, { type RawData } from 'ws';
 import { backoffDelay } from './backoff.js';
@@ -11,6 +12,7 @@ import { AuthFailedError, ProtocolError, PushServerError } from './errors.js';
 import type { PushClientEvents, PushClientOptions, PushClientState } from './push-options.js';
 import { type DepthOutcome, type Subscription, Subscriptions } from './subscriptions.js';
 import type * as T from './types.js';
+import { WsOrderChannel } from './ws-orders.js';
 
 const AUTH_FAILED_CLOSE = 4001;
 
@@ -31,6 +33,10 @@ export class PushClient extends TypedEmitter<PushClientEvents> {
   private received = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
+  private readonly orders = new WsOrderChannel(
+    (text) => this.sendText(text),
+    () => this.defaultTimeoutMs,
+  );
 
   constructor(opts: PushClientOptions) {
     super();
@@ -101,6 +107,28 @@ export class PushClient extends TypedEmitter<PushClientEvents> {
 
   ping(): boolean {
     return this.send({ type: 'ping' });
+  }
+
+  /**
+   * order.place on this socket: resolves with the create_order answer once committed (the order's events were
+   * received first); rejects with OrderRejectedError (the API code), or OrderOutcomeUnknownError when the socket
+   * closed first (look the order up by its cid).
+   */
+  async placeOrder(order: T.CreateOrderRequest): Promise<T.CreateOrderResult> {
+    const [p] = this.orders.request('order.place', order, 1);
+    return (await (p as Promise<T.OrderResultMessage>)).data as T.CreateOrderResult;
+  }
+
+  /** order.cancel on this socket (by order_id or cid); settles like placeOrder. */
+  async cancelOrder(req: T.CancelOrderRequest): Promise<T.CancelOrderResult> {
+    const [p] = this.orders.request('order.cancel', req, 1);
+    return (await (p as Promise<T.OrderResultMessage>)).data as T.CancelOrderResult;
+  }
+
+  /** order.batch_place (1..20 orders): one outcome per order, in order, each settled like placeOrder's. */
+  batchPlaceOrders(orders: T.CreateOrderRequest[]): Promise<PromiseSettledResult<T.CreateOrderResult>[]> {
+    const ps = this.orders.request('order.batch_place', { orders }, orders.length);
+    return Promise.allSettled(ps.map(async (p) => (await p).data as T.CreateOrderResult));
   }
 
   /** Subscribes now (or on the next ready connection) and after every reconnect; resolves on `subscribed`. */
@@ -252,6 +280,7 @@ export class PushClient extends TypedEmitter<PushClientEvents> {
     this.ws = null;
     this.stopHeartbeat();
     this.subs.invalidateBooks();
+    this.orders.failAll(`the connection closed (${code}) before the order's result`);
     let stopWith: Error | null = null;
     if (!this.stopped) {
       if (code === AUTH_FAILED_CLOSE && this._authFailure === null) {
@@ -287,6 +316,7 @@ export class PushClient extends TypedEmitter<PushClientEvents> {
     this.stopHeartbeat();
     if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
+    this.orders.failAll(err.message);
     this.rejectWaiters(err);
   }
 
@@ -324,6 +354,8 @@ export class PushClient extends TypedEmitter<PushClientEvents> {
 
   private dispatch(msg: T.ServerMessage): void {
     switch (msg.type) {
+      case 'order.result':
+        return this.orders.onResult(msg);
       case 'connected':
         // With a token still to send, this is the anonymous stage before `auth`: wait for auth.success.
         if (!this.tokenInMessage()) this.markReady(msg.user_id);

@@ -13,6 +13,7 @@ import { type Authenticated, authenticate, checkAdmin, decryptSecret } from './a
 import { auditAction, auditAuthFailure, auditBan, type ActionRecord } from './audit.js';
 import { type AuthThrottle, clientKey } from './auth-throttle.js';
 import type { RateClass, RateLimiter } from './rate-limit.js';
+import { chargeRate } from './order-entry.js';
 import type { Metrics } from './metrics.js';
 import type { ReplayGuard } from './replay-guard.js';
 import type { Revocations } from './revocations.js';
@@ -106,25 +107,8 @@ export async function requireUser(ctx: GatewayContext, req: FastifyRequest, cls:
     if (auth.code === 2001 || auth.code === 2002) failed(ctx, req, ip, apiKey, auth);
     throw auth;
   }
-  if (!ctx.limiter.take(auth.userId, cls, ctx.clock())) {
-    throw new ApiError(4291, `rate limit exceeded for ${cls} requests (${ctx.limiter.burst(cls)} per second)`);
-  }
+  chargeRate(ctx.limiter, auth.userId, cls, ctx.clock());
   return auth;
-}
-
-/**
- * A trading body may name its user (`"user_id": 1001`, as the original design's client sends it): allowed when it
- * is the authenticated user, refused with 2003 when it names another; the field is dropped before parsing.
- */
-export function withoutOwnUserId(body: unknown, user: Authenticated): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body) || !('user_id' in body)) return body;
-  const { user_id: named, ...rest } = body as Record<string, unknown>;
-  const id = typeof named === 'string' && /^[1-9][0-9]{0,15}$/.test(named) ? Number(named) : named;
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) {
-    throw new ApiError(1001, '"user_id" must be a positive integer (or leave it out)');
-  }
-  if (id !== user.userId) throw new ApiError(2003, `"user_id" ${id} is not the authenticated user`);
-  return rest;
 }
 
 /** Checks the admin credential (throttled and audited like user credentials); throws ApiError. */

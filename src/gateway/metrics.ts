@@ -113,6 +113,12 @@ export class Metrics {
     labelNames: ['type'] as const,
     registers: [this.registry],
   });
+  readonly wsOrderResults = new Counter({
+    name: 'fillstream_ws_order_results_total',
+    help: 'order.result frames sent on WebSockets, by request type and code (0: done)',
+    labelNames: ['type', 'code'] as const,
+    registers: [this.registry],
+  });
   readonly authFailures = new Counter({
     name: 'fillstream_auth_failures_total',
     help: 'Refused authentications (2001, 2002) and attempts refused by a failed-authentication ban (4291)',

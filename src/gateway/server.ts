@@ -273,6 +273,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     log,
     revocations: ctx.revocations,
     throttle: ctx.throttle,
+    orders: ctx,
   });
   app.server.on('upgrade', (req, socket, head) => {
     const refusal = guard.refusal(socket as Socket);

@@ -1,7 +1,9 @@
 // One WebSocket connection: who it is, what it subscribed to, its message
 // rate window, and sending with bounded backlog (a reader that falls behind
-// by more than the byte or message limit is closed with 1013).
+// by more than the byte or message limit is closed with 1013), with the frames of one event-loop turn coalesced
+// into one socket write (the pushes of a commit and the order results that follow them).
 
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { LongTimeout } from '../long-timeout.js';
 
@@ -21,6 +23,8 @@ export const CLOSE = {
 export interface SendLimits {
   readonly maxBacklogBytes: number;
   readonly maxBacklogMessages: number;
+  /** Cork the socket on the first frame of a loop turn and uncork it in the turn's check phase: one write. */
+  readonly coalesceWrites: boolean;
 }
 
 export class Connection {
@@ -34,6 +38,11 @@ export class Connection {
   /** While replaying history for a resume, live private events wait here. */
   pending: Array<{ seq: number; payload: string; committedAt: number }> | null = null;
   readonly subscriptions = new Set<string>();
+  /** Order requests (order-requests.ts) not yet fully answered, by request-id key; and the orders they hold. */
+  readonly orderRequests = new Set<string>();
+  ordersInFlight = 0;
+  /** Order results that came while a resume replays: sent after the replay, never before their order's events. */
+  heldResults: string[] = [];
   lastPongAt: number;
   closed = false;
   /**
@@ -41,6 +50,12 @@ export class Connection {
    * without a write callback per message (which cost ~a quarter of a broadcast's time).
    */
   private unflushed = 0;
+  private corked: Socket | null = null;
+  private readonly uncork = (): void => {
+    const s = this.corked;
+    this.corked = null;
+    s?.uncork();
+  };
   private windowStart = 0;
   private windowCount = 0;
   private overLimitWindows = 0;
@@ -72,6 +87,15 @@ export class Connection {
       return false;
     }
     this.unflushed++;
+    if (this.limits.coalesceWrites && this.corked === null) {
+      // ws keeps its TCP socket in `_socket` (no public accessor); without one, frames go out one by one.
+      const socket = (this.ws as unknown as { _socket?: Socket })._socket;
+      if (socket !== undefined && !socket.destroyed) {
+        socket.cork();
+        this.corked = socket;
+        setImmediate(this.uncork);
+      }
+    }
     this.ws.send(text, TEXT_FRAME);
     return true;
   }

@@ -9,6 +9,7 @@
 // token that key minted (exactly the connections whose credential HTTP would now refuse). Failed token auth
 // (first message or ?token=) is audited and counts towards the per-address ban (push-auth.ts); a banned address
 // gets 4291 (upgrade: HTTP 429; first message: auth.error 4291, close 1008) before its token is checked.
+// Order messages go to order-requests.ts (order entry shared with HTTP).
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -27,6 +28,8 @@ import { setLongTimeout } from '../long-timeout.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { CLOSE, Connection } from './connection.js';
 import { PushAuth } from './push-auth.js';
+import { OrderRequests } from './order-requests.js';
+import type { OrderEntryContext } from '../gateway/order-entry.js';
 import {
   CHANNELS,
   type Channel,
@@ -56,6 +59,8 @@ export interface PushDeps {
   readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   readonly revocations: Revocations;
   readonly throttle: AuthThrottle;
+  /** Order entry (order.place, order.cancel, order.batch_place): the gateway's, shared with HTTP. */
+  readonly orders: OrderEntryContext;
 }
 
 type Identity = { userId: number; expiresAt: number | null; keyId?: string | undefined };
@@ -74,9 +79,16 @@ export class PushServer {
   /** Peer address (throttling key) of each socket, for first-message auth. */
   private readonly ipOf = new WeakMap<WebSocket, string>();
   private readonly auth: PushAuth;
+  private readonly orderRequests: OrderRequests;
 
   constructor(private readonly d: PushDeps) {
     this.auth = new PushAuth(d);
+    this.orderRequests = new OrderRequests({
+      ctx: d.orders,
+      metrics: d.metrics,
+      maxInFlight: d.config.ws.maxOrdersInFlight,
+      log: d.log,
+    });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: d.config.ws.maxFrameBytes });
     this.feed = new PublicFeed(d.market, d.marketData, (type, bytes, n) => this.count(type, bytes, n));
     this.klines = new KlineFeed(d.market, d.marketData.klines, (type, bytes, n) => this.count(type, bytes, n));
@@ -243,6 +255,10 @@ export class PushServer {
         return;
       case 'auth':
         return this.onAuth(c, m);
+      case 'order.place':
+      case 'order.cancel':
+      case 'order.batch_place':
+        return this.orderRequests.handle(c, m);
       case 'subscribe':
       case 'unsubscribe': {
         const channel = m['channel'];
@@ -388,6 +404,9 @@ export class PushServer {
     const waiting = c.pending;
     c.pending = null;
     for (const e of waiting) this.sendPrivate(c, e.seq, e.payload, e.committedAt);
+    // Order results that completed during the replay: after their events, which are now all sent.
+    const results = c.heldResults.splice(0);
+    for (const r of results) c.send(r);
   }
 
   private sendPrivate(c: Connection, seq: number, payload: string, committedAt: number): void {

@@ -8,7 +8,7 @@ import { encryptSecret, issueToken, newApiKey, newApiSecret } from '../auth.js';
 import { type GatewayContext, adminAction, ok, unwrap } from '../context.js';
 import { fmtAsset } from '../format.js';
 import { parseDeposit } from '../order-request.js';
-import { submit } from './trading.js';
+import { submit } from '../order-entry.js';
 
 export interface NewUser {
   readonly userId: number;

@@ -1,0 +1,117 @@
+// Order entry shared by both transports (POST create_order / cancel_order and the WebSocket's order.place /
+// order.cancel / order.batch_place): the per-user rate-limit charge, validation of the body, the engine submit
+// (overload and outages -> 5001) and the answer's data. Every refusal is thrown as an ApiError; the caller
+// authenticates and renders (an HTTP envelope or an order.result frame).
+
+import { ApiError, apiErrorOfResult } from '../errors.js';
+import { EngineUnavailableError, QueueFullError } from '../pipeline/engine-host.js';
+import type { Ack } from '../pipeline/protocol.js';
+import type { GatewayContext } from './context.js';
+import { parseCancel, parseCreateOrder } from './order-request.js';
+import type { RateClass, RateLimiter } from './rate-limit.js';
+
+/** What order entry needs of the gateway context. */
+export type OrderEntryContext = Pick<GatewayContext, 'engine' | 'market' | 'metrics' | 'store' | 'limiter' | 'clock'>;
+
+export interface PlacedOrder {
+  readonly order_id: number | null;
+  readonly cid: string | null;
+  readonly order_status: 'ACCEPTED';
+  readonly accepted_at: number;
+}
+
+export interface CanceledOrder {
+  readonly order_id: number;
+  readonly cid: string | null;
+  readonly order_status: string;
+}
+
+/** Charges one request of `cls` to the user's bucket (shared by HTTP and WebSocket); throws 4291 when empty. */
+export function chargeRate(limiter: RateLimiter, userId: number, cls: RateClass, now: number): void {
+  if (!limiter.take(userId, cls, now)) {
+    throw new ApiError(4291, `rate limit exceeded for ${cls} requests (${limiter.burst(cls)} per second)`);
+  }
+}
+
+/**
+ * A trading body may name its user (`"user_id": 1001`, as the original design's client sends it): allowed when it
+ * is the authenticated user, refused with 2003 when it names another; the field is dropped before parsing.
+ */
+export function withoutOwnUserId(body: unknown, userId: number): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !('user_id' in body)) return body;
+  const { user_id: named, ...rest } = body as Record<string, unknown>;
+  const id = typeof named === 'string' && /^[1-9][0-9]{0,15}$/.test(named) ? Number(named) : named;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) {
+    throw new ApiError(1001, '"user_id" must be a positive integer (or leave it out)');
+  }
+  if (id !== userId) throw new ApiError(2003, `"user_id" ${id} is not the authenticated user`);
+  return rest;
+}
+
+/** Sends a command to the engine, mapping overload and outages to 5001. */
+export async function submit(
+  ctx: Pick<GatewayContext, 'engine' | 'metrics'>,
+  cmd: Parameters<GatewayContext['engine']['submit']>[0],
+): Promise<Ack> {
+  try {
+    ctx.metrics.queueDepth.set(ctx.engine.inFlight + 1);
+    const t0 = performance.now();
+    const ack = await ctx.engine.submit(cmd);
+    ctx.metrics.engineRoundTrip.observe((performance.now() - t0) / 1000);
+    return ack;
+  } catch (e) {
+    if (e instanceof QueueFullError) {
+      ctx.metrics.queueRejects.inc();
+      throw new ApiError(5001, 'the engine queue is full, retry shortly');
+    }
+    if (e instanceof EngineUnavailableError) throw new ApiError(5001, 'the engine is not available');
+    throw e;
+  } finally {
+    ctx.metrics.queueDepth.set(ctx.engine.inFlight);
+  }
+}
+
+/**
+ * Validates and places one order for an authenticated user whose rate limit was already charged; resolves once
+ * the command's batch has committed (its pushes were written first). A core rejection is thrown (4xx) after the
+ * commit, with `details.orderId` naming the REJECTED order.
+ */
+export async function placeOrder(ctx: OrderEntryContext, userId: number, body: unknown): Promise<PlacedOrder> {
+  const p = parseCreateOrder(withoutOwnUserId(body, userId), ctx.market);
+  if (p instanceof ApiError) throw p;
+  const ack = await submit(ctx, {
+    kind: 'place',
+    userId,
+    symbolId: p.symbolId,
+    side: p.side,
+    orderType: p.orderType,
+    tif: p.tif,
+    price: p.price,
+    qty: p.qty,
+    quoteQty: p.quoteQty,
+    cid: p.cid,
+  });
+  ctx.metrics.orders.inc({ result: ack.code });
+  // The core's verdict is known and committed: a rejection answers 4xx (its REJECTED order.update is logged too).
+  if (ack.code !== 'OK') {
+    const e = apiErrorOfResult(ack.code);
+    throw new ApiError(e.code, e.msg, { ...e.details, orderId: ack.orderId });
+  }
+  return { order_id: ack.orderId, cid: p.cid, order_status: 'ACCEPTED', accepted_at: ack.ts };
+}
+
+/** Validates and cancels one order (by order_id or cid) for an authenticated, already charged user. */
+export async function cancelOrder(ctx: OrderEntryContext, userId: number, body: unknown): Promise<CanceledOrder> {
+  const c = parseCancel(withoutOwnUserId(body, userId));
+  if (c instanceof ApiError) throw c;
+  const ack = await submit(ctx, { kind: 'cancel', userId, orderId: c.orderId, cid: c.cid });
+  if (ack.code === 'NOT_ORDER_OWNER') throw new ApiError(4001, 'order not found');
+  if (ack.code !== 'OK') throw apiErrorOfResult(ack.code);
+  if (ack.canceled) return { order_id: ack.orderId as number, cid: c.cid, order_status: 'CANCEL_PENDING' };
+  // Not open: either it already ended (answer its final status) or the user has no such order (4001).
+  if (c.orderId !== null) {
+    const o = await ctx.store.getOrder(userId, c.orderId);
+    if (o !== null) return { order_id: o.orderId, cid: o.cid, order_status: o.status };
+  }
+  throw new ApiError(4001, c.cid !== null ? `no open order with cid "${c.cid}"` : 'order not found');
+}
