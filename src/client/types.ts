@@ -359,3 +359,36 @@ export interface TransferResult {
   asset: string;
   qty: Decimal;
 }
+/** `POST /api/v1/auth/token` (signed with an API key). */
+export interface TokenResult {
+  user_id: number;
+  token: string;
+  expires_at: number;
+}
+/** `POST /api/v1/auth/revoke_key`. */
+export interface RevokeOwnKeyResult {
+  api_key: string;
+  revoked: true;
+}
+/** `POST /api/v1/admin/revoke_key`. */
+export interface RevokeKeyResult {
+  api_key: string;
+  user_id: number;
+  revoked: true;
+}
+/** `POST /api/v1/admin/revoke_user`. */
+export interface RevokeUserResult {
+  user_id: number;
+  revoked: true;
+  api_keys_revoked: number;
+}
+/** `GET /healthz`. */
+export interface HealthResult {
+  status: 'alive';
+}
+/** `GET /readyz`. */
+export interface ReadyResult {
+  status: 'ready';
+  store: string;
+  in_flight: number;
+}

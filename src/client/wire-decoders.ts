@@ -1,0 +1,263 @@
+// Decoders of every wire shape in types.ts: each server -> client WebSocket message (decodeServerMessage) and each
+// HTTP answer's `data` (RestDecoders). The field lists are checked against types.ts by the compiler (object<T>()),
+// and against the real server by test/client/type-agreement.test.ts.
+
+import {
+  type Decoder,
+  array,
+  bool,
+  decimal,
+  int,
+  literal,
+  nullable,
+  object,
+  optional,
+  pair,
+  signedDecimal,
+  str,
+} from './decode.js';
+import { ProtocolError } from './errors.js';
+import type * as T from './types.js';
+
+const side = literal('BUY', 'SELL');
+const orderType = literal('LIMIT', 'MARKET');
+const tif = literal('GTC', 'IOC', 'FOK', 'POST_ONLY');
+const status = literal('NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED');
+const channel = literal('trades', 'depth', 'ticker');
+const reason = literal('order_frozen', 'trade_settled', 'order_unfrozen', 'deposit', 'withdrawal', 'fee');
+const level: Decoder<T.DepthLevel> = pair(decimal, decimal);
+
+// ---- WebSocket: connection level ----
+
+const authSuccess = object<T.AuthSuccessMessage>()({
+  type: literal('auth.success'),
+  user_id: int,
+  expires_at: optional(nullable(int)),
+});
+const connected = object<T.ConnectedMessage>()({ type: literal('connected'), user_id: nullable(int) });
+const authError = object<T.AuthErrorMessage>()({ type: literal('auth.error'), code: int, msg: str });
+const authExpiring = object<T.AuthExpiringMessage>()({ type: literal('auth.expiring'), expires_at: int });
+const pong = object<T.PongMessage>()({ type: literal('pong'), ts: int });
+const subscribed = object<T.SubscribedMessage>()({
+  type: literal('subscribed'),
+  channel,
+  symbol: str,
+  levels: optional(int),
+});
+const unsubscribed = object<T.UnsubscribedMessage>()({ type: literal('unsubscribed'), channel, symbol: str });
+const error = object<T.ErrorMessage>()({ type: literal('error'), code: int, msg: str });
+const resync = object<T.ResyncMessage>()({ type: literal('resync'), reason: str, latest_seq: int });
+
+// ---- WebSocket: private events ----
+
+const orderUpdateData = object<T.OrderUpdateData>()({
+  order_id: int,
+  cid: nullable(str),
+  symbol: str,
+  side,
+  order_type: orderType,
+  price: nullable(decimal),
+  qty: nullable(decimal),
+  quote_qty: optional(decimal),
+  status,
+  reject_reason: optional(str),
+  filled_qty: decimal,
+  avg_price: nullable(decimal),
+  updated_at: int,
+});
+const tradeData = object<T.TradeData>()({
+  trade_id: int,
+  order_id: int,
+  symbol: str,
+  side,
+  price: decimal,
+  qty: decimal,
+  fee: decimal,
+  fee_asset: str,
+  role: literal('MAKER', 'TAKER'),
+  traded_at: int,
+});
+const balanceUpdateData = object<T.BalanceUpdateData>()({
+  asset: str,
+  avail: decimal,
+  frozen: decimal,
+  delta: signedDecimal,
+  reason,
+});
+const orderUpdate = object<T.OrderUpdateMessage>()({ type: literal('order.update'), seq: int, data: orderUpdateData });
+const trade = object<T.TradeMessage>()({ type: literal('trade'), seq: int, data: tradeData });
+const balanceUpdate = object<T.BalanceUpdateMessage>()({
+  type: literal('balance.update'),
+  seq: int,
+  data: balanceUpdateData,
+});
+const privateEvent: Decoder<T.PrivateEvent> = (v, path, strict) => {
+  const t = (v as { type?: unknown } | null)?.type;
+  if (t === 'order.update') return orderUpdate(v, path, strict);
+  if (t === 'trade') return trade(v, path, strict);
+  if (t === 'balance.update') return balanceUpdate(v, path, strict);
+  throw new ProtocolError(`${path}: not a private event (type ${JSON.stringify(t)})`);
+};
+
+// ---- WebSocket: public market data ----
+
+const marketTradeData = object<T.MarketTradeData>()({
+  trade_id: int,
+  price: decimal,
+  qty: decimal,
+  taker_side: side,
+  traded_at: int,
+});
+const depthData = object<T.DepthData>()({ bids: array(level), asks: array(level) });
+const tickerData = object<T.TickerData>()({
+  last: nullable(decimal),
+  best_bid: nullable(decimal),
+  best_ask: nullable(decimal),
+  volume_24h: decimal,
+  ts: int,
+});
+const marketTrade = object<T.MarketTradeMessage>()({
+  type: literal('market.trade'),
+  symbol: str,
+  seq: int,
+  data: marketTradeData,
+});
+const depthSnapshot = object<T.DepthSnapshotMessage>()({
+  type: literal('depth.snapshot'),
+  symbol: str,
+  seq: int,
+  data: depthData,
+});
+const depthUpdate = object<T.DepthUpdateMessage>()({
+  type: literal('depth.update'),
+  symbol: str,
+  seq: int,
+  data: depthData,
+});
+const ticker = object<T.TickerMessage>()({ type: literal('ticker'), symbol: str, data: tickerData });
+
+/** One decoder per server message type: the compiler demands an entry for every member of ServerMessage. */
+export const SERVER_MESSAGE_DECODERS: {
+  readonly [K in T.ServerMessageType]: Decoder<Extract<T.ServerMessage, { type: K }>>;
+} = {
+  'auth.success': authSuccess,
+  connected,
+  'auth.error': authError,
+  'auth.expiring': authExpiring,
+  pong,
+  subscribed,
+  unsubscribed,
+  error,
+  resync,
+  'order.update': orderUpdate,
+  trade,
+  'balance.update': balanceUpdate,
+  'market.trade': marketTrade,
+  'depth.snapshot': depthSnapshot,
+  'depth.update': depthUpdate,
+  ticker,
+};
+
+/**
+ * A parsed frame as a ServerMessage. Lenient (default): extra fields pass, and a type the client does not know is
+ * answered as is (a newer server); strict: both are errors. A known type with a wrong shape always throws.
+ */
+export function decodeServerMessage(v: unknown, strict = false): T.ServerMessage {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ProtocolError('a frame that is not an object');
+  const t = (v as { type?: unknown }).type;
+  if (typeof t !== 'string') throw new ProtocolError('a frame without a string "type"');
+  const d = (SERVER_MESSAGE_DECODERS as Readonly<Record<string, Decoder<T.ServerMessage>>>)[t];
+  if (d === undefined || !Object.prototype.hasOwnProperty.call(SERVER_MESSAGE_DECODERS, t)) {
+    if (strict) throw new ProtocolError(`unknown message type "${t}"`);
+    return v as T.ServerMessage;
+  }
+  return d(v, t, strict);
+}
+
+// ---- HTTP answers (`data` of the envelope) ----
+
+const order = object<T.Order>()({
+  order_id: int,
+  cid: nullable(str),
+  symbol: str,
+  side,
+  order_type: orderType,
+  time_in_force: tif,
+  price: nullable(decimal),
+  qty: nullable(decimal),
+  quote_qty: optional(nullable(decimal)),
+  filled_qty: decimal,
+  avg_price: nullable(decimal),
+  status,
+  reject_reason: nullable(str),
+  created_at: int,
+  updated_at: int,
+});
+
+/** The decoder of each RestClient answer, by the method's result type. */
+export const RestDecoders = {
+  createOrder: object<T.CreateOrderResult>()({
+    order_id: int,
+    cid: nullable(str),
+    order_status: literal('ACCEPTED'),
+    accepted_at: int,
+  }),
+  cancelOrder: object<T.CancelOrderResult>()({
+    order_id: int,
+    cid: optional(nullable(str)),
+    order_status: literal('CANCEL_PENDING', 'NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED'),
+  }),
+  order,
+  orders: object<T.OrdersPage>()({ orders: array(order), next_cursor: nullable(int) }),
+  trades: object<T.TradesPage>()({ trades: array(tradeData), next_cursor: nullable(int) }),
+  balances: object<T.BalancesResult>()({
+    balances: array(object<T.Balance>()({ asset: str, avail: decimal, frozen: decimal, total: decimal })),
+  }),
+  events: object<T.EventsPage>()({
+    events: array(privateEvent),
+    oldest_seq: optional(nullable(int)),
+    resync: optional(bool),
+  }),
+  symbols: object<T.SymbolsResult>()({
+    assets: array(object<T.AssetInfo>()({ asset: str, decimals: int, display_decimals: int })),
+    symbols: array(
+      object<T.SymbolInfo>()({
+        symbol: str,
+        base_asset: str,
+        quote_asset: str,
+        price_decimals: int,
+        price_display_decimals: int,
+        min_qty: decimal,
+        max_qty: nullable(decimal),
+        min_notional: decimal,
+        maker_fee: decimal,
+        taker_fee: decimal,
+        stp_mode: optional(str),
+      }),
+    ),
+  }),
+  depth: object<T.DepthResult>()({ symbol: str, seq: int, bids: array(level), asks: array(level) }),
+  marketTrades: object<T.MarketTradesResult>()({ trades: array(marketTradeData) }),
+  ticker: object<T.TickerResult>()({
+    symbol: str,
+    last: nullable(decimal),
+    best_bid: nullable(decimal),
+    best_ask: nullable(decimal),
+    volume_24h: decimal,
+    ts: int,
+  }),
+  newUser: object<T.NewUserResult>()({
+    user_id: int,
+    api_key: str,
+    api_secret: str,
+    token: str,
+    token_expires_at: int,
+  }),
+  transfer: object<T.TransferResult>()({ user_id: int, asset: str, qty: decimal }),
+  token: object<T.TokenResult>()({ user_id: int, token: str, expires_at: int }),
+  revokeOwnKey: object<T.RevokeOwnKeyResult>()({ api_key: str, revoked: literal(true) }),
+  revokeKey: object<T.RevokeKeyResult>()({ api_key: str, user_id: int, revoked: literal(true) }),
+  revokeUser: object<T.RevokeUserResult>()({ user_id: int, revoked: literal(true), api_keys_revoked: int }),
+  health: object<T.HealthResult>()({ status: literal('alive') }),
+  ready: object<T.ReadyResult>()({ status: literal('ready'), store: str, in_flight: int }),
+} as const;
