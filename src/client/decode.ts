@@ -38,6 +38,15 @@ export function literal<const L extends readonly (string | number | boolean)[]>(
     (values as readonly unknown[]).includes(v) ? (v as L[number]) : fail(path, `one of ${values.join(', ')}`, v);
 }
 
+/**
+ * One of the members of a string union, given as the keys of a record: `oneOf<T.Side>({ BUY: true, SELL: true })`.
+ * The compiler demands every member, so widening the union in types.ts without the decoder does not build.
+ */
+export function oneOf<T extends string>(members: Record<T, true>): Decoder<T> {
+  const values = Object.keys(members) as T[];
+  return literal(...values) as Decoder<T>;
+}
+
 export function nullable<T>(d: Decoder<T>): Decoder<T | null> {
   return (v, path, strict) => (v === null ? null : d(v, path, strict));
 }

@@ -11,6 +11,7 @@ import {
   literal,
   nullable,
   object,
+  oneOf,
   optional,
   pair,
   signedDecimal,
@@ -19,12 +20,28 @@ import {
 import { ProtocolError } from './errors.js';
 import type * as T from './types.js';
 
-const side = literal('BUY', 'SELL');
-const orderType = literal('LIMIT', 'MARKET');
-const tif = literal('GTC', 'IOC', 'FOK', 'POST_ONLY');
-const status = literal('NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED');
-const channel = literal('trades', 'depth', 'ticker');
-const reason = literal('order_frozen', 'trade_settled', 'order_unfrozen', 'deposit', 'withdrawal', 'fee');
+// Enumerations as records: a member added to a union of types.ts without its decoder is a compile error here.
+const side = oneOf<T.Side>({ BUY: true, SELL: true });
+const orderType = oneOf<T.OrderType>({ LIMIT: true, MARKET: true });
+const tif = oneOf<T.TimeInForce>({ GTC: true, IOC: true, FOK: true, POST_ONLY: true });
+const status = oneOf<T.OrderStatus>({
+  NEW: true,
+  PARTIALLY_FILLED: true,
+  FILLED: true,
+  CANCELED: true,
+  REJECTED: true,
+  EXPIRED: true,
+});
+const channel = oneOf<T.Channel>({ trades: true, depth: true, ticker: true });
+const reason = oneOf<T.BalanceReason>({
+  order_frozen: true,
+  trade_settled: true,
+  order_unfrozen: true,
+  deposit: true,
+  withdrawal: true,
+  fee: true,
+});
+const role = oneOf<T.Role>({ MAKER: true, TAKER: true });
 const level: Decoder<T.DepthLevel> = pair(decimal, decimal);
 
 // ---- WebSocket: connection level ----
@@ -74,7 +91,7 @@ const tradeData = object<T.TradeData>()({
   qty: decimal,
   fee: decimal,
   fee_asset: str,
-  role: literal('MAKER', 'TAKER'),
+  role,
   traded_at: int,
 });
 const balanceUpdateData = object<T.BalanceUpdateData>()({
@@ -205,7 +222,7 @@ export const RestDecoders = {
   cancelOrder: object<T.CancelOrderResult>()({
     order_id: int,
     cid: optional(nullable(str)),
-    order_status: literal('CANCEL_PENDING', 'NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED'),
+    order_status: (v, path, strict) => (v === 'CANCEL_PENDING' ? v : status(v, path, strict)),
   }),
   order,
   orders: object<T.OrdersPage>()({ orders: array(order), next_cursor: nullable(int) }),
