@@ -133,6 +133,30 @@ console.log(JSON.stringify({ exports: Object.keys(c).sort(), sig, symbol: symbol
   }
 });
 
+test('its declarations type-check a TypeScript consumer (and refuse a number where a decimal string goes)', async () => {
+  const dir = app('typed', (ws) => symlinkSync(join(root, 'node_modules', 'ws'), ws, 'dir'));
+  mkdirSync(join(dir, 'node_modules', '@types'));
+  for (const t of ['node', 'ws']) {
+    symlinkSync(join(root, 'node_modules', '@types', t), join(dir, 'node_modules', '@types', t), 'dir');
+  }
+  writeFileSync(
+    join(dir, 'consumer.ts'),
+    `import { ErrorCode, PushClient, RestClient, type CreateOrderRequest, type ServerMessage } from '@fillstream/client';
+const rest = new RestClient({ baseUrl: 'http://127.0.0.1:1', apiKey: { apiKey: 'k', apiSecret: 's' } });
+const req: CreateOrderRequest = { symbol: 'BTC_USDT', side: 'BUY', order_type: 'LIMIT', price: '1.00', qty: '1' };
+export const id: Promise<number> = rest.createOrder(req).then((r) => r.order_id);
+export const kind = (m: ServerMessage): string => (m.type === 'trade' ? m.data.fee_asset : m.type);
+export const code: 2002 = ErrorCode.BAD_CREDENTIALS;
+export const push = new PushClient({ url: 'ws://127.0.0.1:1/ws', autoConnect: false, wsOptions: { handshakeTimeout: 1 } });
+// @ts-expect-error: prices are decimal strings, never numbers
+export const bad: CreateOrderRequest = { ...req, price: 1 };
+`,
+  );
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const args = [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext'];
+  await run(dir, [...args, '--target', 'es2022', '--types', 'node', 'consumer.ts'], 120_000);
+});
+
 test('the browser path (ws -> browser-ws.js, platform WebSocket, Buffer unused) subscribes and authenticates', async () => {
   // What a bundler does with the `browser` field: `ws` resolves to the package's browser-ws.js.
   const dir = app('browser', (ws) => {
