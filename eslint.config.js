@@ -26,12 +26,31 @@ const ioModules = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/'] },
+  { ignores: ['dist/', 'packages/*/dist/', 'node_modules/', 'data/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The client package is built from src/client alone and runs in browsers: nothing from the server, no Node
+    // built-ins (WebCrypto and fetch are globals in both); `ws` is its one dependency (swapped out in browsers).
+    files: ['src/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../*'], message: 'src/client is a package of its own: import only from src/client.' },
+            {
+              group: ioModules.filter((m) => m !== 'ws'),
+              message: 'src/client runs in browsers: no Node built-ins or server libraries.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

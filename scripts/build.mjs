@@ -5,6 +5,8 @@
 // folders too, so that a deleted or renamed file counts) was modified at or after the stamped start; otherwise it
 // says so and exits 0.
 // --root DIR builds another tree (the tests do); TypeScript is taken from this script's own node_modules.
+// The client package (packages/client, when the tree has one) is compiled from src/client into
+// packages/client/dist with declarations, and linked as node_modules/@fillstream/client (examples import it).
 
 import { spawnSync } from 'node:child_process';
 import {
@@ -15,13 +17,25 @@ import {
   readdirSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import process from 'node:process';
 
-const INPUTS = ['src', 'bench', 'test', 'web', 'tsconfig.json', 'package.json', 'package-lock.json'];
+const INPUTS = [
+  'src',
+  'bench',
+  'test',
+  'examples',
+  'web',
+  'tsconfig.json',
+  'package.json',
+  'package-lock.json',
+  'packages/client/package.json',
+  'packages/client/tsconfig.json',
+];
 const STAMP = join('dist', '.build-stamp');
 const USAGE = `usage: node scripts/build.mjs [--if-stale] [--root DIR]
   (no flag)     full rebuild: remove dist/, compile with tsc, bundle the web console, stamp the build
@@ -56,20 +70,37 @@ function staleness(root) {
   return null;
 }
 
+function tsc(root, project) {
+  const bin = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const r = spawnSync(process.execPath, [bin, '-p', project], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+/** packages/client/dist from src/client, and node_modules/@fillstream/client pointing at the package. */
+function buildClientPackage(root) {
+  const pkg = join(root, 'packages', 'client');
+  if (!existsSync(join(pkg, 'tsconfig.json'))) return;
+  rmSync(join(pkg, 'dist'), { recursive: true, force: true });
+  tsc(root, join('packages', 'client', 'tsconfig.json'));
+  const scope = join(root, 'node_modules', '@fillstream');
+  if (existsSync(join(root, 'node_modules')) && !existsSync(join(scope, 'client'))) {
+    mkdirSync(scope, { recursive: true });
+    symlinkSync(join('..', '..', 'packages', 'client'), join(scope, 'client'), 'dir');
+  }
+}
+
 function build(root) {
   const startedAt = Date.now();
   rmSync(join(root, 'dist'), { recursive: true, force: true });
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-  if (existsSync(join(root, 'web', 'src', 'main.tsx'))) buildConsole(root, tsc);
+  tsc(root, 'tsconfig.json');
+  buildClientPackage(root);
+  if (existsSync(join(root, 'web', 'src', 'main.tsx'))) buildConsole(root);
   writeFileSync(join(root, STAMP), JSON.stringify({ startedAt }) + '\n');
 }
 
 /** The web console: type-check (DOM types, JSX), then one minified ES module bundle with its page and styles. */
-function buildConsole(root, tsc) {
-  const check = spawnSync(process.execPath, [tsc, '-p', join('web', 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
-  if (check.status !== 0) process.exit(check.status ?? 1);
+function buildConsole(root) {
+  tsc(root, join('web', 'tsconfig.json'));
   const esbuild = createRequire(import.meta.url)('esbuild');
   const out = join(root, 'dist', 'web');
   esbuild.buildSync({

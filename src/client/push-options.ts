@@ -10,6 +10,12 @@ export interface PushClientOptions {
   url: string;
   /** Bearer token (signed token or API key credential); takes precedence over userId. */
   token?: string;
+  /**
+   * Fetches a token (e.g. TokenSource.provider): before every (re)connect ('connect'; the answer replaces `token`)
+   * and on `auth.expiring` ('expiring'; sent as a new `auth` on the live socket). A failure is emitted as `error`;
+   * one with code 2001/2002/2003 stops the client (authFailure), any other is retried on the reconnect backoff.
+   */
+  tokenProvider?: (reason: 'connect' | 'expiring') => Promise<string>;
   /** Development-auth mode only: sent as `?user_id=`. */
   userId?: number;
   /** Token as the first message (default) or in the URL. */
@@ -67,6 +73,8 @@ export interface PushClientEvents {
   unsubscribed: [msg: T.UnsubscribedMessage];
   pong: [msg: T.PongMessage];
   'auth.expiring': [msg: T.AuthExpiringMessage];
+  /** The socket was re-authenticated with a token from tokenProvider after `auth.expiring`. */
+  'token.refreshed': [expiresAt: number | null];
   'auth.error': [msg: T.AuthErrorMessage];
   /** Socket errors, `error` frames (PushServerError), auth failures, unreadable frames. Unlistened: dropped. */
   error: [err: Error];

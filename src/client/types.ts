@@ -11,7 +11,9 @@ export type TimeInForce = 'GTC' | 'IOC' | 'FOK' | 'POST_ONLY';
 export type OrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED';
 export type Role = 'MAKER' | 'TAKER';
 export type BalanceReason = 'order_frozen' | 'trade_settled' | 'order_unfrozen' | 'deposit' | 'withdrawal' | 'fee';
-export type Channel = 'trades' | 'depth' | 'ticker';
+export type Channel = 'trades' | 'depth' | 'ticker' | 'kline';
+/** Candle intervals of GET /api/v1/klines and the `kline` channel. */
+export type KlineInterval = '1s' | '1m' | '5m' | '15m' | '1h' | '4h' | '1d';
 /** `[price, qty]`; a qty of zero in a `depth.update` removes the level. */
 export type DepthLevel = [price: Decimal, qty: Decimal];
 
@@ -32,6 +34,8 @@ export interface SubscribeMessage {
   symbol: string;
   /** Depth: 1..500; the server serves the next of its fixed sizes (5, 10, 20, 50, 100, 500). */
   levels?: number;
+  /** Kline: required. */
+  interval?: KlineInterval;
 }
 export interface UnsubscribeMessage {
   type: 'unsubscribe';
@@ -79,12 +83,15 @@ export interface SubscribedMessage {
   symbol: string;
   /** Depth: the size served (the one asked for, rounded up to a fixed size); the book holds that many levels. */
   levels?: number;
+  /** Kline: the interval of the candles. */
+  interval?: KlineInterval;
 }
 /** Acknowledges an `unsubscribe` (sent by the server although the spec does not list it). */
 export interface UnsubscribedMessage {
   type: 'unsubscribed';
   channel: Channel;
   symbol: string;
+  interval?: KlineInterval;
 }
 export interface ErrorMessage {
   type: 'error';
@@ -202,7 +209,32 @@ export interface TickerMessage {
   symbol: string;
   data: TickerData;
 }
-export type MarketMessage = MarketTradeMessage | DepthSnapshotMessage | DepthUpdateMessage | TickerMessage;
+/** One candle, as GET /api/v1/klines and the `kline` channel carry it. */
+export interface Kline {
+  open_time: number;
+  /** open_time + the interval - 1 ms. */
+  close_time: number;
+  open: Decimal;
+  high: Decimal;
+  low: Decimal;
+  close: Decimal;
+  /** In the base asset. */
+  volume: Decimal;
+  /** In the quote asset. */
+  quote_volume: Decimal;
+  trade_count: number;
+  is_closed: boolean;
+}
+export interface KlineMessage {
+  type: 'kline';
+  symbol: string;
+  interval: KlineInterval;
+  /** Gap-free per symbol and interval. */
+  seq: number;
+  data: Kline;
+}
+export type MarketMessage =
+  MarketTradeMessage | DepthSnapshotMessage | DepthUpdateMessage | TickerMessage | KlineMessage;
 
 /** Every message the server sends; discriminated on `type`. */
 /** The answer to order.place / order.cancel / order.batch_place (one per order of a batch, with its `index`). */
@@ -213,7 +245,13 @@ export interface OrderResultMessage {
   code: number;
   msg?: string;
   /** On success the create_order / cancel_order answer; on a refusal the ids known (`order_id`, `cid`) or null. */
-  data: (Partial<CreateOrderResult> & Partial<CancelOrderResult>) | null;
+  data: OrderResultData | null;
+}
+export interface OrderResultData {
+  order_id?: number;
+  cid?: string | null;
+  order_status?: CreateOrderResult['order_status'] | CancelOrderResult['order_status'];
+  accepted_at?: number;
 }
 
 export type ServerMessage =
@@ -362,6 +400,13 @@ export interface DepthResult {
 export interface MarketTradesResult {
   trades: MarketTradeData[];
 }
+export interface KlinesQuery {
+  start_time?: number;
+  end_time?: number;
+  limit?: number;
+}
+/** Oldest first. */
+export type KlinesResult = Kline[];
 export interface TickerResult extends TickerData {
   symbol: string;
 }
@@ -376,4 +421,37 @@ export interface TransferResult {
   user_id: number;
   asset: string;
   qty: Decimal;
+}
+/** `POST /api/v1/auth/token` (signed with an API key). */
+export interface TokenResult {
+  user_id: number;
+  token: string;
+  expires_at: number;
+}
+/** `POST /api/v1/auth/revoke_key`. */
+export interface RevokeOwnKeyResult {
+  api_key: string;
+  revoked: true;
+}
+/** `POST /api/v1/admin/revoke_key`. */
+export interface RevokeKeyResult {
+  api_key: string;
+  user_id: number;
+  revoked: true;
+}
+/** `POST /api/v1/admin/revoke_user`. */
+export interface RevokeUserResult {
+  user_id: number;
+  revoked: true;
+  api_keys_revoked: number;
+}
+/** `GET /healthz`. */
+export interface HealthResult {
+  status: 'alive';
+}
+/** `GET /readyz`. */
+export interface ReadyResult {
+  status: 'ready';
+  store: string;
+  in_flight: number;
 }

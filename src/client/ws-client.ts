@@ -2,16 +2,19 @@
 //
 // It owns: auth (message / URL / dev user_id), private-seq dedup and gap reports, resume and resync, backoff
 // reconnects, heartbeat, public subscriptions with local depth books, order entry over the socket (ws-orders.ts),
-// and promise helpers for tests.
+// and promise helpers for tests. With a tokenProvider it also takes a fresh token for every (re)connect and
+// re-authenticates the live socket on `auth.expiring`. Frames are checked by decodeServerMessage
+// (wire-decoders.ts) before they are dispatched.
 
 import WebSocket, { type RawData } from 'ws';
 import { backoffDelay } from './backoff.js';
 import type { LocalDepthBook } from './depth-book.js';
 import { TypedEmitter } from './emitter.js';
-import { AuthFailedError, ProtocolError, PushServerError } from './errors.js';
+import { ApiClientError, AuthFailedError, ProtocolError, PushServerError } from './errors.js';
 import type { PushClientEvents, PushClientOptions, PushClientState } from './push-options.js';
 import { type DepthOutcome, type Subscription, Subscriptions } from './subscriptions.js';
 import type * as T from './types.js';
+import { decodeServerMessage } from './wire-decoders.js';
 import { WsOrderChannel } from './ws-orders.js';
 
 const AUTH_FAILED_CLOSE = 4001;
@@ -27,6 +30,8 @@ export class PushClient extends TypedEmitter<PushClientEvents> {
   private hasPosition: boolean;
   private _authFailure: AuthFailedError | null = null;
   private stopped = false;
+  /** Waiting for tokenProvider before opening a socket. */
+  private fetchingToken = false;
   private attempt = 0;
   private opens = 0;
   /** Frames (and protocol pings/pongs) received on the current connection: the heartbeat's liveness signal. */
@@ -74,10 +79,10 @@ export class PushClient extends TypedEmitter<PushClientEvents> {
 
   /** Starts (or, after close() or an auth failure, restarts) connecting. */
   connect(): this {
-    if (this.ws !== null || this.reconnectTimer !== null) return this;
+    if (this.ws !== null || this.reconnectTimer !== null || this.fetchingToken) return this;
     this.stopped = false;
     this._authFailure = null;
-    this.openSocket();
+    this.open();
     return this;
   }
 
@@ -187,6 +192,54 @@ export class PushClient extends TypedEmitter<PushClientEvents> {
   }
 
   // ---- connection ----
+
+  /** Opens a socket, first asking tokenProvider (when there is one) for a token. */
+  private open(): void {
+    const provider = this.opts.tokenProvider;
+    if (provider === undefined) return this.openSocket();
+    this._state = 'connecting';
+    this.fetchingToken = true;
+    provider('connect').then(
+      (token) => {
+        this.fetchingToken = false;
+        if (this.stopped) return;
+        this.opts.token = token;
+        this.openSocket();
+      },
+      (err: unknown) => {
+        this.fetchingToken = false;
+        if (!this.stopped) this.onTokenFailure(err);
+      },
+    );
+  }
+
+  /** tokenProvider failed: refused credentials stop the client, anything else is retried after a backoff. */
+  private onTokenFailure(err: unknown): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    if (e instanceof ApiClientError && (e.code === 2001 || e.code === 2002 || e.code === 2003)) {
+      this._authFailure = new AuthFailedError(e.code, `token request refused: ${e.msg}`);
+      this.emit('error', this._authFailure);
+      return this.stop(this._authFailure);
+    }
+    this.emit('error', e);
+    this.scheduleReconnect();
+  }
+
+  /** `auth.expiring` with a tokenProvider: a new token, sent as `auth` on this socket. */
+  private refreshToken(): void {
+    const provider = this.opts.tokenProvider;
+    if (provider === undefined) return;
+    provider('expiring')
+      .then(async (token) => {
+        if (this.stopped) return;
+        const success = this.waitForType('auth.success');
+        await this.authenticate(token);
+        this.emit('token.refreshed', (await success).expires_at ?? null);
+      })
+      .catch((err: unknown) => {
+        if (!this.stopped) this.emit('error', err instanceof Error ? err : new Error(String(err)));
+      });
+  }
 
   private openSocket(): void {
     this._state = 'connecting';
@@ -305,7 +358,7 @@ export class PushClient extends TypedEmitter<PushClientEvents> {
     this.emit('reconnecting', this.attempt, delay);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
-      if (!this.stopped) this.openSocket();
+      if (!this.stopped) this.open();
     }, delay);
   }
 
@@ -339,11 +392,7 @@ export class PushClient extends TypedEmitter<PushClientEvents> {
     const text = frameText(data);
     let msg: T.ServerMessage;
     try {
-      const v: unknown = JSON.parse(text);
-      if (v === null || typeof v !== 'object' || typeof (v as { type?: unknown }).type !== 'string') {
-        throw new ProtocolError('a frame without a string "type"');
-      }
-      msg = v as T.ServerMessage;
+      msg = decodeServerMessage(JSON.parse(text) as unknown);
     } catch (e) {
       const err = e instanceof ProtocolError ? e : new ProtocolError(`unreadable frame: ${(e as Error).message}`);
       return void this.emit('error', err);
@@ -367,6 +416,7 @@ export class PushClient extends TypedEmitter<PushClientEvents> {
         this.emit('auth.error', msg);
         return void this.emit('error', this._authFailure);
       case 'auth.expiring':
+        this.refreshToken();
         return void this.emit('auth.expiring', msg);
       case 'pong':
         return void this.emit('pong', msg);
@@ -421,7 +471,7 @@ export class PushClient extends TypedEmitter<PushClientEvents> {
   }
 }
 
-/** A text frame as a string: `ws` delivers Buffers; the browser stand-in of `ws` (web/src/ws-shim.ts) strings. */
+/** A text frame as a string: `ws` delivers Buffers; a browser stand-in of `ws` (browser-ws.ts) strings. */
 function frameText(data: RawData | string): string {
   if (typeof data === 'string') return data;
   const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);

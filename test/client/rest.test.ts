@@ -59,7 +59,20 @@ function answer(seen: Seen): [number, unknown] {
       }
       return [200, ok({ balances: [{ asset: 'BTC', avail: '1.500000', frozen: '0.100000', total: '1.600000' }] })];
     case 'GET /api/v1/events':
-      return [200, ok({ events: [{ type: 'balance.update', seq: 6, data: {} }], oldest_seq: 1, resync: false })];
+      return [
+        200,
+        ok({
+          events: [
+            {
+              type: 'balance.update',
+              seq: 6,
+              data: { asset: 'BTC', avail: '1.500000', frozen: '0.000000', delta: '+0.500000', reason: 'deposit' },
+            },
+          ],
+          oldest_seq: 1,
+          resync: false,
+        }),
+      ];
     case 'GET /api/v1/symbols':
       return [200, ok({ assets: [], symbols: [] })];
     case 'GET /api/v1/depth':
