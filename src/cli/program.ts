@@ -2,6 +2,7 @@
 // it (each one answers --help).
 
 import { Command } from 'commander';
+import { registerClusterCommands } from './cluster-commands.js';
 import { registerDemo } from './demo-command.js';
 import { registerGenOrders } from './gen-orders-command.js';
 import { registerReplay } from './replay-command.js';
@@ -18,5 +19,6 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerServe(program);
   registerServerCommands(program);
+  registerClusterCommands(program);
   return program;
 }

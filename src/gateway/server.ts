@@ -216,6 +216,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     marketData.warm(s.id, recent);
   }
   engine.on('market', (m) => marketData.apply(m));
+  // A transport that saw a gap in market data starts the mirror over from a fresh snapshot (cluster gateways).
+  engine.on('snapshot', (m) => marketData.applySnapshot(m));
   engine.on('committed', (m) => {
     metrics.commitLatency.observe(m.commitMs / 1000);
     metrics.commitSync.observe(m.syncMs / 1000);
