@@ -100,6 +100,13 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
     return this.connected && !this.stopping && this.snapshot !== null && this.market !== null;
   }
 
+  get unavailable(): string | null {
+    if (this.stopping) return 'gateway stopping';
+    if (!this.connected) return 'broker (NATS) connection lost: orders refused until it is back';
+    if (this.market === null) return 'waiting for the engine (books snapshot)';
+    return null;
+  }
+
   get inFlight(): number {
     return this.pending.size;
   }

@@ -40,6 +40,8 @@ export interface EnginePort extends EventEmitter<EnginePortEvents> {
   /** Recovery is done and commands are taken. */
   readonly ready: boolean;
   readonly storageOk: boolean;
+  /** Why it is not ready, for /readyz (undefined or null: no more to say than "engine not ready"). */
+  readonly unavailable?: string | null;
   /** Commands submitted and not answered yet. */
   readonly inFlight: number;
   /** The books as of start (or the latest re-snapshot). */
