@@ -134,7 +134,12 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
   private takeArrivals(): void {
     const group = this.arrivals;
     this.arrivals = [];
-    this.processing = this.processing.then(() => this.handle(group));
+    this.processing = this.processing
+      .then(() => this.handle(group))
+      .catch((e: unknown) => {
+        // Going on would skip commands (or apply them out of order): stop instead; a restart resumes at the cursor.
+        this.emit('fatal', `taking commands failed: ${e instanceof Error ? e.message : String(e)}`);
+      });
   }
 
   private async handle(group: readonly JsMsg[]): Promise<void> {
