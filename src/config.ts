@@ -86,6 +86,17 @@ export interface Config {
     readonly banMs: number;
     readonly replayCacheMax: number;
   };
+  /** NATS server of a cluster (roles `engine` and `gateway`); null: no broker (serve). */
+  readonly natsUrl: string | null;
+  /** The cluster roles (src/node/): NATS names, command deadlines, the command stream's duplicate window. */
+  readonly cluster: {
+    /** Prefix of every subject and stream (clusters sharing one NATS server use different ones). */
+    readonly prefix: string;
+    /** A command's deadline is this long after a gateway took it; the engine never applies it later. */
+    readonly commandTtlMs: number;
+    /** JetStream drops a command republished with the same id within this window. */
+    readonly duplicateWindowMs: number;
+  };
   readonly market: MarketConfig;
   /** Where each setting's value came from (keys as in SETTINGS, plus "market"). */
   readonly sources: Readonly<Record<string, ConfigSource>>;
@@ -195,6 +206,21 @@ export const SETTINGS = {
   // Off by default for now: bench:orders --compare-coalescing measures it faster (fewer writev calls), but with it
   // on, test/push/push.test.ts "consistency" sees ECONNRESET on its burst of HTTP queries (cause not found yet).
   'ws.coalesceWrites': bool(false, 'FILLSTREAM_WS_COALESCE_WRITES'),
+  natsUrl: {
+    def: null,
+    env: 'FILLSTREAM_NATS_URL',
+    kind: 'string',
+    schema: z.string().regex(/^(?:nats|tls):\/\/[^\s]+$/),
+    expect: 'a nats://host:port URL',
+  } as Setting<string | null>,
+  'cluster.prefix': text(
+    'fillstream',
+    'FILLSTREAM_CLUSTER_PREFIX',
+    z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
+    '1..40 letters, digits, _ or -',
+  ),
+  'cluster.commandTtlMs': int(5_000, 'FILLSTREAM_CLUSTER_COMMAND_TTL_MS', 100, 60_000),
+  'cluster.duplicateWindowMs': int(120_000, 'FILLSTREAM_CLUSTER_DUPLICATE_WINDOW_MS', 1_000, 24 * 3600_000),
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -260,7 +286,8 @@ export function maskUrl(url: string): string {
 
 function show(key: string, setting: Setting<unknown>, v: unknown): string {
   if (setting.secret === true) return typeof v === 'string' ? `<hidden, ${v.length} characters>` : `<hidden>`;
-  const s = JSON.stringify(typeof v === 'string' && key === 'databaseUrl' ? maskUrl(v) : v) ?? String(v);
+  const s =
+    JSON.stringify(typeof v === 'string' && (key === 'databaseUrl' || key === 'natsUrl') ? maskUrl(v) : v) ?? String(v);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
@@ -388,6 +415,12 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       banMs: v('auth.banMs'),
       replayCacheMax: v('auth.replayCacheMax'),
     },
+    natsUrl: v('natsUrl'),
+    cluster: {
+      prefix: v('cluster.prefix'),
+      commandTtlMs: v('cluster.commandTtlMs'),
+      duplicateWindowMs: v('cluster.duplicateWindowMs'),
+    },
     market,
     sources,
   };
@@ -400,6 +433,7 @@ export function configForLog(config: Config): Record<string, unknown> {
   return {
     ...rest,
     databaseUrl: maskUrl(config.databaseUrl),
+    natsUrl: config.natsUrl === null ? null : maskUrl(config.natsUrl),
     adminToken: config.adminToken === null ? null : '[set]',
     tokenSecret: config.tokenSecret === null ? null : '[set]',
     encryptionKey: config.encryptionKey === null ? null : '[set]',

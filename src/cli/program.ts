@@ -3,6 +3,7 @@
 
 import { Command } from 'commander';
 import { registerCandles } from './candles-command.js';
+import { registerClusterCommands } from './cluster-commands.js';
 import { registerDemo } from './demo-command.js';
 import { registerGenOrders } from './gen-orders-command.js';
 import { registerReplay } from './replay-command.js';
@@ -20,5 +21,6 @@ export function buildProgram(): Command {
   registerServe(program);
   registerServerCommands(program);
   registerCandles(program);
+  registerClusterCommands(program);
   return program;
 }

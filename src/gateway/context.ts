@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config, MarketIndex } from '../config.js';
 import type { Store } from '../adapters/store/store.js';
-import type { EngineHost } from '../pipeline/engine-host.js';
+import type { EnginePort } from '../pipeline/engine-port.js';
 import type { MarketData } from '../pipeline/market-data.js';
 import { ApiError } from '../errors.js';
 import { type Authenticated, authenticate, checkAdmin, decryptSecret } from './auth.js';
@@ -27,7 +27,7 @@ export interface Secrets {
 export interface GatewayContext {
   readonly config: Config;
   readonly market: MarketIndex;
-  readonly engine: EngineHost;
+  readonly engine: EnginePort;
   readonly store: Store;
   readonly marketData: MarketData;
   readonly limiter: RateLimiter;

@@ -18,6 +18,7 @@ import { ApiError } from '../errors.js';
 import { openStore } from '../adapters/store/index.js';
 import type { Store } from '../adapters/store/store.js';
 import { EngineHost } from '../pipeline/engine-host.js';
+import type { EnginePort } from '../pipeline/engine-port.js';
 import { MarketData } from '../pipeline/market-data.js';
 import { newestCandles } from '../pipeline/candle-store.js';
 import { PushServer } from '../push/push-server.js';
@@ -62,6 +63,11 @@ export interface RunningServer {
 export interface StartOptions {
   /** A logger to use (tests pass a silent one). */
   readonly logger?: Logger;
+  /**
+   * Where the engine is: default, an engine worker thread of this process (serve); a cluster gateway passes its
+   * NATS transport (src/node/gateway-node.ts).
+   */
+  readonly engine?: (config: Config, log: Logger) => Promise<EnginePort>;
 }
 
 /** A client's X-Request-ID is kept only when it is a short plain token; otherwise the server makes its own. */
@@ -184,18 +190,20 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   }
   const { secrets, file } = resolved;
   if (secrets.adminToken === null) log.warn('no admin token configured: admin routes are disabled');
-  let engine: EngineHost;
+  let engine: EnginePort;
   try {
-    engine = await EngineHost.start(
-      {
-        databaseUrl: config.databaseUrl,
-        market: coreConfig(config),
-        maxBatch: 4096,
-        eventRetentionMs: config.eventRetentionSeconds * 1000,
-        pruneIntervalMs: config.eventPruneIntervalSeconds * 1000,
-      },
-      config.queueCapacity,
-    );
+    engine = opts.engine
+      ? await opts.engine(config, log)
+      : await EngineHost.start(
+          {
+            databaseUrl: config.databaseUrl,
+            market: coreConfig(config),
+            maxBatch: 4096,
+            eventRetentionMs: config.eventRetentionSeconds * 1000,
+            pruneIntervalMs: config.eventPruneIntervalSeconds * 1000,
+          },
+          config.queueCapacity,
+        );
   } catch (e) {
     await store.close();
     throw e;
@@ -219,6 +227,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     marketData.klines.warm(k, warmAt);
   engine.on('market', (m) => marketData.apply(m));
   engine.on('clock', (ts) => marketData.clock(ts));
+  // A transport that saw a gap in market data starts the mirror over from a fresh snapshot (cluster gateways).
+  engine.on('snapshot', (m) => marketData.applySnapshot(m));
   engine.on('committed', (m) => {
     metrics.commitLatency.observe(m.commitMs / 1000);
     metrics.commitSync.observe(m.syncMs / 1000);

@@ -1,43 +1,25 @@
 // Main-thread side of the engine worker: sends commands, resolves each with
 // its ack once committed, refuses new work beyond the queue capacity (5001),
-// and re-emits market data and committed private events to listeners.
+// and re-emits market data and committed private events to listeners. The in-process transport of the engine
+// port (engine-port.ts).
 
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import type {
-  Ack,
-  CommittedMessage,
-  EngineMessage,
-  EngineRequest,
-  MarketMessage,
-  SnapshotMessage,
-  WorkerInit,
-} from './protocol.js';
+import type { Ack, EngineMessage, EngineRequest, SnapshotMessage, WorkerInit } from './protocol.js';
+import {
+  type EngineCommand,
+  type EnginePort,
+  type EnginePortEvents,
+  EngineUnavailableError,
+  QueueFullError,
+} from './engine-port.js';
+
+export { EngineUnavailableError, QueueFullError } from './engine-port.js';
 
 type Pending = { resolve: (a: Ack) => void; reject: (e: Error) => void };
-type Command = Exclude<EngineRequest, { kind: 'shutdown' }>;
-type Unsent<T> = T extends unknown ? Omit<T, 'reqId'> : never;
+export type EngineHostEvents = EnginePortEvents;
 
-export class QueueFullError extends Error {
-  constructor() {
-    super('engine queue is full');
-  }
-}
-
-export class EngineUnavailableError extends Error {}
-
-export interface EngineHostEvents {
-  market: [MarketMessage];
-  /** The engine's clock passed this time (ms): candles ending before it are complete. */
-  clock: [number];
-  snapshot: [SnapshotMessage];
-  committed: [CommittedMessage];
-  storage: [{ ok: boolean; error: string | null }];
-  pruned: [{ events: number; ms: number; error: string | null }];
-  fatal: [string];
-}
-
-export class EngineHost extends EventEmitter<EngineHostEvents> {
+export class EngineHost extends EventEmitter<EnginePortEvents> implements EnginePort {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextReqId = 1;
@@ -86,7 +68,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   }
 
   /** Sends a command; rejects at once with QueueFullError when `capacity` commands are in flight. */
-  submit(cmd: Unsent<Command>): Promise<Ack> {
+  submit(cmd: EngineCommand): Promise<Ack> {
     if (this.stopping || !this.ready) return Promise.reject(new EngineUnavailableError('engine not available'));
     if (this.pending.size >= this.capacity) return Promise.reject(new QueueFullError());
     const reqId = this.nextReqId++;

@@ -17,7 +17,7 @@ import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import type { Config, MarketIndex } from '../config.js';
 import type { EventChunk, Store } from '../adapters/store/store.js';
 import { renderPrivateEvent } from '../gateway/format.js';
-import type { EngineHost } from '../pipeline/engine-host.js';
+import type { EnginePort } from '../pipeline/engine-port.js';
 import type { MarketData } from '../pipeline/market-data.js';
 import { devUserId } from '../gateway/auth.js';
 import { type AuthThrottle, clientKey } from '../gateway/auth-throttle.js';
@@ -52,7 +52,7 @@ export interface PushDeps {
   readonly config: Config;
   readonly market: MarketIndex;
   readonly store: Store;
-  readonly engine: EngineHost;
+  readonly engine: EnginePort;
   readonly marketData: MarketData;
   readonly metrics: Metrics;
   readonly tokenSecret: string;
@@ -93,6 +93,7 @@ export class PushServer {
     this.feed = new PublicFeed(d.market, d.marketData, (type, bytes, n) => this.count(type, bytes, n));
     this.klines = new KlineFeed(d.market, d.marketData.klines, (type, bytes, n) => this.count(type, bytes, n));
     d.engine.on('committed', (m) => this.deliver(m.events, m.committedAt));
+    d.engine.on('gap', () => this.refill());
     d.revocations.onRevoke((r) => this.closeRevoked(r));
     this.heartbeat = setInterval(() => this.beat(), d.config.ws.pingIntervalMs);
     this.heartbeat.unref();
@@ -422,6 +423,16 @@ export class PushServer {
   }
 
   /** Committed private events, in seq order per user, to every connection of their owner. */
+  /**
+   * Batches may have been missed (engine-port.ts 'gap'): every connection that has seen events reads what it
+   * missed from the log (live events queue meanwhile), as a resume from its last seq does.
+   */
+  private refill(): void {
+    for (const c of this.conns) {
+      if (c.userId !== null && c.pending === null && c.lastSentSeq > 0 && !c.closed) void this.resume(c, c.lastSentSeq);
+    }
+  }
+
   private deliver(chunks: readonly EventChunk[], committedAt: number): void {
     for (const chunk of chunks) {
       const set = this.byUser.get(chunk.userId);

@@ -26,6 +26,7 @@ import type {
   UserTrade,
 } from './store.js';
 import { checkNotNewer, POSTGRES_MIGRATIONS } from './schema.js';
+import { commandLogStatements } from './command-log-sql.js';
 import { type ReadQuery, readSql } from './read-sql.js';
 import { cursorOf, eventsOf, pruneAll, pruneDeleteSql, pruneEndSql } from './prune-sql.js';
 import {
@@ -193,7 +194,7 @@ export class PostgresStore implements Store {
 
   async applyBatch(b: SettlementBatch): Promise<void> {
     const journal = b.journal ?? [];
-    await this.q(this.pool, SQL.writeBatch, [
+    const params = [
       ...transpose(latestOrders(b.orders).map(orderTuple), ORDER_COLUMNS.length),
       ...transpose(b.trades.map(tradeTuple), TRADE_COLUMNS.length),
       ...transpose(latestBalances(b.balances).map(balanceTuple), BALANCE_COLUMNS.length),
@@ -204,7 +205,19 @@ export class PostgresStore implements Store {
       ...transpose(latestKlines(b.klines ?? []).map(klineTuple), KLINE_COLUMNS.length),
       b.meta.lastOrderId,
       b.meta.lastTradeId,
-    ]);
+    ];
+    const log = b.commands;
+    if (log === undefined) {
+      await this.q(this.pool, SQL.writeBatch, params);
+      return;
+    }
+    // A cluster engine's batch: what it consumed and answered commits with what it produced, or neither does.
+    await this.withClient((c) =>
+      this.inTransaction(c, async () => {
+        await this.q(c, SQL.writeBatch, params);
+        for (const [text, values] of commandLogStatements(log)) await this.q(c, text, values);
+      }),
+    );
   }
 
   /** A committed transaction is already durable (synchronous_commit is left at its default, on). */

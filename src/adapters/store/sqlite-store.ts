@@ -193,6 +193,7 @@ export class SqliteStore implements Store {
   }
 
   async applyBatch(batch: SettlementBatch): Promise<void> {
+    if (batch.commands !== undefined) throw new Error('sqlite store: a cluster command log needs PostgreSQL');
     this.writeBatch.immediate(batch);
   }
 

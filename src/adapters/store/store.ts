@@ -112,6 +112,19 @@ export interface StoreMeta {
   readonly lastTradeId: number;
 }
 
+/**
+ * What a cluster engine consumed from its command stream for one batch (command-log-sql.ts): the stream
+ * position it reached and each command's answer by command id, written in the batch's own transaction, so that
+ * a restarted engine goes on right after the last committed command and a repeated command id gets its
+ * original answer. PostgreSQL only.
+ */
+export interface CommandLog {
+  /** The command stream, and the last stream seq this batch covers. */
+  readonly stream: string;
+  readonly consumedSeq: number;
+  readonly results: ReadonlyArray<{ readonly commandId: string; readonly answer: string; readonly ts: number }>;
+}
+
 /** Everything one group commit writes, in ONE transaction. */
 export interface SettlementBatch {
   readonly orders: readonly StoredOrder[];
@@ -123,6 +136,8 @@ export interface SettlementBatch {
   readonly journal?: readonly JournalEntry[];
   /** The latest state of every candle the batch's trades touched (upserted by symbol, interval, open time). */
   readonly klines?: readonly Kline[];
+  /** Cluster engines only (PostgreSQL). */
+  readonly commands?: CommandLog;
 }
 
 export interface UserRecord {

@@ -9,7 +9,7 @@ export function opsRoutes(app: FastifyInstance, ctx: GatewayContext): void {
 
   app.get('/readyz', async (_req, reply) => {
     const problems: string[] = [];
-    if (!ctx.engine.ready) problems.push('engine not ready');
+    if (!ctx.engine.ready) problems.push(ctx.engine.unavailable ?? 'engine not ready');
     if (!ctx.engine.storageOk) problems.push('engine cannot commit to storage');
     try {
       await ctx.store.ping();

@@ -1,0 +1,254 @@
+// The engine port over NATS: what a cluster gateway uses instead of an engine worker thread.
+//
+// - submit: the command goes to the JetStream command stream with its command id as Nats-Msg-Id and a deadline
+//   (now + commandTtlMs); it resolves when the engine's answer arrives (in a committed batch, or on the answers
+//   subject for repeats and expired commands), rejects 5001 when the broker is gone or no answer came in time.
+// - committed batches: emitted in batch seq order; a seq jump, a new engine epoch or a reconnect emits 'gap'
+//   first, so the push server fills every connection from the event log (PostgreSQL) before going on.
+// - market data: the mirror starts from a snapshot asked of the engine (request/reply); a market seq jump or a
+//   new epoch asks again (messages at or below the snapshot's seq are already in it).
+// - ready only while connected and snapshotted: a gateway that lost the broker answers 5001 and says so in /readyz.
+
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import {
+  type EngineCommand,
+  type EnginePort,
+  type EnginePortEvents,
+  EngineUnavailableError,
+  QueueFullError,
+} from '../pipeline/engine-port.js';
+import type { Ack, SnapshotMessage } from '../pipeline/protocol.js';
+import { ensureCommandStream } from './command-stream.js';
+import {
+  type Answer,
+  type ClusterNames,
+  type CommandEnvelope,
+  type CommittedEnvelope,
+  type MarketEnvelope,
+  type SnapshotEnvelope,
+  decode,
+  encode,
+} from './wire.js';
+
+export interface EngineClientOptions {
+  readonly nc: NatsConnection;
+  readonly names: ClusterNames;
+  /** Most commands waiting for an answer (then 5001 "queue full"). */
+  readonly capacity: number;
+  /** A command's deadline is this long after the gateway took it. */
+  readonly commandTtlMs: number;
+  readonly duplicateWindowMs: number;
+  readonly log: { info(o: object, m: string): void; warn(o: object, m: string): void };
+  readonly now?: () => number;
+}
+
+type Pending = { resolve: (a: Ack) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+
+const SNAPSHOT_RETRY_MS = 500;
+
+export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements EnginePort {
+  /** Names this gateway's command ids (unique across gateways and restarts). */
+  readonly gatewayId = randomBytes(6).toString('hex');
+  private nextCommand = 1;
+  private readonly js: JetStreamClient;
+  private readonly pending = new Map<string, Pending>();
+  private readonly subs: Subscription[] = [];
+  private connected = true;
+  private stopping = false;
+  snapshot: SnapshotMessage | null = null;
+  readonly recoveredOrders = 0;
+  readonly storageOk = true;
+  /** The last committed batch emitted (null: none yet, or a gap is being filled). */
+  private batch: { epoch: string; seq: number } | null = null;
+  /** Market position of the mirror; null while a snapshot is being fetched (messages queue in `held`). */
+  private market: { epoch: string; seq: number } | null = null;
+  private held: MarketEnvelope[] = [];
+  private snapshotting = false;
+  private readonly now: () => number;
+
+  private constructor(private readonly o: EngineClientOptions) {
+    super();
+    this.js = jetstream(o.nc);
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Subscribes and starts fetching the books; `ready` once the engine answered a snapshot. */
+  static async start(o: EngineClientOptions): Promise<NatsEngineClient> {
+    await ensureCommandStream(await jetstreamManager(o.nc), o.names, o.duplicateWindowMs);
+    const c = new NatsEngineClient(o);
+    const sub = (subject: string, on: (data: Uint8Array) => void) =>
+      c.subs.push(
+        o.nc.subscribe(subject, {
+          callback: (err, m) => {
+            if (err === null) on(m.data);
+          },
+        }),
+      );
+    sub(o.names.committedSubject, (d) => c.onCommitted(decode<CommittedEnvelope>(d)));
+    sub(o.names.answersSubject, (d) => c.resolveAll(decode<Answer[]>(d)));
+    sub(o.names.marketSubject, (d) => c.onMarket(decode<MarketEnvelope>(d)));
+    sub(o.names.clockSubject, (d) => {
+      const { ts } = decode<{ ts: unknown }>(d);
+      if (typeof ts === 'number' && Number.isSafeInteger(ts)) c.emit('clock', ts);
+    });
+    await o.nc.flush();
+    void c.watchStatus();
+    void c.resnapshot();
+    return c;
+  }
+
+  get ready(): boolean {
+    return this.connected && !this.stopping && this.snapshot !== null && this.market !== null;
+  }
+
+  get unavailable(): string | null {
+    if (this.stopping) return 'gateway stopping';
+    if (!this.connected) return 'broker (NATS) connection lost: orders refused until it is back';
+    if (this.market === null) return 'waiting for the engine (books snapshot)';
+    return null;
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  submit(cmd: EngineCommand): Promise<Ack> {
+    if (!this.ready) return Promise.reject(new EngineUnavailableError('engine not available'));
+    if (this.pending.size >= this.o.capacity) return Promise.reject(new QueueFullError());
+    const env: CommandEnvelope = {
+      id: `${this.gatewayId}-${(this.nextCommand++).toString(36)}`,
+      deadline: this.now() + this.o.commandTtlMs,
+      cmd,
+    };
+    return new Promise<Ack>((resolve, reject) => {
+      // Past the deadline the engine no longer applies it; one more TTL covers an answer still on its way.
+      const timer = setTimeout(() => {
+        this.pending.delete(env.id);
+        reject(new EngineUnavailableError('no answer from the engine in time'));
+      }, 2 * this.o.commandTtlMs);
+      this.pending.set(env.id, { resolve, reject, timer });
+      this.js.publish(this.o.names.commandSubject, encode(env), { msgID: env.id }).catch((e: unknown) => {
+        clearTimeout(timer);
+        this.pending.delete(env.id);
+        reject(new EngineUnavailableError(`command stream: ${(e as Error).message}`));
+      });
+    });
+  }
+
+  private resolveAll(answers: readonly Answer[]): void {
+    for (const a of answers) {
+      const p = this.pending.get(a.id);
+      if (p === undefined) continue;
+      this.pending.delete(a.id);
+      clearTimeout(p.timer);
+      if ('expired' in a) p.reject(new EngineUnavailableError('the command expired before the engine took it'));
+      else p.resolve({ ...a.ack, reqId: 0 });
+    }
+  }
+
+  private onCommitted(b: CommittedEnvelope): void {
+    const last = this.batch;
+    if (last === null || last.epoch !== b.epoch || b.batchSeq !== last.seq + 1) {
+      // Missed batches (or we cannot tell): every connection reads its gap from the log first.
+      if (last !== null) this.o.log.warn({ last, got: { epoch: b.epoch, seq: b.batchSeq } }, 'batch gap: refilling');
+      this.emit('gap');
+    }
+    this.batch = { epoch: b.epoch, seq: b.batchSeq };
+    const acks = b.answers.flatMap((a) => ('ack' in a ? [{ ...a.ack, reqId: 0 }] : []));
+    // Pushes first, then the answers (as the worker transport does).
+    this.emit('committed', {
+      kind: 'committed',
+      acks,
+      events: b.events,
+      commitMs: b.commitMs,
+      syncMs: b.syncMs,
+      committedAt: b.committedAt,
+    });
+    this.resolveAll(b.answers);
+  }
+
+  private onMarket(m: MarketEnvelope): void {
+    if (this.market === null) {
+      this.held.push(m);
+      return;
+    }
+    if (m.epoch !== this.market.epoch || m.seq !== this.market.seq + 1) {
+      if (m.epoch === this.market.epoch && m.seq <= this.market.seq) return;
+      this.o.log.warn({ at: this.market, got: { epoch: m.epoch, seq: m.seq } }, 'market data gap: re-snapshot');
+      this.market = null;
+      this.held = [m];
+      void this.resnapshot();
+      return;
+    }
+    this.market = { epoch: m.epoch, seq: m.seq };
+    this.emit('market', { kind: 'market', trades: m.trades, depth: m.depth });
+  }
+
+  /** Asks the engine for its books until it answers; then applies what arrived meanwhile. */
+  private async resnapshot(): Promise<void> {
+    if (this.snapshotting) return;
+    this.snapshotting = true;
+    this.market = null;
+    try {
+      while (!this.stopping) {
+        try {
+          const r = await this.o.nc.request(this.o.names.snapshotSubject, undefined, { timeout: 2000 });
+          const s = decode<SnapshotEnvelope>(r.data);
+          this.snapshot = { kind: 'snapshot', books: s.books };
+          this.emit('snapshot', this.snapshot);
+          this.market = { epoch: s.epoch, seq: s.seq };
+          const held = this.held;
+          this.held = [];
+          for (const m of held) this.onMarket(m);
+          return;
+        } catch {
+          await new Promise((r) => setTimeout(r, SNAPSHOT_RETRY_MS));
+        }
+      }
+    } finally {
+      this.snapshotting = false;
+    }
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const s of this.o.nc.status()) {
+      if (s.type === 'disconnect') {
+        this.connected = false;
+        this.o.log.warn({ server: s.server }, 'broker lost: orders refused until it is back');
+      } else if (s.type === 'reconnect') {
+        this.connected = true;
+        this.o.log.info({ server: s.server }, 'broker is back');
+        // Whatever was published meanwhile is lost to us: refill from the log, re-snapshot the books.
+        this.batch = null;
+        this.emit('gap');
+        void this.resnapshot();
+      } else if (s.type === 'close' && !this.stopping) {
+        this.failAll('broker connection closed');
+        if (this.listenerCount('fatal') > 0) this.emit('fatal', 'broker connection closed');
+      }
+    }
+  }
+
+  private failAll(reason: string): void {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new EngineUnavailableError(reason));
+    }
+    this.pending.clear();
+  }
+
+  /** Stops taking commands; waits (up to the answer timeout) for those in flight, then unsubscribes. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const until = this.now() + 2 * this.o.commandTtlMs;
+    while (this.pending.size > 0 && this.now() < until && this.connected) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    this.failAll('gateway stopped');
+    for (const s of this.subs) s.unsubscribe();
+  }
+}

@@ -1,0 +1,97 @@
+// What crosses NATS between gateways and the engine: subject and stream names under one prefix, and the JSON
+// encoding of every message (exact integers: a bigint travels as {"$int":"<decimal>"}, never as a float).
+
+import type { Ack, CommittedMessage, MarketMessage, SnapshotMessage } from '../pipeline/protocol.js';
+import type { EngineCommand } from '../pipeline/engine-port.js';
+import type { EventChunk } from '../adapters/store/store.js';
+
+/** A prefix keeps clusters (and tests) sharing one NATS server apart. */
+export const CLUSTER_PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,40}$/;
+
+export interface ClusterNames {
+  /** JetStream stream holding the commands, and its one subject. */
+  readonly commandStream: string;
+  readonly commandSubject: string;
+  /** Core NATS: committed batches (private events + answers), after the engine's transaction. */
+  readonly committedSubject: string;
+  /** Core NATS: answers that belong to no new batch (repeated command ids, expired commands). */
+  readonly answersSubject: string;
+  /** Core NATS: public market data, right after matching. */
+  readonly marketSubject: string;
+  /** Request/reply: the engine's current books with the market seq they are at. */
+  readonly snapshotSubject: string;
+  /** Core NATS: the engine's clock (ms), just after each whole second, so gateways close candles on time. */
+  readonly clockSubject: string;
+}
+
+export function clusterNames(prefix: string): ClusterNames {
+  if (!CLUSTER_PREFIX_PATTERN.test(prefix)) throw new Error(`cluster prefix ${JSON.stringify(prefix)} is invalid`);
+  return {
+    commandStream: `${prefix}_commands`,
+    commandSubject: `${prefix}.commands`,
+    committedSubject: `${prefix}.committed`,
+    answersSubject: `${prefix}.answers`,
+    marketSubject: `${prefix}.market`,
+    snapshotSubject: `${prefix}.snapshot`,
+    clockSubject: `${prefix}.clock`,
+  };
+}
+
+/** A command on the stream: its id (also the Nats-Msg-Id) and the time after which the engine must not apply it. */
+export interface CommandEnvelope {
+  readonly id: string;
+  readonly deadline: number;
+  readonly cmd: EngineCommand;
+}
+
+/** The answer to one command: its ack, or why the engine did not apply it. */
+export type Answer =
+  { readonly id: string; readonly ack: Omit<Ack, 'reqId'> } | { readonly id: string; readonly expired: true };
+
+/** One committed batch. `epoch` changes when the engine restarts; batchSeq counts from 1 within it. */
+export interface CommittedEnvelope {
+  readonly epoch: string;
+  readonly batchSeq: number;
+  readonly answers: readonly Answer[];
+  readonly events: readonly EventChunk[];
+  readonly commitMs: number;
+  readonly syncMs: number;
+  readonly committedAt: number;
+}
+
+export interface MarketEnvelope {
+  readonly epoch: string;
+  /** Counts market messages from 1 within the epoch: a jump means one was missed. */
+  readonly seq: number;
+  readonly trades: MarketMessage['trades'];
+  readonly depth: MarketMessage['depth'];
+}
+
+export interface SnapshotEnvelope {
+  readonly epoch: string;
+  /** The market seq the books are at: messages up to it are already in them. */
+  readonly seq: number;
+  readonly books: SnapshotMessage['books'];
+}
+
+export type { CommittedMessage };
+
+const replacer = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? { $int: v.toString() } : v);
+const reviver = (_k: string, v: unknown): unknown => {
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    if (keys.length === 1 && keys[0] === '$int' && typeof o.$int === 'string' && /^-?[0-9]+$/.test(o.$int)) {
+      return BigInt(o.$int);
+    }
+  }
+  return v;
+};
+
+export function encode(v: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(v, replacer));
+}
+
+export function decode<T>(data: Uint8Array): T {
+  return JSON.parse(new TextDecoder().decode(data), reviver) as T;
+}

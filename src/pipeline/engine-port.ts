@@ -1,0 +1,56 @@
+// The engine port: what the HTTP routes, the WebSocket server and the market-data mirror need from the engine,
+// whatever carries the commands. Two transports implement it: EngineHost (the worker thread of `serve`,
+// engine-host.ts) and NatsEngineClient (a gateway of the cluster, src/cluster/nats-engine-client.ts). The shared
+// suite test/pipeline/engine-port-suite.ts runs against both.
+
+import type { EventEmitter } from 'node:events';
+import type { Ack, CommittedMessage, EngineRequest, MarketMessage, SnapshotMessage } from './protocol.js';
+
+/** A command as the gateway submits it (the transport numbers it). */
+type Unsent<T> = T extends unknown ? Omit<T, 'reqId'> : never;
+export type EngineCommand = Unsent<Exclude<EngineRequest, { kind: 'shutdown' }>>;
+
+export class QueueFullError extends Error {
+  constructor() {
+    super('engine queue is full');
+  }
+}
+
+/** The engine cannot take or answer the command (stopped, starting, broker or database lost, command expired). */
+export class EngineUnavailableError extends Error {}
+
+export interface EnginePortEvents {
+  /** Public market data, right after matching. */
+  market: [MarketMessage];
+  /** The engine's clock passed this time (ms): candles ending before it are complete. */
+  clock: [number];
+  /** Full books: at start, and whenever a mirror must start over (a transport saw a gap in market data). */
+  snapshot: [SnapshotMessage];
+  /** A committed batch: its private events (push them) and the answers to its commands. */
+  committed: [CommittedMessage];
+  storage: [{ ok: boolean; error: string | null }];
+  pruned: [{ events: number; ms: number; error: string | null }];
+  fatal: [string];
+  /**
+   * Committed batches may have been missed (a transport saw a batch seq jump or reconnected): whoever pushes
+   * private events must fill each connection's gap from the event log before going on.
+   */
+  gap: [];
+}
+
+export interface EnginePort extends EventEmitter<EnginePortEvents> {
+  /** Recovery is done and commands are taken. */
+  readonly ready: boolean;
+  readonly storageOk: boolean;
+  /** Why it is not ready, for /readyz (undefined or null: no more to say than "engine not ready"). */
+  readonly unavailable?: string | null;
+  /** Commands submitted and not answered yet. */
+  readonly inFlight: number;
+  /** The books as of start (or the latest re-snapshot). */
+  readonly snapshot: SnapshotMessage | null;
+  readonly recoveredOrders: number;
+  /** Resolves with the command's answer once the batch holding it has committed. */
+  submit(cmd: EngineCommand): Promise<Ack>;
+  /** Stops taking commands, lets those already taken finish, then releases the transport. */
+  stop(): Promise<void>;
+}

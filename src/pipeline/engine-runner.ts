@@ -1,0 +1,266 @@
+// The engine itself, whatever carries its messages: sequencer (order ids, clock), trading core,
+// settlement and the writing store. The transport is injected (EngineTransport): a worker thread's port under
+// `serve` (engine-worker.ts), NATS under the `engine` role (src/cluster/nats-engine-server.ts). Commands are matched as they arrive; their
+// settlement is committed in groups, one transaction per disk sync (group
+// commit); acks and private events leave only once their commit is durable
+// (store.flush()), while the next group is already being matched. Between batches it
+// prunes the event log to the configured retention (pruner.ts). Just after each
+// whole second it tells the gateway where its clock is, so candles close on time.
+
+import { Engine } from '../core/engine.js';
+import { checkInvariants } from '../core/invariants.js';
+import type { Command, CommandResult } from '../core/types.js';
+import { openStore } from '../adapters/store/index.js';
+import type { CommandLog, SettlementBatch, Store } from '../adapters/store/store.js';
+import { Settlement } from './settlement.js';
+import { Pruner } from './pruner.js';
+import { catchUpCandles, newestCandles } from './candle-store.js';
+import type { Ack, DepthChange, EngineMessage, EngineRequest, PublicTrade, WorkerInit } from './protocol.js';
+
+/** How the engine talks to its host. */
+export interface EngineTransport {
+  /** Sends one message to the host, in order. */
+  post(m: EngineMessage): void;
+  /** Registers the receiver of the host's requests (each call: a group, in submission order). */
+  onRequests(receive: (group: readonly EngineRequest[]) => void): void;
+  /** The engine is done (stopped or failed): release the transport. */
+  close(): void;
+  /**
+   * What the batch about to commit consumed and answered (a cluster engine records it in the same transaction:
+   * the stream position and the command results); undefined: nothing to record.
+   */
+  commandLog?(acks: readonly Ack[]): CommandLog | undefined;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+class EngineWorker {
+  private inbox: Array<Exclude<EngineRequest, { kind: 'shutdown' }>> = [];
+  private draining = false;
+  private stopping: number | null = null;
+  private lastTs = 0;
+  private storageOk = true;
+  /** Settles when every batch committed so far is durable and its acks are posted. */
+  private durable: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly init: WorkerInit,
+    private readonly t: EngineTransport,
+    private readonly engine: Engine,
+    private readonly settlement: Settlement,
+    private readonly store: Store,
+    lastTs: number,
+    private readonly pruner: Pruner,
+  ) {
+    this.lastTs = lastTs;
+  }
+
+  private clockTimer: NodeJS.Timeout | null = null;
+
+  /** Posts the clock just after every whole second (candle closes: protocol.ts ClockMessage) until stopped. */
+  startClock(): void {
+    const tick = (): void => {
+      const ts = this.now();
+      this.t.post({ kind: 'clock', ts });
+      this.clockTimer = setTimeout(tick, 1000 - (Date.now() % 1000) + 1);
+      this.clockTimer.unref();
+    };
+    this.clockTimer = setTimeout(tick, 1000 - (Date.now() % 1000) + 1);
+    this.clockTimer.unref();
+  }
+
+  receive(req: EngineRequest): void {
+    if (req.kind === 'shutdown') this.stopping = req.reqId;
+    else this.inbox.push(req);
+    if (!this.draining) void this.drain();
+  }
+
+  private now(): number {
+    // The clock enters here, at the edge. Monotonic, and from the last persisted time on (recover().lastTs), so
+    // an order's created_at and a trade's ts never decrease with the id across restarts either: the stores
+    // turn a time range into an id range on that (read-sql.ts), and the event log is pruned by time.
+    const t = Date.now();
+    this.lastTs = t > this.lastTs ? t : this.lastTs;
+    return this.lastTs;
+  }
+
+  /**
+   * Group commit: commands are matched as soon as they arrive (public market data leaves at once), while their
+   * settlement accumulates until the previous batch's flush is done; then everything accumulated is committed in
+   * one transaction and flushed while matching goes on. So one transaction per disk sync, never a queue of them.
+   */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    let acks: Ack[] = [];
+    try {
+      // Let messages that are already queued arrive before the first group.
+      await new Promise((r) => setImmediate(r));
+      for (;;) {
+        while (this.inbox.length > 0 && acks.length < this.init.maxBatch) {
+          const group = this.inbox.splice(0, this.init.maxBatch - acks.length);
+          const trades: PublicTrade[] = [];
+          const depth: DepthChange[] = [];
+          for (const req of group) acks.push(this.apply(req, trades, depth));
+          if (trades.length > 0 || depth.length > 0) this.t.post({ kind: 'market', trades, depth });
+        }
+        if (acks.length === 0) break;
+        await this.durable;
+        // Commands that arrived while the disk synced join this batch.
+        if (this.inbox.length > 0 && acks.length < this.init.maxBatch) continue;
+        const done = acks;
+        const log = this.t.commandLog?.(done);
+        const taken = this.settlement.take();
+        const batch = log === undefined ? taken : { ...taken, commands: log };
+        acks = [];
+        const t0 = performance.now();
+        await this.commit(batch);
+        const t1 = performance.now();
+        const commitMs = t1 - t0;
+        // Flushes resolve in commit order, so acks and events leave in order; a failed flush means
+        // acknowledged work might not survive a power cut: the worker stops (the server exits).
+        this.durable = this.store.flush().then(
+          () => {
+            // One message: the host pushes the events, then answers the commands, so an owner's push leaves
+            // no later than the HTTP answer for the same order.
+            const syncMs = performance.now() - t1;
+            this.t.post({
+              kind: 'committed',
+              acks: done,
+              events: batch.events,
+              commitMs,
+              syncMs,
+              committedAt: Date.now(),
+            });
+          },
+          (e: unknown) => {
+            this.t.post({
+              kind: 'fatal',
+              error: `storage flush failed: ${e instanceof Error ? e.message : String(e)}`,
+            });
+            this.t.close();
+          },
+        );
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      this.draining = false;
+    }
+    if (this.stopping !== null) {
+      if (this.clockTimer !== null) clearTimeout(this.clockTimer);
+      this.clockTimer = null;
+      await this.durable;
+      await this.pruner.stop();
+      await this.store.close();
+      this.t.post({ kind: 'stopped', reqId: this.stopping });
+      this.t.close();
+    }
+  }
+
+  private apply(req: Exclude<EngineRequest, { kind: 'shutdown' }>, trades: PublicTrade[], depth: DepthChange[]): Ack {
+    const ts = this.now();
+    let cmd: Command;
+    let orderId: number | null = null;
+    switch (req.kind) {
+      case 'place':
+        orderId = this.settlement.nextOrderId();
+        cmd = {
+          type: 'place',
+          ts,
+          orderId,
+          userId: req.userId,
+          symbolId: req.symbolId,
+          side: req.side,
+          orderType: req.orderType,
+          tif: req.tif,
+          price: req.price,
+          qty: req.qty,
+          quoteQty: req.quoteQty,
+          cid: req.cid,
+        };
+        break;
+      case 'cancel':
+        cmd = { type: 'cancel', ts, userId: req.userId, orderId: req.orderId, cid: req.cid };
+        break;
+      default:
+        cmd = { type: req.kind, ts, userId: req.userId, assetId: req.assetId, amount: req.amount };
+    }
+    const result: CommandResult = this.engine.process(cmd);
+    this.settlement.add(cmd, result, ts);
+    let canceled = false;
+    for (const e of result.events) {
+      if (e.kind === 'trade') {
+        trades.push({
+          tradeId: e.tradeId,
+          symbolId: e.symbolId,
+          price: e.price,
+          qty: e.qty,
+          quoteQty: e.quoteQty,
+          takerSide: e.takerSide,
+          ts,
+        });
+      } else if (e.kind === 'depth') {
+        depth.push({ symbolId: e.symbolId, side: e.side, price: e.price, qty: e.qty });
+      } else if (e.kind === 'order' && e.status === 'CANCELED' && req.kind === 'cancel') {
+        canceled = true;
+        orderId = e.orderId;
+      }
+    }
+    return { kind: 'ack', reqId: req.reqId, code: result.code, orderId, canceled, ts };
+  }
+
+  /** Retries until the batch is durable: the core is already ahead, so the batch must land. */
+  private async commit(batch: SettlementBatch): Promise<void> {
+    let delay = 50;
+    for (;;) {
+      try {
+        await this.store.applyBatch(batch);
+        if (!this.storageOk) {
+          this.storageOk = true;
+          this.t.post({ kind: 'storage', ok: true, error: null });
+        }
+        return;
+      } catch (e) {
+        this.storageOk = false;
+        this.t.post({ kind: 'storage', ok: false, error: (e as Error).message });
+        await sleep(delay);
+        delay = Math.min(delay * 2, 2000);
+      }
+    }
+  }
+}
+
+/** Recovers the state from the store, then runs the engine on the transport until a shutdown request. */
+export async function runEngine(init: WorkerInit, t: EngineTransport): Promise<void> {
+  const post = (m: EngineMessage): void => t.post(m);
+  const store = await openStore(init.databaseUrl);
+  const recovered = await store.recover();
+  const engine = new Engine(init.market);
+  for (const b of recovered.balances) engine.restoreBalance(b.userId, b.assetId, b.avail, b.frozen);
+  for (const o of recovered.openOrders) {
+    if (o.orderType !== 'LIMIT' || (o.tif !== 'GTC' && o.tif !== 'POST_ONLY')) {
+      throw new Error(`recovery: open order ${o.orderId} is ${o.orderType} ${o.tif}, which never rests`);
+    }
+    engine.restoreOrder({ ...o, orderType: 'LIMIT', tif: o.tif });
+  }
+  engine.nextTradeId = recovered.meta.lastTradeId + 1;
+  const violations = checkInvariants(engine);
+  if (violations.length > 0) throw new Error(`recovered state breaks invariants: ${violations.slice(0, 5).join('; ')}`);
+  const settlement = new Settlement(recovered);
+  const symbolIds = init.market.symbols.map((s) => s.id);
+  const candles = await catchUpCandles(store, symbolIds, await newestCandles(store, symbolIds), recovered.meta);
+  settlement.restoreCandles(candles.newest);
+  const pruner = new Pruner(store, init.eventRetentionMs, init.pruneIntervalMs, (r) => post({ kind: 'pruned', ...r }));
+  const worker = new EngineWorker(init, t, engine, settlement, store, recovered.lastTs, pruner);
+  t.onRequests((group) => {
+    for (const m of group) worker.receive(m);
+  });
+  const books = [];
+  for (const s of engine.symbols) {
+    if (s === undefined) continue;
+    books.push({ symbolId: s.cfg.id, bids: s.book.bids.depth(Infinity), asks: s.book.asks.depth(Infinity) });
+  }
+  post({ kind: 'snapshot', books });
+  post({ kind: 'ready', recoveredOrders: recovered.openOrders.length, lastOrderId: recovered.meta.lastOrderId });
+  pruner.start();
+  worker.startClock();
+}

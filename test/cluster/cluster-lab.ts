@@ -1,0 +1,125 @@
+// Shared by the cluster tests: the services they need (NATS_URL, DATABASE_URL; a test without them is skipped with
+// a visible notice), a fresh prefix per test (its own stream and subjects), a fresh PostgreSQL database per test,
+// in-process engine/gateway pieces, and role child processes (`node dist/src/cli/main.js engine|gateway`).
+
+import { test } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import pg from 'pg';
+import { pino } from 'pino';
+import { coreConfig, loadConfig } from '../../src/config.js';
+import { NatsEngineServer } from '../../src/cluster/nats-engine-server.js';
+import { type ClusterNames, clusterNames } from '../../src/cluster/wire.js';
+import { createDatabase, type TestDatabase } from '../http/harness.js';
+
+export const ADMIN_TOKEN = 'cluster-test-admin-token-0123456789';
+export const TOKEN_SECRET = 'cluster-test-token-secret-0123456789abcdef';
+export const ENCRYPTION_KEY = 'b'.repeat(64);
+
+export function services(): { nats: string; pg: string } | null {
+  const nats = process.env['NATS_URL'];
+  const pgUrl = process.env['DATABASE_URL'];
+  if (nats === undefined || nats === '' || pgUrl === undefined || pgUrl === '') return null;
+  return { nats, pg: pgUrl };
+}
+
+/** Registers a visibly skipped test when the services are missing; true when the caller may go on. */
+export function needServices(what: string): boolean {
+  if (services() !== null) return true;
+  console.log(`${what} SKIPPED (needs NATS_URL and DATABASE_URL)`);
+  test(what, { skip: 'SKIPPED (needs NATS_URL and DATABASE_URL)' }, () => {});
+  return false;
+}
+
+export function freshPrefix(): string {
+  return `fs_test_${randomBytes(5).toString('hex')}`;
+}
+
+export const silentLog = pino({ level: 'silent' });
+
+export function freshDatabase(): Promise<TestDatabase> {
+  return createDatabase('postgres');
+}
+
+export async function deleteStream(nc: NatsConnection, names: ClusterNames): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.delete(names.commandStream).catch(() => undefined);
+}
+
+export interface InProcessEngine {
+  readonly server: NatsEngineServer;
+  readonly nc: NatsConnection;
+  readonly pool: pg.Pool;
+  stop(): Promise<void>;
+}
+
+/** The engine role's transport in this process (the role's composition root, minus the CLI). */
+export async function startEngine(
+  prefix: string,
+  dbUrl: string,
+  duplicateWindowMs = 120_000,
+): Promise<InProcessEngine> {
+  const s = services() as { nats: string };
+  const nc = await connect({ servers: s.nats });
+  const pool = new pg.Pool({ connectionString: dbUrl, max: 2 });
+  const server = await NatsEngineServer.start({
+    nc,
+    names: clusterNames(prefix),
+    pool,
+    init: {
+      databaseUrl: dbUrl,
+      market: coreConfig(loadConfig({ env: {} })),
+      maxBatch: 4096,
+      eventRetentionMs: 86_400_000,
+      pruneIntervalMs: 60_000,
+    },
+    duplicateWindowMs,
+    log: silentLog,
+  });
+  let stopped = false;
+  return {
+    server,
+    nc,
+    pool,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+      await nc.close();
+      await pool.end();
+    },
+  };
+}
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+export interface RoleProcess {
+  readonly child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number | null>;
+}
+
+export function spawnRole(args: readonly string[], env: Record<string, string>): RoleProcess {
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, output: () => out, exited };
+}
+
+export async function waitFor(what: string, ok: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await ok()) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
