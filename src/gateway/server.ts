@@ -33,6 +33,7 @@ import { ReplayGuard } from './replay-guard.js';
 import { Revocations } from './revocations.js';
 import { adminRoutes } from './routes/admin.js';
 import { credentialRoutes } from './routes/credentials.js';
+import { documentRoutes } from './routes/documents.js';
 import { opsRoutes } from './routes/ops.js';
 import { publicRoutes } from './routes/public.js';
 import { queryRoutes } from './routes/queries.js';
@@ -158,6 +159,7 @@ function buildApp(
   adminRoutes(app, ctx);
   credentialRoutes(app, ctx);
   opsRoutes(app, ctx);
+  documentRoutes(app, ctx);
   return { app, routes };
 }
 

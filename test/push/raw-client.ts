@@ -4,7 +4,14 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { after } from 'node:test';
+import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import { checkServerMessage } from '../support/api-conformance.js';
+
+/** Frames that did not match their AsyncAPI message schema (checked on arrival; a wait fails on the first). */
+const nonConforming: string[] = [];
+after(() => assert.deepEqual(nonConforming, [], 'every frame received matches /asyncapi.json'));
 
 export type Msg = Record<string, unknown> & { type: string };
 
@@ -39,8 +46,11 @@ export class RawClient {
       } catch {
         m = undefined;
       }
-      if (typeof m === 'object' && m !== null && typeof (m as Msg).type === 'string') this.messages.push(m as Msg);
-      else this.junk.push(text);
+      if (typeof m === 'object' && m !== null && typeof (m as Msg).type === 'string') {
+        this.messages.push(m as Msg);
+        const problem = checkServerMessage(m);
+        if (problem !== null) nonConforming.push(problem);
+      } else this.junk.push(text);
       this.wake();
     });
     ws.on('ping', () => {
@@ -113,6 +123,7 @@ export class RawClient {
   async until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (!cond()) {
+      if (nonConforming.length > 0) throw new Error(`a frame does not match /asyncapi.json: ${nonConforming[0]}`);
       const left = end - Date.now();
       if (left <= 0) {
         throw new Error(
