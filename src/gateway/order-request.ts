@@ -28,6 +28,28 @@ import type { MarketIndex } from '../config.js';
 import { ApiError } from '../errors.js';
 import type { KlineQuery } from '../adapters/store/store.js';
 import { KLINE_INTERVALS, KLINE_INTERVAL_NAMES, type KlineInterval, isKlineInterval } from '../pipeline/candles.js';
+import {
+  ADMIN_REVOKE_KEY,
+  API_KEY_MAX,
+  CANCEL_ORDER,
+  CID_PATTERN,
+  CREATE_ORDER,
+  DEPOSIT,
+  DEPTH_LEVELS_DEFAULT,
+  DEPTH_LEVELS_MAX,
+  ID_TEXT_PATTERN,
+  KLINES_LIMIT_DEFAULT,
+  KLINES_LIMIT_MAX,
+  LIST_LIMIT_DEFAULT,
+  LIST_LIMIT_MAX,
+  ORDER_TYPES,
+  SIDES,
+  STATUSES,
+  TIFS,
+  USER_ID_BODY,
+  USER_REVOKE_KEY,
+} from '../api/request-schemas.js';
+import { schemaCheck } from '../api/request-validators.js';
 
 export interface ParsedOrder {
   readonly symbol: SymbolConfig;
@@ -54,17 +76,23 @@ export interface ParsedDeposit {
   readonly amount: Int;
 }
 
-export const LIST_LIMIT_DEFAULT = 100;
-export const LIST_LIMIT_MAX = 1000;
-export const DEPTH_LEVELS_DEFAULT = 20;
-export const DEPTH_LEVELS_MAX = 1000;
-export const CID_PATTERN = /^[A-Za-z0-9_\-:.]{1,64}$/;
+// Limits, patterns and enums come from the request schemas (src/api/request-schemas.ts), which also feed the
+// OpenAPI document; every body that passes the checks below is also checked against its schema.
+export { CID_PATTERN, DEPTH_LEVELS_DEFAULT, DEPTH_LEVELS_MAX, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX };
 
-const ORDER_FIELDS = ['symbol', 'side', 'order_type', 'type', 'time_in_force', 'price', 'qty', 'quote_qty', 'cid'];
-const SIDES: readonly Side[] = ['BUY', 'SELL'];
-const ORDER_TYPES: readonly OrderType[] = ['LIMIT', 'MARKET'];
-const TIFS: readonly TimeInForce[] = ['GTC', 'IOC', 'FOK', 'POST_ONLY'];
-const STATUSES: readonly OrderStatus[] = ['NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED'];
+const ORDER_FIELDS = Object.keys(CREATE_ORDER.properties);
+const CANCEL_FIELDS = Object.keys(CANCEL_ORDER.properties);
+const DEPOSIT_FIELDS = Object.keys(DEPOSIT.properties);
+const USER_ID_FIELDS = Object.keys(USER_ID_BODY.properties);
+const API_KEY_FIELDS = Object.keys(ADMIN_REVOKE_KEY.properties);
+const schemas = {
+  createOrder: schemaCheck(CREATE_ORDER),
+  cancel: schemaCheck(CANCEL_ORDER),
+  deposit: schemaCheck(DEPOSIT),
+  userId: schemaCheck(USER_ID_BODY),
+  adminKey: schemaCheck(ADMIN_REVOKE_KEY),
+  ownKey: schemaCheck(USER_REVOKE_KEY),
+};
 
 /** Thrown inside this module only; every exported parser returns it as a value. */
 class Fail {
@@ -76,6 +104,12 @@ const malformed = (msg: string): never => {
 const invalid = (msg: string): never => {
   throw new Fail(new ApiError(1003, msg));
 };
+/** The body also matches its schema (the checks above are stricter; a mismatch is a shape error all the same). */
+function conforms(check: (v: unknown) => string | null, body: unknown): void {
+  const problem = check(body);
+  if (problem !== null) malformed(`body does not match its schema: ${problem}`);
+}
+
 function run<T>(f: () => T): T | ApiError {
   try {
     return f();
@@ -122,7 +156,7 @@ function kind(v: unknown): string {
 
 /** A positive safe integer id from a JSON number or a string of digits. */
 function id(v: unknown, k: string): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[1-9][0-9]{0,15}$/.test(v) ? Number(v) : NaN;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && ID_TEXT_PATTERN.test(v) ? Number(v) : NaN;
   return Number.isSafeInteger(n) && n > 0 ? n : malformed(`${k} must be a positive integer`);
 }
 
@@ -173,6 +207,7 @@ export function parseCreateOrder(body: unknown, market: MarketIndex): ParsedOrde
       }
     }
     checkLimits(symbol, base, quote, market, price, qty, quoteQty);
+    conforms(schemas.createOrder, body);
     return { symbol, symbolId: symbol.id, side, orderType, tif, price, qty, quoteQty, cid };
   });
 }
@@ -214,14 +249,17 @@ function exactText(units: Int, decimals: number): string {
 /** POST /cancel_order body: exactly one of order_id (positive integer, number or digit string) and cid. */
 export function parseCancel(body: unknown): ParsedCancel | ApiError {
   return run((): ParsedCancel => {
-    const o = object(body, ['order_id', 'cid']);
+    const o = object(body, CANCEL_FIELDS);
     const hasId = present(o, 'order_id');
     const hasCid = present(o, 'cid');
     if (hasId === hasCid) malformed('give exactly one of order_id and cid');
-    if (hasId) return { orderId: id(o.order_id, 'order_id'), cid: null };
+    const orderId = hasId ? id(o.order_id, 'order_id') : null;
     const c = o.cid;
-    if (typeof c !== 'string' || !CID_PATTERN.test(c)) malformed('cid must be 1..64 characters of A-Z a-z 0-9 _ - : .');
-    return { orderId: null, cid: c as string };
+    if (!hasId && (typeof c !== 'string' || !CID_PATTERN.test(c))) {
+      malformed('cid must be 1..64 characters of A-Z a-z 0-9 _ - : .');
+    }
+    conforms(schemas.cancel, body);
+    return orderId !== null ? { orderId, cid: null } : { orderId: null, cid: c as string };
   });
 }
 
@@ -233,31 +271,41 @@ export function parseOrderIdParam(text: unknown): number | ApiError {
 /** Admin deposit / withdraw body `{user_id, asset, qty}` (qty with the asset's decimals). */
 export function parseDeposit(body: unknown, market: MarketIndex): ParsedDeposit | ApiError {
   return run(() => {
-    const o = object(body, ['user_id', 'asset', 'qty']);
+    const o = object(body, DEPOSIT_FIELDS);
     if (!present(o, 'user_id')) malformed('user_id is required');
     const userId = id(o.user_id, 'user_id');
     const name = str(o, 'asset');
     const asset = market.assetByName(name) ?? malformed(`asset: unknown asset "${name}"`);
-    return { userId, asset, assetId: asset.id, amount: amount(o, 'qty', asset.decimals) };
+    const qty = amount(o, 'qty', asset.decimals);
+    conforms(schemas.deposit, body);
+    return { userId, asset, assetId: asset.id, amount: qty };
   });
 }
 
 /** Admin revoke_user body `{user_id}`. */
 export function parseUserIdBody(body: unknown): number | ApiError {
   return run(() => {
-    const o = object(body, ['user_id']);
+    const o = object(body, USER_ID_FIELDS);
     if (!present(o, 'user_id')) malformed('user_id is required');
-    return id(o.user_id, 'user_id');
+    const userId = id(o.user_id, 'user_id');
+    conforms(schemas.userId, body);
+    return userId;
   });
 }
 
 /** revoke_key bodies `{api_key}` (required for the admin route; optional for the user's own: null when absent). */
 export function parseApiKeyBody(body: unknown, required: boolean): string | null | ApiError {
   return run(() => {
-    const o = object(body ?? {}, ['api_key']);
-    if (!present(o, 'api_key')) return required ? malformed('api_key is required') : null;
+    const o = object(body ?? {}, API_KEY_FIELDS);
+    if (!present(o, 'api_key')) {
+      if (required) malformed('api_key is required');
+      conforms(schemas.ownKey, o);
+      return null;
+    }
     const k = str(o, 'api_key');
-    return k.length >= 1 && k.length <= 128 ? k : malformed('api_key must be 1..128 characters');
+    if (k.length < 1 || k.length > API_KEY_MAX) malformed(`api_key must be 1..${API_KEY_MAX} characters`);
+    conforms(required ? schemas.adminKey : schemas.ownKey, o);
+    return k;
   });
 }
 
@@ -300,8 +348,6 @@ function queryObject(query: unknown): Obj {
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-const KLINES_LIMIT_DEFAULT = 500;
-const KLINES_LIMIT_MAX = 1000;
 const limitOf = (q: Obj, def: number, max: number, k = 'limit') => intParam(q, k, 1, max) ?? def;
 
 function optionalSymbol(q: Obj, market: MarketIndex): number | undefined {

@@ -36,6 +36,7 @@ import { Revocations } from './revocations.js';
 import { adminRoutes } from './routes/admin.js';
 import { consoleRoutes } from './routes/console.js';
 import { credentialRoutes } from './routes/credentials.js';
+import { documentRoutes } from './routes/documents.js';
 import { opsRoutes } from './routes/ops.js';
 import { publicRoutes } from './routes/public.js';
 import { queryRoutes } from './routes/queries.js';
@@ -167,6 +168,7 @@ function buildApp(
   credentialRoutes(app, ctx);
   opsRoutes(app, ctx);
   consoleRoutes(app, ctx);
+  documentRoutes(app, ctx);
   return { app, routes };
 }
 

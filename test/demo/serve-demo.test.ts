@@ -139,7 +139,7 @@ function demoTest(kind: StoreKind): void {
         const a = await serve(cwd, env, true);
         const first = demoBanner(a.out);
         assert.match(a.out, new RegExp(`^ {2}console: +${a.base}/$`, 'm'));
-        assert.match(a.out, /^ {2}docs: +\S*docs\/api\.md/m);
+        assert.match(a.out, new RegExp(`^ {2}docs: +${a.base}/docs$`, 'm'));
         assert.ok(first.userId > 0 && first.apiKey.startsWith('ak_') && first.apiSecret.length >= 32, a.out);
         assert.deepEqual(
           first.bots.map((b) => `${b.role} ${b.symbol}`).sort(),

@@ -32,6 +32,7 @@ import { queryTests } from './api-queries.js';
 import { revokeTests } from './api-revoke.js';
 import { throttleTests } from './api-throttle.js';
 import { klineTests } from './api-klines.js';
+import { documentedSuccesses, seenRequestBodies, seenResponses } from '../support/api-conformance.js';
 
 export function apiSuite(kind: StoreKind): void {
   describe(`HTTP API over real sockets (${kind})`, () => {
@@ -279,6 +280,23 @@ export function apiSuite(kind: StoreKind): void {
     test('no request of this suite was answered with a 500 / 5000', () => {
       assert.ok(lab.log.length > 100, `requests made: ${lab.log.length}`);
       assert.deepEqual(lab.serverErrors(), []);
+    });
+
+    test('every route answered its documented success, and every answer matched /openapi.json', async (t) => {
+      // The API documents themselves, so that every route of the table is seen in this suite.
+      const s = await lab.start();
+      for (const path of ['/openapi.json', '/asyncapi.json', '/docs', '/docs/assets/init.js']) {
+        assert.equal((await s.get(path)).status, 200, path);
+      }
+      const unseen = documentedSuccesses().filter((k) => !seenResponses.has(k));
+      assert.deepEqual(unseen, [], 'documented successes never answered in this suite');
+      const answers = [...seenResponses.values()].reduce((a, b) => a + b, 0);
+      const routes = new Set([...seenResponses.keys()].map((k) => k.split(' ').slice(0, 2).join(' ')));
+      t.diagnostic(
+        `validated ${answers} answers against /openapi.json: ${seenResponses.size} (route, status) shapes on ` +
+          `${routes.size - (routes.has('(no route)') ? 1 : 0)} routes; ${[...seenRequestBodies.values()].reduce((a, b) => a + b, 0)} ` +
+          `accepted bodies of ${seenRequestBodies.size} request schemas`,
+      );
     });
   });
 }

@@ -16,6 +16,7 @@ import { type Logger, pino } from 'pino';
 import { type Config, loadConfig } from '../../src/config.js';
 import { signRequest } from '../../src/gateway/auth.js';
 import { type RunningServer, startServer } from '../../src/gateway/server.js';
+import { checkHttpResponse } from '../support/api-conformance.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -251,6 +252,11 @@ export class TestServer {
     }
     this.log.push({ server: this.name, method, path, status: r.status, code: body?.code });
     assert.notEqual(r.status, 500, `${method} ${path} answered 500: ${resText}`);
+    // Every answer must be what the OpenAPI document says (route, status, schema; accepted bodies too).
+    const contentType = r.headers.get('content-type') ?? '';
+    const requestBody = opts.raw === undefined ? opts.body : undefined;
+    const problem = checkHttpResponse({ method, path, status: r.status, contentType, body, requestBody });
+    assert.equal(problem, null, `the answer does not match /openapi.json: ${problem}`);
     return { status: r.status, headers: r.headers, text: resText, body };
   }
 

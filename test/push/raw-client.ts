@@ -5,6 +5,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
+import { checkServerMessage } from '../support/api-conformance.js';
+
+/**
+ * Frames that did not match their AsyncAPI message schema. Checked on arrival; every wait (until, next, waitClose,
+ * ...) fails on the first one, in the test that is waiting.
+ */
+const nonConforming: string[] = [];
 
 export type Msg = Record<string, unknown> & { type: string };
 
@@ -39,8 +46,11 @@ export class RawClient {
       } catch {
         m = undefined;
       }
-      if (typeof m === 'object' && m !== null && typeof (m as Msg).type === 'string') this.messages.push(m as Msg);
-      else this.junk.push(text);
+      if (typeof m === 'object' && m !== null && typeof (m as Msg).type === 'string') {
+        this.messages.push(m as Msg);
+        const problem = checkServerMessage(m);
+        if (problem !== null) nonConforming.push(problem);
+      } else this.junk.push(text);
       this.wake();
     });
     ws.on('ping', () => {
@@ -112,7 +122,9 @@ export class RawClient {
   /** Waits until `cond()` holds; throws with `what` and the last messages on timeout. */
   async until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
     const end = Date.now() + timeoutMs;
-    while (!cond()) {
+    for (;;) {
+      if (nonConforming.length > 0) throw new Error(`a frame does not match /asyncapi.json: ${nonConforming[0]}`);
+      if (cond()) return;
       const left = end - Date.now();
       if (left <= 0) {
         throw new Error(
