@@ -31,6 +31,14 @@ interface OpenChunk {
   readonly lines: string[];
 }
 
+/** A symbol's row of per-interval slots in `m` (created empty on first use). */
+function perInterval(m: Map<number, Array<Kline | undefined>>, symbolId: number): Array<Kline | undefined> {
+  let row = m.get(symbolId);
+  if (row === undefined)
+    m.set(symbolId, (row = new Array<Kline | undefined>(KLINE_INTERVAL_MS.length).fill(undefined)));
+  return row;
+}
+
 const ENDED = new Set(['FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']);
 
 export class Settlement {
@@ -42,14 +50,22 @@ export class Settlement {
   private balances = new Map<string, StoredBalance>();
   private chunks = new Map<number, OpenChunk>();
   private journal: JournalEntry[] = [];
-  /** The newest candle per symbol and interval (key `symbolId:intervalMs`), and those changed since the last take. */
-  private readonly candles = new Map<string, Kline>();
-  private touchedCandles = new Map<string, Kline>();
+  /**
+   * The newest candle per symbol and interval (by symbol id, then the interval's index in KLINE_INTERVAL_MS), the
+   * ones changed since the last take (same shape), and changed ones a newer candle replaced within the batch.
+   */
+  private readonly candles = new Map<number, Array<Kline | undefined>>();
+  private dirtyCandles = new Map<number, Array<Kline | undefined>>();
+  private endedCandles: Kline[] = [];
   private lastJournalSeq: number;
   lastOrderId: number;
   lastTradeId: number;
 
-  constructor(recovered: RecoveredState) {
+  /** `candles: false` leaves candles out (bench:klines measures what folding them costs). */
+  constructor(
+    recovered: RecoveredState,
+    private readonly opts: { readonly candles?: boolean } = {},
+  ) {
     for (const [u, s] of recovered.lastSeqByUser) this.lastSeq.set(u, s);
     for (const o of recovered.openOrders) this.createdAt.set(o.orderId, o.createdAt);
     this.lastOrderId = recovered.meta.lastOrderId;
@@ -60,15 +76,17 @@ export class Settlement {
   /** The newest stored candles (one per symbol and interval), before any trade is added. */
   restoreCandles(klines: readonly Kline[]): void {
     for (const k of klines) {
-      const key = `${k.symbolId}:${k.intervalMs}`;
-      const cur = this.candles.get(key);
-      if (cur === undefined || cur.openTime < k.openTime) this.candles.set(key, k);
+      const i = KLINE_INTERVAL_MS.indexOf(k.intervalMs);
+      if (i < 0) continue;
+      const row = perInterval(this.candles, k.symbolId);
+      const cur = row[i];
+      if (cur === undefined || cur.openTime < k.openTime) row[i] = k;
     }
   }
 
   /** The newest candle of a symbol and interval (undefined before its first trade). */
   candle(symbolId: number, intervalMs: number): Kline | undefined {
-    return this.candles.get(`${symbolId}:${intervalMs}`);
+    return this.candles.get(symbolId)?.[KLINE_INTERVAL_MS.indexOf(intervalMs)];
   }
 
   private push(userId: number, ts: number, line: string): void {
@@ -139,16 +157,7 @@ export class Settlement {
 
   private trade(e: TradeEvent): void {
     if (e.tradeId > this.lastTradeId) this.lastTradeId = e.tradeId;
-    for (const ms of KLINE_INTERVAL_MS) {
-      const key = `${e.symbolId}:${ms}`;
-      const k = foldTrade(this.candles.get(key), e, ms);
-      this.candles.set(key, k);
-      // A new candle leaves the one before it in this batch's list (the batch holds every state it reached).
-      const before = this.touchedCandles.get(key);
-      if (before !== undefined && before.openTime !== k.openTime)
-        this.touchedCandles.set(`${key}:${before.openTime}`, before);
-      this.touchedCandles.set(key, k);
-    }
+    if (this.opts.candles !== false) this.foldCandles(e);
     this.trades.push({
       tradeId: e.tradeId,
       symbolId: e.symbolId,
@@ -166,6 +175,20 @@ export class Settlement {
     });
   }
 
+  private foldCandles(e: TradeEvent): void {
+    const cur = perInterval(this.candles, e.symbolId);
+    const dirty = perInterval(this.dirtyCandles, e.symbolId);
+    for (let i = 0; i < KLINE_INTERVAL_MS.length; i++) {
+      const prev = cur[i];
+      const k = foldTrade(prev, e, KLINE_INTERVAL_MS[i] as number);
+      if (k === prev) continue;
+      // A new candle: the one it replaces, if this batch changed it, is written with the batch too.
+      if (prev !== undefined && dirty[i] === prev && prev.openTime !== k.openTime) this.endedCandles.push(prev);
+      cur[i] = k;
+      dirty[i] = k;
+    }
+  }
+
   private balance(e: BalanceEvent): void {
     const avail: Int = e.avail;
     this.balances.set(`${e.userId}:${e.assetId}`, { userId: e.userId, assetId: e.assetId, avail, frozen: e.frozen });
@@ -174,6 +197,14 @@ export class Settlement {
   /** The sequencer's next order id (ids are never reused: the counter is persisted with each batch). */
   nextOrderId(): number {
     return ++this.lastOrderId;
+  }
+
+  private takeCandles(): Kline[] {
+    const out = this.endedCandles;
+    for (const row of this.dirtyCandles.values()) for (const k of row) if (k !== undefined) out.push(k);
+    this.endedCandles = [];
+    this.dirtyCandles = new Map();
+    return out;
   }
 
   /** Hands over everything added since the last take, as one batch. */
@@ -189,10 +220,10 @@ export class Settlement {
       events,
       meta: { lastOrderId: this.lastOrderId, lastTradeId: this.lastTradeId },
       journal: this.journal,
-      klines: [...this.touchedCandles.values()],
+      klines: this.takeCandles(),
     };
     this.journal = [];
-    this.touchedCandles = new Map();
+
     this.orders = new Map();
     this.trades = [];
     this.balances = new Map();

@@ -1,6 +1,7 @@
 // The candle fold (candles.ts) against a plain reference over random trade streams (fast-check), and the live
 // streams of the gateway (kline-streams.ts): an update per trade, a final state once per candle (on the next
-// candle's first trade or on the clock, never twice, never early), a gap-free seq, warm-up from a stored candle.
+// candle's first trade or on the clock, never twice, never early), a gap-free seq, warm-up from a stored candle;
+// and settlement's batches (every candle state a batch reached, restored candles extended).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +21,8 @@ import {
 } from '../../src/pipeline/candles.js';
 import { KlineStreams } from '../../src/pipeline/kline-streams.js';
 import type { PublicTrade } from '../../src/pipeline/protocol.js';
+import { Settlement } from '../../src/pipeline/settlement.js';
+import { type Command, TradeEvent } from '../../src/core/types.js';
 
 /** Trades of one symbol with ascending ids and non-decreasing times (as the engine stamps them). */
 const tradeStream = fc
@@ -164,4 +167,44 @@ test('kline streams: the clock closes a candle only after its close time; warm-u
   streams.addTrade(pub({ tradeId: 8, symbolId: 2, price: 4, qty: 1, quoteQty: 4, ts: 200_000 }));
   assert.ok(seen.includes('2/60000/1/false'), seen.join(' '));
   assert.equal(streams.get(2, 60_000)?.kline?.openTime, 180_000);
+});
+
+test('settlement: a batch carries every candle state its trades reached, restored candles go on', () => {
+  const recovered = {
+    meta: { lastOrderId: 0, lastTradeId: 0 },
+    balances: [],
+    openOrders: [],
+    lastSeqByUser: new Map<number, number>(),
+    lastUserId: 0,
+    lastJournalSeq: 0,
+    lastTs: 0,
+  };
+  const tradeAt = (tradeId: number, ts: number, price: number) =>
+    new TradeEvent(tradeId, 1, price, 10, price * 10, 'BUY', 1, 1001, 2, 1002, 0, 0, ts);
+  const cmd = (ts: number): Command => ({ type: 'deposit', ts, userId: 1001, assetId: 1, amount: 1 });
+  const add = (s: Settlement, t: TradeEvent) => s.add(cmd(t.ts), { code: 'OK', events: [t] }, t.ts);
+  const s = new Settlement(recovered);
+  const trades = [tradeAt(1, 500, 7), tradeAt(2, 1500, 9), tradeAt(3, 2500, 8), tradeAt(4, 2600, 6)];
+  for (const t of trades.slice(0, 3)) add(s, t);
+  const first = s.take().klines ?? [];
+  const oneSecond = (ks: readonly Kline[]) =>
+    ks.filter((k) => k.intervalMs === 1000).sort((a, b) => a.openTime - b.openTime);
+  assert.deepEqual(oneSecond(first), candlesOf(trades.slice(0, 3), 1000));
+  assert.deepEqual(
+    first.filter((k) => k.intervalMs === 60_000),
+    candlesOf(trades.slice(0, 3), 60_000),
+  );
+  assert.equal(first.length, 3 + 6, 'three 1 s candles, one candle of each other interval');
+  assert.deepEqual(s.take().klines, [], 'nothing new: nothing to write');
+  add(s, trades[3] as TradeEvent);
+  const second = s.take().klines ?? [];
+  assert.deepEqual(oneSecond(second), candlesOf(trades, 1000).slice(-1));
+  assert.equal(second.length, 7);
+  // Restored from the store: the next trade extends the stored candle.
+  const again = new Settlement(recovered);
+  again.restoreCandles(KLINE_INTERVAL_MS.map((ms) => candlesOf(trades, ms).pop() as Kline));
+  const t5 = tradeAt(5, 2700, 10);
+  add(again, t5);
+  assert.deepEqual(again.candle(1, 1000), candlesOf([...trades, t5], 1000).pop());
+  assert.deepEqual(again.candle(1, 86_400_000)?.tradeCount, 5);
 });
