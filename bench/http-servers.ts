@@ -137,7 +137,7 @@ export function machineCpu(): { busy: number; total: number } {
 function buckets(text: string, name: string, labels: string): Map<number, number> {
   const out = new Map<number, number>();
   const re = new RegExp(`^${name}_bucket\\{le="([^"]+)"${labels}\\} (\\d+)$`, 'gm');
-  for (const m of text.matchAll(re)) out.set(Number(m[1]), Number(m[2]));
+  for (const m of text.matchAll(re)) out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
   return out;
 }
 

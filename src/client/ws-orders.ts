@@ -72,6 +72,10 @@ export class WsOrderChannel {
     if (typeof m.id !== 'string') return;
     const p = this.pending.get(m.id);
     if (p === undefined) return;
+    if (m.index === undefined && p.settle.length > 1) {
+      // A batch refused as a whole (shape, size, the in-flight cap): one result, none of its orders placed.
+      return this.fail(m.id, new OrderRejectedError(m.code, m.msg ?? '', m.data));
+    }
     const s = p.settle[m.index ?? 0];
     if (s === undefined) return;
     if (m.code === 0) s.resolve(m);

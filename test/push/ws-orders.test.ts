@@ -212,6 +212,10 @@ test('the TypeScript client places, cancels and batch-places over its socket', a
   assert.equal(outcomes[0]?.status, 'fulfilled');
   assert.equal(outcomes[0]?.status === 'fulfilled' && outcomes[0].value.cid, 'b-1');
   assert.equal(outcomes[1]?.status === 'rejected' && (outcomes[1].reason as OrderRejectedError).code, 1003);
+  // A batch refused whole (21 orders): every one of its outcomes is that refusal, at once.
+  const tooMany = await client.batchPlaceOrders(Array.from({ length: 21 }, () => order));
+  assert.equal(tooMany.length, 21);
+  for (const o of tooMany) assert.equal(o.status === 'rejected' && (o.reason as OrderRejectedError).code, 1001);
   // Requests in flight when the socket closes: outcome unknown (the order may or may not have been placed).
   const inFlight = client.placeOrder({ ...order, cid: 'lost-1' });
   const closing = client.close();
