@@ -233,6 +233,7 @@ export class PushClient extends TypedEmitter<PushClientEvents> {
       .then(async (token) => {
         if (this.stopped) return;
         const success = this.waitForType('auth.success');
+        success.catch(() => undefined); // awaited below, unless authenticate fails first
         await this.authenticate(token);
         this.emit('token.refreshed', (await success).expires_at ?? null);
       })
