@@ -240,6 +240,7 @@ export function queryTests(ctx: MainServer): void {
     expectError(await s.get('/api/v1/nothing-here'), 404, 4041, /no route GET \/api\/v1\/nothing-here/);
     expectError(await s.request('DELETE', '/api/v1/order/1'), 404, 4041);
     expectError(await s.post('/api/v1/symbols', {}), 404, 4041);
-    expectError(await s.get('/'), 404, 4041);
+    expectError(await s.get('/index.html'), 404, 4041); // `/` is the web console (test/console/static.test.ts)
+    expectError(await s.get('/console/nothing.js'), 404, 4041);
   });
 }

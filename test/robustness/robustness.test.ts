@@ -253,7 +253,10 @@ async function send(
   w.answers.push({ status: r.status, code });
   if (r.status >= 500)
     assert.ok(r.status === 503 && code === 5001, `${method} ${path} -> ${r.status} ${text.slice(0, 200)}`);
-  if (method !== 'HEAD' && path.split('?')[0] !== '/metrics' && r.status !== 101) {
+  // Besides /metrics, only the web console's files (GET / and /console/{file}, answered 200) are not JSON envelopes.
+  const bare = path.split('?')[0] || '/'; // an empty path is sent as `/`
+  const consoleFile = r.status === 200 && method === 'GET' && (bare === '/' || bare.startsWith('/console/'));
+  if (method !== 'HEAD' && bare !== '/metrics' && !consoleFile && r.status !== 101) {
     assert.ok(
       json !== undefined && 'code' in json && 'msg' in json && 'data' in json,
       `${method} ${path}: not an envelope: ${text.slice(0, 200)}`,
