@@ -57,7 +57,7 @@ const orderResultData: JsonSchema = {
   anyOf: [
     object(
       {
-        order_id: id('the order'),
+        order_id: nullable(id('the order; null when the refusal came before one was made')),
         cid: nullable(str()),
         order_status: str({ description: 'ACCEPTED (place); CANCEL_PENDING or the final status (cancel)' }),
         accepted_at: millis('when the order was committed'),

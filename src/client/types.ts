@@ -248,7 +248,8 @@ export interface OrderResultMessage {
   data: OrderResultData | null;
 }
 export interface OrderResultData {
-  order_id?: number;
+  /** null when the request was refused before an order existed (validation, rate limit). */
+  order_id?: number | null;
   cid?: string | null;
   order_status?: CreateOrderResult['order_status'] | CancelOrderResult['order_status'];
   accepted_at?: number;

@@ -189,7 +189,7 @@ const klineMessage = object<T.KlineMessage>()({
 
 // order.result: the create_order / cancel_order answer on success; on a refusal the ids known, or null.
 const orderResultData = object<T.OrderResultData>()({
-  order_id: optional(int),
+  order_id: optional(nullable(int)),
   cid: optional(nullable(str)),
   order_status: optional((v, path, strict) =>
     v === 'ACCEPTED' || v === 'CANCEL_PENDING' ? v : status(v, path, strict),

@@ -46,12 +46,12 @@ test('a session that makes the server send every documented message type; every 
   assert.equal((await anon.nextOfType('connected')).user_id, null);
   let from = send(anon, { type: 'ping' });
   await anon.nextOfType('pong', from);
-  for (const channel of ['trades', 'depth', 'ticker']) {
+  for (const channel of ['trades', 'depth', 'ticker', 'kline']) {
     from = send(anon, {
       type: 'subscribe',
       channel,
       symbol: 'BTC_USDT',
-      ...(channel === 'depth' ? { levels: 5 } : {}),
+      ...(channel === 'depth' ? { levels: 5 } : channel === 'kline' ? { interval: '1m' } : {}),
     });
     await anon.nextOfType('subscribed', from);
   }
@@ -76,6 +76,19 @@ test('a session that makes the server send every documented message type; every 
   }
   await anon.nextOfType('market.trade');
   await anon.nextOfType('depth.update');
+  await anon.nextOfType('kline');
+
+  // Order entry on the socket: order.place, order.batch_place, order.cancel, each answered by order.result.
+  from = send(buyerWs, { type: 'order.place', id: 'p-1', params: limit('BUY', '100', '0.01', { cid: 'ws-1' }) });
+  assert.equal((await buyerWs.nextOfType('order.result', from)).code, 0);
+  from = send(buyerWs, {
+    type: 'order.batch_place',
+    id: 'b-1',
+    params: { orders: [limit('BUY', '101', '0.01'), limit('BUY', '0', '0.01')] },
+  });
+  await buyerWs.next((m) => m.type === 'order.result' && m.id === 'b-1' && m.index === 1, 'batch result 1');
+  from = send(buyerWs, { type: 'order.cancel', id: 'c-1', params: { cid: 'ws-1' } });
+  assert.equal((await buyerWs.nextOfType('order.result', from)).code, 0);
   from = send(anon, { type: 'unsubscribe', channel: 'trades', symbol: 'BTC_USDT' });
   await anon.nextOfType('unsubscribed', from);
 

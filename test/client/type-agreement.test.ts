@@ -223,7 +223,15 @@ test('every route answers what the client decodes strictly, and API errors carry
     'GET /readyz': () => admin.ready(),
   };
   // Not JSON envelopes: Prometheus text, and the web console's page and files.
-  const notJson = new Set(['GET /metrics', 'GET /', 'GET /console/{file}']);
+  const notJson = new Set([
+    'GET /metrics',
+    'GET /',
+    'GET /console/{file}',
+    'GET /openapi.json',
+    'GET /asyncapi.json',
+    'GET /docs',
+    'GET /docs/assets/{file}',
+  ]);
   const routes = [
     ...new Set(
       s.srv.routes.filter((r) => r.method !== 'HEAD').map((r) => `${r.method} ${r.url.replace(/:([a-z_]+)/g, '{$1}')}`),

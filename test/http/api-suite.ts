@@ -285,7 +285,8 @@ export function apiSuite(kind: StoreKind): void {
     test('every route answered its documented success, and every answer matched /openapi.json', async (t) => {
       // The API documents themselves, so that every route of the table is seen in this suite.
       const s = await lab.start();
-      for (const path of ['/openapi.json', '/asyncapi.json', '/docs', '/docs/assets/init.js']) {
+      // And the console's page and one of its files (test/console/ drives them in a browser).
+      for (const path of ['/openapi.json', '/asyncapi.json', '/docs', '/docs/assets/init.js', '/', '/console/app.js']) {
         assert.equal((await s.get(path)).status, 200, path);
       }
       const unseen = documentedSuccesses().filter((k) => !seenResponses.has(k));
