@@ -173,7 +173,7 @@ async function expectNewOrderPushed(s: TestServer, c: RawClient, user: TestUser)
 }
 
 describe('main server: bad input, auth, timeouts, caps, heartbeat, expiry, shutdown', () => {
-  const WS = { authTimeoutMs: 300, pingIntervalMs: 200, maxConnectionsPerUser: 2, messagesPerSec: 20 };
+  const WS = { authTimeoutMs: 300, pingIntervalMs: 500, maxConnectionsPerUser: 2, messagesPerSec: 20 };
   let s: TestServer;
 
   before(async () => {
