@@ -8,7 +8,7 @@ import type { Command as Program } from 'commander';
 import type { Config } from '../config.js';
 import { type DemoMarket, startDemo } from '../demo/demo-market.js';
 import { DemoUsersFileError, databaseKey } from '../demo/demo-users.js';
-import { type RunningServer, startServer } from '../gateway/server.js';
+import { ListenAddressInUseError, type RunningServer, startServer } from '../gateway/server.js';
 import { SecretsFileError, dataDirOf } from '../gateway/secrets-file.js';
 import { InputError } from '../replay/errors.js';
 import { type BoundAddress, banner, docsLocations, listenUrls } from './banner.js';
@@ -60,7 +60,7 @@ export function registerServe(program: Program): void {
         srv = await startServer(config);
       } catch (e) {
         // A secrets file or key that cannot serve the stored data: a clear message, not a stack.
-        if (e instanceof SecretsFileError) throw new InputError(e.message);
+        if (e instanceof SecretsFileError || e instanceof ListenAddressInUseError) throw new InputError(e.message);
         throw e;
       }
       const usersFile = join(dataDirOf(config), 'demo-users.json');

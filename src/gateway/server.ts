@@ -172,6 +172,16 @@ function buildApp(
   return { app, routes };
 }
 
+/** The listen address is taken by another process. */
+export class ListenAddressInUseError extends Error {
+  constructor(host: string, port: number) {
+    super(
+      `${host}:${port} is already in use (another server is listening there): stop it, or choose another port ` +
+        `with --port or FILLSTREAM_PORT`,
+    );
+  }
+}
+
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const log = opts.logger ?? pino({ level: config.logLevel, redact: PINO_REDACT });
   log.info({ config: configForLog(config) }, 'starting fillstream');
@@ -292,7 +302,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     if (refusal !== null) push.refuseUpgrade(req, socket, head, ConnectionGuard.message(refusal));
     else void push.handleUpgrade(req, socket, head);
   });
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (e) {
+    // Nothing was served: release what started (the engine thread would keep the process alive).
+    await engine.stop().catch(() => undefined);
+    await push.close().catch(() => undefined);
+    await app.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ListenAddressInUseError(config.host, config.port);
+    throw e;
+  }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;

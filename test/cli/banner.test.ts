@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type NetworkInterfaceInfo, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,3 +90,29 @@ test(
     }
   },
 );
+
+test('serve on a port another process holds: exit 2 with what to do, no stack trace, nothing left running', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fs-busy-'));
+  const taken = createServer(() => undefined);
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  const port = (taken.address() as { port: number }).port;
+  try {
+    const env = {
+      PATH: process.env['PATH'] ?? '',
+      FILLSTREAM_PORT: String(port),
+      FILLSTREAM_HOST: '127.0.0.1',
+      DATABASE_URL: `sqlite:${join(dir, 'b.db')}`,
+      FILLSTREAM_LOG_LEVEL: 'silent',
+    };
+    const child = spawn(process.execPath, [MAIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    assert.equal(code, 2, err);
+    assert.match(err, new RegExp(`^error: 127\\.0\\.0\\.1:${port} is already in use.*--port or FILLSTREAM_PORT`, 'm'));
+    assert.doesNotMatch(err, /\n\s+at /, 'no stack trace');
+  } finally {
+    taken.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
