@@ -46,7 +46,7 @@ export async function runClients(
           onOpen();
         }
       });
-      child.once('exit', (code) => {
+      child.once('close', (code) => {
         const line = out.trim().split('\n').pop() ?? '';
         if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as ClientResult);
         else reject(new Error(`client exited ${code}: ${out.slice(-500)}`));

@@ -11,6 +11,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { clusterNames } from '../src/cluster/wire.js';
@@ -263,11 +264,14 @@ async function main(): Promise<void> {
     const serveBase = `http://127.0.0.1:${servePort}`;
     await until('serve ready', ready(serveBase));
     console.log(`cluster: 1 engine + ${o.gateways} gateways (prefix ${prefix}); serve on the same PostgreSQL server`);
+    const load = () => `(machine load average ${loadavg()[0]?.toFixed(1)})`;
 
-    console.log(`1. ${fmt(o.connections)} concurrent authenticated connections over the gateways, with heartbeats`);
+    console.log(
+      `1. ${fmt(o.connections)} concurrent authenticated connections over the gateways, with heartbeats ${load()}`,
+    );
     await holdConnections(o, gateways, bases);
 
-    console.log(`2. create_order -> order.update push at ${o.rate}/s offered, ${o.runs} rounds alternating`);
+    console.log(`2. create_order -> order.update push at ${o.rate}/s offered, ${o.runs} rounds alternating ${load()}`);
     const cluster: LatencyRound[] = [];
     const single: LatencyRound[] = [];
     const clusterUsers = await Promise.all(Array.from({ length: 20 }, () => newUser(bases[0] as string, FUNDS)));
@@ -288,7 +292,7 @@ async function main(): Promise<void> {
         `and ${fmt(m(single, 'achieved'))}/s`,
     );
 
-    console.log(`3. trades fan-out to ${fmt(o.subscribers)} subscribers, ${o.runs} rounds alternating`);
+    console.log(`3. trades fan-out to ${fmt(o.subscribers)} subscribers, ${o.runs} rounds alternating ${load()}`);
     const ours: number[] = [];
     const theirs: number[] = [];
     const clusterTraders = clusterUsers.slice(0, 2);
