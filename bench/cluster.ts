@@ -249,7 +249,7 @@ async function main(): Promise<void> {
     const bases: string[] = [];
     for (let i = 0; i < o.gateways; i++) {
       const port = await freePort();
-      const g = spawnMain(['gateway', '--port', String(port)], env(clusterDb));
+      const g = spawnMain(['gateway'], { ...env(clusterDb), FILLSTREAM_PORT: String(port) });
       procs.push(g);
       gateways.push(g);
       bases.push(`http://127.0.0.1:${port}`);
@@ -286,9 +286,10 @@ async function main(): Promise<void> {
     console.log(
       `  medians of ${o.runs} rounds: ack -> push p50/p99 cluster ${m(cluster, 'p50').toFixed(2)}/` +
         `${m(cluster, 'p99').toFixed(2)} ms, serve ${m(single, 'p50').toFixed(2)}/${m(single, 'p99').toFixed(2)} ms ` +
-        `(p99 ratio ${(m(cluster, 'p99') / m(single, 'p99')).toFixed(2)}x; target p99 < 10 ms); request -> push p99 ` +
-        `cluster ${m(cluster, 'e2eP99').toFixed(2)} ms, serve ${m(single, 'e2eP99').toFixed(2)} ms ` +
-        `(${(m(cluster, 'e2eP99') / m(single, 'e2eP99')).toFixed(2)}x); achieved ${fmt(m(cluster, 'achieved'))}/s ` +
+        `(target p99 < 10 ms; serve's push mostly leaves before its answer, so 0); request -> push p50/p99 ` +
+        `cluster ${m(cluster, 'e2eP50').toFixed(2)}/${m(cluster, 'e2eP99').toFixed(2)} ms, serve ` +
+        `${m(single, 'e2eP50').toFixed(2)}/${m(single, 'e2eP99').toFixed(2)} ms (p99 ratio ` +
+        `${(m(cluster, 'e2eP99') / m(single, 'e2eP99')).toFixed(2)}x); achieved ${fmt(m(cluster, 'achieved'))}/s ` +
         `and ${fmt(m(single, 'achieved'))}/s`,
     );
 
