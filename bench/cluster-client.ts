@@ -1,0 +1,118 @@
+// Client process of bench:cluster (started by bench/cluster.ts, one per slice of connections, since one process may
+// hold at most 20,000 open files here). Its job, as JSON in argv[2]:
+//  - "hold": open `urls.length`-spread authenticated connections, print "open <n>", then for `seconds` send a
+//    WebSocket protocol ping on every connection every `pingEveryMs` and time each pong;
+//  - "fanout": open subscribers to the trades channel, print "open <n>", count every message until a stdin line.
+// It ends by printing one JSON line: what it reached, the round trips or the deliveries (with epoch-ms first/last
+// times, comparable across processes), and its own CPU time, so the parent can tell when the client was the limit.
+
+import WebSocket from 'ws';
+
+interface Job {
+  mode: 'hold' | 'fanout';
+  /** ws:// URLs (with ?token= for "hold"), used round-robin. */
+  urls: string[];
+  count: number;
+  /** Third octet of this process's 127.x.y.z source addresses (250 connections per address). */
+  subnet: number;
+  seconds: number;
+  pingEveryMs: number;
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as Job;
+const now = (): number => performance.timeOrigin + performance.now();
+
+function open(url: string, localAddress: string): Promise<WebSocket | null> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false, localAddress });
+    ws.once('open', () => {
+      ws.on('error', () => undefined);
+      resolve(ws);
+    });
+    ws.once('error', () => resolve(null));
+  });
+}
+
+async function openAll(): Promise<WebSocket[]> {
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < job.count; i += 250) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(250, job.count - i) }, (_, k) => {
+        const j = i + k;
+        const local = `127.${job.subnet}.${1 + Math.floor(j / 250)}.${1 + (j % 250)}`;
+        return open(job.urls[j % job.urls.length] as string, local);
+      }),
+    );
+    for (const ws of batch) if (ws !== null) sockets.push(ws);
+  }
+  return sockets;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  const sockets = await openAll();
+  let deliveries = 0;
+  let first = 0;
+  let last = 0;
+  const rtts: number[] = [];
+  if (job.mode === 'fanout') {
+    for (const ws of sockets) {
+      ws.on('message', (d: Buffer) => {
+        // Trades only: a subscription's answer read late (a busy machine) is not a delivery.
+        if (!d.toString('latin1', 0, 40).includes('"market.trade"')) return;
+        const t = now();
+        if (deliveries++ === 0) first = t;
+        last = t;
+      });
+      ws.send(JSON.stringify({ type: 'subscribe', channel: 'trades', symbol: 'BTC_USDT' }));
+    }
+  }
+  await sleep(500);
+  deliveries = 0;
+  process.stdout.write(`open ${sockets.length}\n`);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + job.seconds * 1000;
+  if (job.mode === 'hold') {
+    const sentAt = new Map<WebSocket, number>();
+    for (const ws of sockets) {
+      ws.on('pong', () => {
+        const s = sentAt.get(ws);
+        if (s !== undefined) rtts.push(performance.now() - s);
+        sentAt.delete(ws);
+      });
+    }
+    // Pings spread evenly over each interval, not in one burst, as independent clients' heartbeats would be.
+    const slice = Math.max(1, Math.ceil(sockets.length / (job.pingEveryMs / 10)));
+    while (performance.now() < end) {
+      for (let i = 0; i < sockets.length && performance.now() < end; i += slice) {
+        for (const ws of sockets.slice(i, i + slice)) {
+          sentAt.set(ws, performance.now());
+          ws.ping();
+        }
+        await sleep(10);
+      }
+    }
+    await sleep(500);
+  } else {
+    // Counts until the parent, done generating trades, writes a line on stdin.
+    await new Promise((r) => process.stdin.once('data', r));
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const wallMs = performance.now() - t0;
+  for (const ws of sockets) ws.terminate();
+  // Round trips to 10 µs (shorter line); exit only once the line is written (a pipe write may be asynchronous).
+  const line = JSON.stringify({
+    open: sockets.length,
+    deliveries,
+    first,
+    last,
+    rtts: rtts.map((r) => Math.round(r * 100) / 100),
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    wallMs,
+  });
+  process.stdout.write(line + '\n', () => process.exit(0));
+}
+
+await main();

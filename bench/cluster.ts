@@ -1,0 +1,322 @@
+// bench:cluster — the cluster (one `engine`, several `gateway` processes, NATS + PostgreSQL) measured as child
+// processes on a private prefix and fresh databases, against the all-in-one `serve` (same PostgreSQL) in the same run:
+//  1. N concurrent authenticated connections spread over the gateways, held with heartbeats for --hold seconds:
+//     gateways' RSS per connection and WebSocket ping -> pong round trip p50/p99 (client processes hold them);
+//  2. create_order -> order.update push latency at --rate orders/s, cluster against serve, alternating rounds;
+//  3. one public trades stream fanned out to M subscribers across the gateways, against serve's fan-out to M.
+// Prints medians over --runs rounds and ratios, and the client processes' CPU (a client near one core is the limit).
+//
+//   npm run bench:cluster [-- --connections 12000 --gateways 6 --per-client 6000 --hold 10 --rate 1000 --seconds 5
+//                            --subscribers 6000 --runs 3]
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { clusterNames } from '../src/cluster/wire.js';
+import { createDatabase, type TestDatabase } from '../test/http/harness.js';
+import { freePort } from '../test/support/net.js';
+import { exitOnHelp } from './help.js';
+import { pct, post, pushLatency, type LatencyRound } from './cluster-latency.js';
+import { runClients, type ClientResult } from './cluster-clients.js';
+
+exitOnHelp(`bench:cluster: the cluster (engine + gateways over NATS and PostgreSQL) against the all-in-one serve in the
+same run: memory per held connection and heartbeat round trip, create_order -> push latency, trades fan-out.
+Needs DATABASE_URL (PostgreSQL) and NATS_URL (NATS with JetStream); exits 2 without them.
+
+usage: npm run bench:cluster [-- --connections 12000 --gateways 6 --per-client 6000 --hold 10 --rate 1000
+                                 --seconds 5 --subscribers 6000 --runs 3]
+  --connections N   concurrent authenticated connections held over the gateways (default 12000; target 100000)
+  --gateways N      gateway processes (default 6)
+  --per-client N    connections per client process, at most ~19000 (default 6000)
+  --hold S          seconds the connections are held with heartbeats (default 10)
+  --rate R          offered create_order rate per second of the latency rounds (default 1000)
+  --seconds S       seconds per latency round and per fan-out round (default 5)
+  --subscribers M   trades subscribers of the fan-out (default 6000; the issue's single process figure is 20000)
+  --runs N          rounds of the latency and fan-out comparisons, alternating cluster and serve (default 3)`);
+
+interface Options {
+  connections: number;
+  gateways: number;
+  perClient: number;
+  hold: number;
+  rate: number;
+  seconds: number;
+  subscribers: number;
+  runs: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    connections: 12_000,
+    gateways: 6,
+    perClient: 6000,
+    hold: 10,
+    rate: 1000,
+    seconds: 5,
+    subscribers: 6000,
+    runs: 3,
+  };
+  for (let i = 0; i < argv.length; i += 2) {
+    const v = Number(argv[i + 1]);
+    if (argv[i] === '--connections') o.connections = v;
+    else if (argv[i] === '--gateways') o.gateways = v;
+    else if (argv[i] === '--per-client') o.perClient = v;
+    else if (argv[i] === '--hold') o.hold = v;
+    else if (argv[i] === '--rate') o.rate = v;
+    else if (argv[i] === '--seconds') o.seconds = v;
+    else if (argv[i] === '--subscribers') o.subscribers = v;
+    else if (argv[i] === '--runs') o.runs = v;
+  }
+  return o;
+}
+
+const ADMIN = 'bench-cluster-admin-token-0123456789';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const med = (xs: number[]) => pct(xs, 50);
+const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+
+interface Proc {
+  child: ChildProcess;
+  out(): string;
+}
+
+function spawnMain(args: string[], env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, ['--max-old-space-size=4096', 'dist/src/cli/main.js', ...args], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (d: Buffer) => (out = (out + d.toString()).slice(-20_000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { child, out: () => out };
+}
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+const ready = (base: string) => async () => (await fetch(`${base}/readyz`).catch(() => null))?.status === 200;
+
+function rssBytes(child: ChildProcess): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+async function stop(p: Proc): Promise<void> {
+  if (p.child.exitCode !== null) return;
+  const exited = new Promise((r) => p.child.once('exit', r));
+  p.child.kill('SIGTERM');
+  await Promise.race([exited, sleep(10_000)]);
+  if (p.child.exitCode === null) p.child.kill('SIGKILL');
+}
+
+async function newUser(base: string, funds: Record<string, string> = {}) {
+  const u = (await post(base, '/api/v1/admin/users', {}, { 'x-admin-token': ADMIN })).data;
+  for (const [asset, qty] of Object.entries(funds)) {
+    await post(base, '/api/v1/admin/deposit', { user_id: u['user_id'], asset, qty }, { 'x-admin-token': ADMIN });
+  }
+  return { id: u['user_id'] as number, token: u['token'] as string };
+}
+
+function clientCpu(results: ClientResult[]): string {
+  const busiest = Math.max(...results.map((r) => r.cpuMs / r.wallMs));
+  return (
+    `client processes' CPU: busiest ${(100 * busiest).toFixed(0)}% of a core` +
+    (busiest > 0.85 ? ' (the client was the limit)' : '')
+  );
+}
+
+/** 1. N connections with heartbeats over the gateways: RSS per connection, ping -> pong round trip. */
+async function holdConnections(o: Options, gateways: Proc[], bases: string[]): Promise<void> {
+  const clients = Math.ceil(o.connections / o.perClient);
+  const tokens = await Promise.all(Array.from({ length: clients }, () => newUser(bases[0] as string)));
+  await sleep(1000);
+  const before = gateways.map((g) => rssBytes(g.child));
+  const t0 = performance.now();
+  const results = await runClients(
+    Array.from({ length: clients }, (_, k) => ({
+      mode: 'hold' as const,
+      urls: bases.map((b) => `${b.replace('http', 'ws')}/ws?token=${(tokens[k] as { token: string }).token}`),
+      count: Math.min(o.perClient, o.connections - k * o.perClient),
+      subnet: 10 + k,
+      seconds: o.hold,
+      pingEveryMs: 1000,
+    })),
+    async (opened) => {
+      await sleep(2000);
+      const after = gateways.map((g) => rssBytes(g.child));
+      const grew = after.reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0);
+      console.log(
+        `  ${fmt(opened)} of ${fmt(o.connections)} connections open over ${gateways.length} gateways in ` +
+          `${((performance.now() - t0) / 1000).toFixed(1)} s; gateways' RSS ` +
+          `${(before.reduce((a, b) => a + b, 0) / 2 ** 20).toFixed(0)} -> ` +
+          `${(after.reduce((a, b) => a + b, 0) / 2 ** 20).toFixed(0)} MiB = ` +
+          `${(grew / Math.max(1, opened) / 1024).toFixed(2)} KiB per connection (target <= 10 KiB)`,
+      );
+    },
+  );
+  const rtts = results.flatMap((r) => r.rtts);
+  console.log(
+    `  held ${o.hold} s, a protocol ping per connection per second: ping -> pong p50 ${pct(rtts, 50).toFixed(2)} ms, ` +
+      `p99 ${pct(rtts, 99).toFixed(2)} ms (${fmt(rtts.length)} round trips); ${clientCpu(results)}`,
+  );
+}
+
+/** 3. One round of the trades fan-out to M subscribers spread over `bases`, trades made through bases[0]. */
+async function fanoutRound(o: Options, bases: string[], traders: Array<{ token: string }>): Promise<number> {
+  const clients = Math.ceil(o.subscribers / o.perClient);
+  let trades = 0;
+  const results = await runClients(
+    Array.from({ length: clients }, (_, k) => ({
+      mode: 'fanout' as const,
+      urls: bases.map((b) => `${b.replace('http', 'ws')}/ws`),
+      count: Math.min(o.perClient, o.subscribers - k * o.perClient),
+      subnet: 100 + k,
+      seconds: o.seconds,
+      pingEveryMs: 1000,
+    })),
+    async () => {
+      const base = bases[0] as string;
+      const order = (side: string, token: string) =>
+        post(
+          base,
+          '/api/v1/create_order',
+          { symbol: 'BTC_USDT', side, order_type: 'LIMIT', price: '30000.00', qty: '0.001' },
+          { authorization: `Bearer ${token}` },
+        );
+      const [a, b] = traders as [{ token: string }, { token: string }];
+      const end = performance.now() + o.seconds * 1000;
+      while (performance.now() < end) {
+        await Promise.all(Array.from({ length: 50 }, () => order('SELL', b.token)));
+        await Promise.all(Array.from({ length: 50 }, () => order('BUY', a.token)));
+        trades += 50;
+      }
+      await sleep(1500); // the last deliveries land; the rate runs to the last one seen
+    },
+  );
+  const n = results.reduce((s, r) => s + r.deliveries, 0);
+  const first = Math.min(...results.filter((r) => r.deliveries > 0).map((r) => r.first));
+  const last = Math.max(...results.map((r) => r.last));
+  const rate = n / ((last - first) / 1000);
+  console.log(
+    `    ${fmt(rate)} deliveries/s to ${fmt(o.subscribers)} subscribers over ${bases.length} server(s) ` +
+      `(${fmt(trades)} trades; ${fmt(n)} of ${fmt(trades * o.subscribers)} expected deliveries); ${clientCpu(results)}`,
+  );
+  return rate;
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const nats = process.env['NATS_URL'];
+  const pgUrl = process.env['DATABASE_URL'];
+  if (nats === undefined || nats === '' || pgUrl === undefined || !pgUrl.startsWith('postgres')) {
+    process.stderr.write('bench:cluster needs DATABASE_URL (postgres://...) and NATS_URL (NATS with JetStream)\n');
+    process.exit(2);
+  }
+  const prefix = `fs_bench_${process.pid}`;
+  const dbs: TestDatabase[] = [await createDatabase('postgres'), await createDatabase('postgres')];
+  const procs: Proc[] = [];
+  const env = (db: TestDatabase): Record<string, string> => ({
+    DATABASE_URL: db.url,
+    FILLSTREAM_NATS_URL: nats,
+    FILLSTREAM_CLUSTER_PREFIX: prefix,
+    FILLSTREAM_HOST: '0.0.0.0',
+    FILLSTREAM_ADMIN_TOKEN: ADMIN,
+    FILLSTREAM_TOKEN_SECRET: 'bench-cluster-token-secret-0123456789abcdef',
+    FILLSTREAM_ENCRYPTION_KEY: 'c'.repeat(64),
+    FILLSTREAM_LOG_LEVEL: 'error',
+    FILLSTREAM_RATE_ORDERS: '1000000',
+    FILLSTREAM_RATE_QUERIES: '1000000',
+    FILLSTREAM_QUEUE_CAPACITY: '1000000',
+    FILLSTREAM_WS_MAX_CONNECTIONS_PER_USER: '10000',
+    FILLSTREAM_MAX_CONNECTIONS: '100000',
+    FILLSTREAM_MAX_CONNECTIONS_PER_IP: '100000',
+    FILLSTREAM_WS_MAX_ANONYMOUS_CONNECTIONS: '100000',
+  });
+  try {
+    const [clusterDb, serveDb] = dbs as [TestDatabase, TestDatabase];
+    const engine = spawnMain(['engine'], env(clusterDb));
+    procs.push(engine);
+    await until('engine ready', () => engine.out().includes('engine ready'));
+    const gateways: Proc[] = [];
+    const bases: string[] = [];
+    for (let i = 0; i < o.gateways; i++) {
+      const port = await freePort();
+      const g = spawnMain(['gateway'], { ...env(clusterDb), FILLSTREAM_PORT: String(port) });
+      procs.push(g);
+      gateways.push(g);
+      bases.push(`http://127.0.0.1:${port}`);
+    }
+    for (const [i, b] of bases.entries())
+      await until(`gateway ${b} ready`, ready(b), 60_000).catch((e) => {
+        throw new Error(`${String(e)}: ${(gateways[i] as Proc).out()}`);
+      });
+    const servePort = await freePort();
+    const serve = spawnMain(['serve'], { ...env(serveDb), FILLSTREAM_PORT: String(servePort) });
+    procs.push(serve);
+    const serveBase = `http://127.0.0.1:${servePort}`;
+    await until('serve ready', ready(serveBase));
+    console.log(`cluster: 1 engine + ${o.gateways} gateways (prefix ${prefix}); serve on the same PostgreSQL server`);
+    const load = () => `(machine load average ${loadavg()[0]?.toFixed(1)})`;
+
+    console.log(
+      `1. ${fmt(o.connections)} concurrent authenticated connections over the gateways, with heartbeats ${load()}`,
+    );
+    await holdConnections(o, gateways, bases);
+
+    console.log(`2. create_order -> order.update push at ${o.rate}/s offered, ${o.runs} rounds alternating ${load()}`);
+    const cluster: LatencyRound[] = [];
+    const single: LatencyRound[] = [];
+    const clusterUsers = await Promise.all(Array.from({ length: 20 }, () => newUser(bases[0] as string, FUNDS)));
+    const serveUsers = await Promise.all(Array.from({ length: 20 }, () => newUser(serveBase, FUNDS)));
+    await pushLatency(bases, clusterUsers, o.rate, 2, 'cluster (warm-up, not counted)');
+    await pushLatency([serveBase], serveUsers, o.rate, 2, 'serve (warm-up, not counted)');
+    for (let r = 0; r < o.runs; r++) {
+      cluster.push(await pushLatency(bases, clusterUsers, o.rate, o.seconds, 'cluster'));
+      single.push(await pushLatency([serveBase], serveUsers, o.rate, o.seconds, 'serve'));
+    }
+    const m = (xs: LatencyRound[], k: keyof LatencyRound) => med(xs.map((x) => x[k]));
+    console.log(
+      `  medians of ${o.runs} rounds: ack -> push p50/p99 cluster ${m(cluster, 'p50').toFixed(2)}/` +
+        `${m(cluster, 'p99').toFixed(2)} ms, serve ${m(single, 'p50').toFixed(2)}/${m(single, 'p99').toFixed(2)} ms ` +
+        `(target p99 < 10 ms; serve's push mostly leaves before its answer, so 0); request -> push p50/p99 ` +
+        `cluster ${m(cluster, 'e2eP50').toFixed(2)}/${m(cluster, 'e2eP99').toFixed(2)} ms, serve ` +
+        `${m(single, 'e2eP50').toFixed(2)}/${m(single, 'e2eP99').toFixed(2)} ms (p99 ratio ` +
+        `${(m(cluster, 'e2eP99') / m(single, 'e2eP99')).toFixed(2)}x); achieved ${fmt(m(cluster, 'achieved'))}/s ` +
+        `and ${fmt(m(single, 'achieved'))}/s`,
+    );
+
+    console.log(`3. trades fan-out to ${fmt(o.subscribers)} subscribers, ${o.runs} rounds alternating ${load()}`);
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    const clusterTraders = clusterUsers.slice(0, 2);
+    const serveTraders = serveUsers.slice(0, 2);
+    for (let r = 0; r < o.runs; r++) {
+      console.log('  cluster:');
+      ours.push(await fanoutRound(o, bases, clusterTraders));
+      console.log('  serve:');
+      theirs.push(await fanoutRound(o, [serveBase], serveTraders));
+    }
+    console.log(
+      `  medians of ${o.runs} rounds: cluster ${fmt(med(ours))} / serve ${fmt(med(theirs))} deliveries/s = ` +
+        `${(med(ours) / med(theirs)).toFixed(2)}x`,
+    );
+  } finally {
+    for (const p of procs.reverse()) await stop(p);
+    const nc = await natsConnect({ servers: nats });
+    await (await jetstreamManager(nc)).streams.delete(clusterNames(prefix).commandStream).catch(() => undefined);
+    await nc.close();
+    for (const db of dbs) await db.drop().catch(() => undefined);
+  }
+}
+
+const FUNDS = { USDT: '1000000000', BTC: '100000' };
+
+await main();
