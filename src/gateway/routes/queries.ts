@@ -55,10 +55,15 @@ export function queryRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.get('/api/v1/events', async (req, reply) => {
     const user = await requireUser(ctx, req, 'query');
     const q = unwrap(parseEventsQuery(req.query));
+    // Two reads that pruning may fall between: the oldest seq first, then the page. Pruning only removes the
+    // oldest rows and always keeps a user's newest, so the page itself says whether history is missing: its first
+    // event is not after + 1. That keeps `events`, `oldest_seq` and `resync` of one answer consistent.
+    const oldestBefore = await ctx.store.oldestEventSeq(user.userId);
     const rows = await ctx.store.listEvents(user.userId, q.after, q.limit);
-    const oldest = await ctx.store.oldestEventSeq(user.userId);
+    const first = rows[0]?.seq;
+    const resync = first !== undefined ? first > q.after + 1 : oldestBefore !== null && q.after + 1 < oldestBefore;
+    const oldest = first !== undefined && resync ? first : oldestBefore;
     // Each event rendered to the exact JSON text a connection receives, spliced in without re-encoding.
-    const resync = oldest !== null && q.after + 1 < oldest;
     const texts = rows.map((r) => renderPrivateEvent(r.line, r.seq, ctx.market).text);
     const json =
       `{"code":0,"msg":"ok","data":{"events":[${texts.join(',')}],` +
