@@ -7,7 +7,8 @@
 //   first, so the push server fills every connection from the event log (PostgreSQL) before going on.
 // - market data: the mirror starts from a snapshot asked of the engine (request/reply); a market seq jump or a
 //   new epoch asks again (messages at or below the snapshot's seq are already in it).
-// - ready only while connected and snapshotted: a gateway that lost the broker answers 5001 and says so in /readyz.
+// - ready only while connected, snapshotted and able to reach the database: a gateway that lost the broker or its
+//   database link answers 5001 and says so in /readyz.
 
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
@@ -43,6 +44,8 @@ export interface EngineClientOptions {
   readonly duplicateWindowMs: number;
   readonly log: { info(o: object, m: string): void; warn(o: object, m: string): void };
   readonly now?: () => number;
+  /** Why this gateway cannot reach the database (src/cluster/store-watch.ts), or null; not ready while set. */
+  readonly storeProblem?: () => string | null;
 }
 
 type Pending = { resolve: (a: Ack) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
@@ -101,12 +104,20 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
   }
 
   get ready(): boolean {
-    return this.connected && !this.stopping && this.snapshot !== null && this.market !== null;
+    return (
+      this.connected &&
+      !this.stopping &&
+      this.snapshot !== null &&
+      this.market !== null &&
+      (this.o.storeProblem?.() ?? null) === null
+    );
   }
 
   get unavailable(): string | null {
     if (this.stopping) return 'gateway stopping';
     if (!this.connected) return 'broker (NATS) connection lost: orders refused until it is back';
+    const storeProblem = this.o.storeProblem?.() ?? null;
+    if (storeProblem !== null) return storeProblem;
     if (this.market === null) return 'waiting for the engine (books snapshot)';
     return null;
   }

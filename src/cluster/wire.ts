@@ -22,6 +22,8 @@ export interface ClusterNames {
   readonly snapshotSubject: string;
   /** Core NATS: the engine's clock (ms), just after each whole second, so gateways close candles on time. */
   readonly clockSubject: string;
+  /** Core NATS: a gateway persisted a revocation; the others reload theirs from PostgreSQL (a wake-up only). */
+  readonly revokedSubject: string;
 }
 
 export function clusterNames(prefix: string): ClusterNames {
@@ -34,6 +36,7 @@ export function clusterNames(prefix: string): ClusterNames {
     marketSubject: `${prefix}.market`,
     snapshotSubject: `${prefix}.snapshot`,
     clockSubject: `${prefix}.clock`,
+    revokedSubject: `${prefix}.revoked`,
   };
 }
 

@@ -7,9 +7,9 @@
 //   route answers an error (retry: revoking is idempotent) while this process keeps refusing (fail closed).
 // - Key revocation refuses the key's signatures and every token it minted (by key id, see keyIdOf in auth.ts);
 //   user revocation refuses all of the user's keys and tokens, minted by a key or not.
-// - Per process. A cluster of gateways (issue 11) would publish each revocation to the others (e.g. PostgreSQL
-//   LISTEN/NOTIFY or the broker) and reload the list on start, as this one does; until it arrives elsewhere a
-//   revoked token would still pass there, so the delay must stay well under a second.
+// - Per process, plus reload(): a cluster gateway (src/cluster/revocation-sync.ts) is told after each persisted
+//   revocation (onPersisted) to wake the others, which reload the store's list (the truth) and tell their
+//   listeners about what is new there.
 
 import type { ApiKeyRecord, Store } from '../adapters/store/store.js';
 import { keyIdOf, type RevocationCheck } from './auth.js';
@@ -24,6 +24,7 @@ export class Revocations implements RevocationCheck {
   private readonly users = new Set<number>();
   private readonly keys = new Set<string>();
   private readonly listeners: Array<(r: Revocation) => void> = [];
+  private readonly persisted: Array<(r: Revocation) => void> = [];
 
   /** Everything the store has revoked. */
   static async load(store: Store): Promise<Revocations> {
@@ -42,19 +43,51 @@ export class Revocations implements RevocationCheck {
     this.listeners.push(listener);
   }
 
+  /** Called once a revocation made here is durable (a cluster gateway tells the others then). */
+  onPersisted(listener: (r: Revocation) => void): void {
+    this.persisted.push(listener);
+  }
+
+  /**
+   * Takes in what the store has revoked since (made through another gateway) and tells the listeners about each
+   * new user or key; returns how many were new.
+   */
+  async reload(store: Store): Promise<number> {
+    const { userIds, apiKeys } = await store.listRevoked();
+    let fresh = 0;
+    for (const userId of userIds) {
+      if (this.users.has(userId)) continue;
+      this.users.add(userId);
+      this.emit({ userId, keyId: null });
+      fresh++;
+    }
+    for (const apiKey of apiKeys) {
+      const keyId = keyIdOf(apiKey);
+      if (this.keys.has(keyId)) continue;
+      this.keys.add(keyId);
+      const record = await store.findApiKey(apiKey);
+      if (record !== null) this.emit({ userId: record.userId, keyId });
+      fresh++;
+    }
+    return fresh;
+  }
+
   /** Revokes one key (its signatures and the tokens it minted), then persists it. */
   async revokeKey(store: Store, key: ApiKeyRecord): Promise<void> {
     const keyId = keyIdOf(key.apiKey);
     this.keys.add(keyId);
     this.emit({ userId: key.userId, keyId });
     await store.revokeApiKey(key.apiKey);
+    for (const l of this.persisted) l({ userId: key.userId, keyId });
   }
 
   /** Revokes a user (all its keys and tokens), then persists it; returns how many keys it newly revoked. */
   async revokeUser(store: Store, userId: number): Promise<number> {
     this.users.add(userId);
     this.emit({ userId, keyId: null });
-    return store.revokeUser(userId);
+    const keys = await store.revokeUser(userId);
+    for (const l of this.persisted) l({ userId, keyId: null });
+    return keys;
   }
 
   /** Counts, for tests and diagnostics. */

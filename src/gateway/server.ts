@@ -66,9 +66,9 @@ export interface StartOptions {
   readonly logger?: Logger;
   /**
    * Where the engine is: default, an engine worker thread of this process (serve); a cluster gateway passes its
-   * NATS transport (src/node/gateway-node.ts).
+   * NATS transport (src/node/gateway-node.ts); it is given this process's reading store.
    */
-  readonly engine?: (config: Config, log: Logger) => Promise<EnginePort>;
+  readonly engine?: (config: Config, log: Logger, store: Store) => Promise<EnginePort>;
 }
 
 /** A client's X-Request-ID is kept only when it is a short plain token; otherwise the server makes its own. */
@@ -205,7 +205,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let engine: EnginePort;
   try {
     engine = opts.engine
-      ? await opts.engine(config, log)
+      ? await opts.engine(config, log, store)
       : await EngineHost.start(
           {
             databaseUrl: config.databaseUrl,
