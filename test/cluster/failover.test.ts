@@ -186,4 +186,40 @@ if (needServices('cluster: engine failover')) {
       }
     },
   );
+
+  test(
+    'SIGSTOP the leader past its lease: the standby takes over; SIGCONT: the old one commits nothing and stops',
+    {
+      timeout: 90_000,
+    },
+    async () => {
+      const l = await lab();
+      try {
+        const a = l.engine();
+        await waitFor('first engine leads', () => l.leads(a));
+        const b = l.engine();
+        await waitFor('second engine waits as standby', () => b.output().includes('engine standby'));
+        const { base, auth } = await l.gateway();
+        assert.equal((await post(base, '/api/v1/create_order', auth, bid('by-a'))).code, 0);
+        const epochA = (await l.pool.query<{ epoch: string }>('SELECT epoch FROM cluster_leader')).rows[0]?.epoch;
+        a.child.kill('SIGSTOP');
+        // Sent while the leader is frozen: its consumer may hold it, but only the new leader may commit it.
+        const whileFrozen = post(base, '/api/v1/create_order', auth, bid('while-frozen')).catch(() => null);
+        await waitFor('standby takes over', () => l.leads(b), 20_000);
+        await whileFrozen;
+        assert.equal((await post(base, '/api/v1/create_order', auth, bid('by-b'))).code, 0);
+        a.child.kill('SIGCONT');
+        assert.equal(await a.exited, 1, 'the old leader stepped down');
+        assert.match(a.output(), /lost the leader lease|fenced/);
+        const epochB = (await l.pool.query<{ epoch: string }>('SELECT epoch FROM cluster_leader')).rows[0]?.epoch;
+        assert.ok(Number(epochB) > Number(epochA), 'the new leader raised the epoch');
+        assert.equal((await post(base, '/api/v1/create_order', auth, bid('after'))).code, 0, 'b still leads');
+        const cids = (await l.pool.query<{ cid: string }>('SELECT cid FROM orders')).rows.map((r) => r.cid);
+        assert.equal(new Set(cids).size, cids.length, 'no order was placed twice');
+        for (const cid of ['by-a', 'by-b', 'after']) assert.ok(cids.includes(cid), `${cid} is there`);
+      } finally {
+        await l.close();
+      }
+    },
+  );
 }
