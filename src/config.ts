@@ -96,6 +96,8 @@ export interface Config {
     readonly commandTtlMs: number;
     /** JetStream drops a command republished with the same id within this window. */
     readonly duplicateWindowMs: number;
+    /** The engines' leader lease (NATS KV TTL): a standby takes over this long after the leader stops renewing. */
+    readonly leaseMs: number;
   };
   readonly market: MarketConfig;
   /** Where each setting's value came from (keys as in SETTINGS, plus "market"). */
@@ -221,6 +223,7 @@ export const SETTINGS = {
   ),
   'cluster.commandTtlMs': int(5_000, 'FILLSTREAM_CLUSTER_COMMAND_TTL_MS', 100, 60_000),
   'cluster.duplicateWindowMs': int(120_000, 'FILLSTREAM_CLUSTER_DUPLICATE_WINDOW_MS', 1_000, 24 * 3600_000),
+  'cluster.leaseMs': int(2_000, 'FILLSTREAM_CLUSTER_LEASE_MS', 500, 60_000),
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -420,6 +423,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       prefix: v('cluster.prefix'),
       commandTtlMs: v('cluster.commandTtlMs'),
       duplicateWindowMs: v('cluster.duplicateWindowMs'),
+      leaseMs: v('cluster.leaseMs'),
     },
     market,
     sources,

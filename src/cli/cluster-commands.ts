@@ -75,11 +75,18 @@ export function registerClusterCommands(program: Program): void {
       log.fatal({ error }, 'engine stopped');
       process.exit(1);
     });
+    // Whatever it would commit now is fenced off anyway: stop at once, a standby (or a restart) takes over.
+    node.lease.on('lost', (reason) => {
+      log.fatal({ reason, epoch: node.leaderEpoch }, 'engine lost the leader lease: stepping down');
+      process.exit(1);
+    });
     onSignals(async (signal) => {
       log.info({ signal }, 'engine shutting down: committing what it took');
       await node.close();
     });
-    process.stdout.write(`fillstream engine ready (epoch ${node.server.epoch}, prefix ${config.cluster.prefix})\n`);
+    process.stdout.write(
+      `fillstream engine ready (epoch ${node.server.epoch}, leader epoch ${node.leaderEpoch}, prefix ${config.cluster.prefix})\n`,
+    );
   });
   common(
     program

@@ -42,6 +42,8 @@ export interface EngineServerOptions {
   readonly pool: pg.Pool;
   readonly init: WorkerInit;
   readonly duplicateWindowMs: number;
+  /** The leadership this engine commits under (cluster_leader row, checked in every batch); none: unfenced. */
+  readonly fence?: { readonly name: string; readonly epoch: number };
   readonly log: {
     info(o: object, m: string): void;
     warn(o: object, m: string): void;
@@ -214,7 +216,9 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
       consumed = Math.max(consumed, taken.seq);
       results.push({ commandId: taken.id, answer: JSON.stringify(answer), ts: a.ts });
     }
-    return consumed === 0 ? undefined : { stream: this.o.names.commandStream, consumedSeq: consumed, results };
+    if (consumed === 0) return undefined;
+    const log = { stream: this.o.names.commandStream, consumedSeq: consumed, results };
+    return this.o.fence === undefined ? log : { ...log, fence: this.o.fence };
   }
 
   private publishAnswers(answers: readonly Answer[]): void {

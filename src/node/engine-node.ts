@@ -1,17 +1,28 @@
 // Composition root of the `engine` role: one process with the sequencer, the core, settlement and the writing
 // store (PostgreSQL), taking commands from the NATS command stream and publishing what it commits
-// (src/cluster/nats-engine-server.ts).
+// (src/cluster/nats-engine-server.ts). Any number of engine processes may run: one leads (the NATS KV lease of
+// src/cluster/leader-lease.ts, epoch = lease revision), the others wait as standbys and take over once the lease
+// expires. Taking over = raise the epoch in PostgreSQL (cluster_leader, the fence every batch checks), then recover
+// from PostgreSQL (state, invariants, consumed position) and consume what is left. A leader that loses its lease stops.
 
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import pg from 'pg';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { type Config, coreConfig } from '../config.js';
 import { NatsEngineServer } from '../cluster/nats-engine-server.js';
 import { clusterNames } from '../cluster/wire.js';
+import { LeaderLease } from '../cluster/leader-lease.js';
+import { ensureCommandLog, raiseFence } from '../adapters/store/command-log-sql.js';
 import { checkRole } from './role-requirements.js';
 
 export interface RunningEngineNode {
   readonly server: NatsEngineServer;
+  /** This engine's leadership; 'lost' means it must stop (a later leader took over or it could not renew). */
+  readonly lease: LeaderLease;
+  /** The leadership epoch (KV revision, also in cluster_leader). */
+  readonly leaderEpoch: number;
   /** Lets every taken command commit and publish, then disconnects. */
   close(): Promise<void>;
 }
@@ -21,8 +32,25 @@ export async function startEngineNode(config: Config, log: Logger): Promise<Runn
   const nc: NatsConnection = await connect({ servers: config.natsUrl as string, maxReconnectAttempts: -1 });
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 2 });
   pool.on('error', (e) => log.warn({ err: e.message }, 'command log: idle connection error'));
+  const nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const fenceName = config.cluster.prefix;
   let server: NatsEngineServer;
+  let lease: LeaderLease;
+  let leaderEpoch: number;
   try {
+    await ensureCommandLog(pool);
+    lease = await LeaderLease.open(nc, { bucket: `${fenceName}_leader`, nodeId, leaseMs: config.cluster.leaseMs });
+    const standbySince = Date.now();
+    const acquired = new Promise<number>((resolve) => lease.once('acquired', resolve));
+    lease.start();
+    const holder = await lease.holder().catch(() => null);
+    log.info({ nodeId, leader: holder?.nodeId ?? null }, 'engine standby: waiting for the leader lease');
+    leaderEpoch = await acquired;
+    // Only forward: an epoch at least as large in PostgreSQL means a later leader exists; then this one stops.
+    if (!(await raiseFence(pool, fenceName, leaderEpoch, nodeId, Date.now()))) {
+      throw new Error(`leadership epoch ${leaderEpoch} is not the newest in cluster_leader`);
+    }
+    log.info({ nodeId, epoch: leaderEpoch, waitedMs: Date.now() - standbySince }, 'engine leads: recovering');
     server = await NatsEngineServer.start({
       nc,
       names: clusterNames(config.cluster.prefix),
@@ -35,6 +63,7 @@ export async function startEngineNode(config: Config, log: Logger): Promise<Runn
         pruneIntervalMs: config.eventPruneIntervalSeconds * 1000,
       },
       duplicateWindowMs: config.cluster.duplicateWindowMs,
+      fence: { name: fenceName, epoch: leaderEpoch },
       log,
     });
   } catch (e) {
@@ -46,11 +75,14 @@ export async function startEngineNode(config: Config, log: Logger): Promise<Runn
     if (s.ok) log.info('storage is back: commits resumed');
     else log.error({ error: s.error }, 'commit failed; retrying');
   });
-  log.info({ recoveredOrders: server.recoveredOrders, epoch: server.epoch }, 'engine ready');
+  log.info({ recoveredOrders: server.recoveredOrders, epoch: server.epoch, leaderEpoch }, 'engine ready');
   return {
     server,
+    lease,
+    leaderEpoch,
     async close() {
       await server.stop();
+      await lease.stop();
       await nc.drain();
       await pool.end();
     },

@@ -72,7 +72,7 @@ class EngineWorker {
   receive(req: EngineRequest): void {
     if (req.kind === 'shutdown') this.stopping = req.reqId;
     else this.inbox.push(req);
-    if (!this.draining) void this.drain();
+    if (!this.draining) void this.drain().catch((e: unknown) => this.fail(e));
   }
 
   private now(): number {
@@ -208,7 +208,19 @@ class EngineWorker {
     return { kind: 'ack', reqId: req.reqId, code: result.code, orderId, canceled, ts };
   }
 
-  /** Retries until the batch is durable: the core is already ahead, so the batch must land. */
+  /** Stops for good: a batch that must not land (fenced), so nothing after it may land either. */
+  private fail(e: unknown): void {
+    if (this.clockTimer !== null) clearTimeout(this.clockTimer);
+    this.clockTimer = null;
+    this.t.post({ kind: 'fatal', error: e instanceof Error ? e.message : String(e) });
+    this.t.close();
+    void this.pruner.stop().then(() => this.store.close());
+  }
+
+  /**
+   * Retries until the batch is durable: the core is already ahead, so the batch must land. Except a fenced batch
+   * (a later leader took over, cluster engines only): it was rolled back and this engine must stop, so it throws.
+   */
   private async commit(batch: SettlementBatch): Promise<void> {
     let delay = 50;
     for (;;) {
@@ -220,6 +232,7 @@ class EngineWorker {
         }
         return;
       } catch (e) {
+        if (e instanceof Error && e.name === 'FencedError') throw e;
         this.storageOk = false;
         this.t.post({ kind: 'storage', ok: false, error: (e as Error).message });
         await sleep(delay);

@@ -1,17 +1,75 @@
 // The cluster engine's command log in PostgreSQL: how far it consumed each command stream (cluster_consumers) and
 // the answer to every command it took (cluster_command_results, keyed by command id). Written in the settlement
 // batch's own transaction (postgres-store.ts applyBatch), read at engine start (cursor) and whenever a command
-// arrives whose id might have been answered before (a redelivery).
+// arrives whose id might have been answered before (a redelivery). And the fence of engine leadership
+// (cluster_leader: one row per cluster, the epoch of its current leader): a new leader raises it when it takes over,
+// and every batch of a leader locks the row and checks its own epoch first, so a stale leader commits nothing.
 
 import type pg from 'pg';
 import type { CommandLog } from './store.js';
+
+type Queryable = Pick<pg.Pool, 'query'>;
 
 /** Idempotent: the engine role runs it at every start (the tables are the cluster's, beside the schema's). */
 export const COMMAND_LOG_DDL = [
   'CREATE TABLE IF NOT EXISTS cluster_consumers (stream TEXT PRIMARY KEY, last_seq BIGINT NOT NULL)',
   'CREATE TABLE IF NOT EXISTS cluster_command_results (command_id TEXT PRIMARY KEY, answer TEXT NOT NULL, ' +
     'ts BIGINT NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS cluster_leader (name TEXT PRIMARY KEY, epoch BIGINT NOT NULL, node TEXT NOT NULL, ' +
+    'since BIGINT NOT NULL)',
 ] as const;
+
+/** A batch of an engine that no longer leads (a later epoch is in cluster_leader): rolled back, never retried. */
+export class FencedError extends Error {
+  constructor(
+    readonly mine: number,
+    readonly current: number | null,
+  ) {
+    super(`fenced: this engine's epoch ${mine} is stale (cluster_leader holds ${current ?? 'nothing'})`);
+    this.name = 'FencedError';
+  }
+}
+
+/**
+ * First statement of a leader's batch transaction: locks the cluster's leader row (a takeover's raise waits for this
+ * batch, and this batch for a raise under way) and throws FencedError when the epoch there is not ours.
+ */
+export async function checkFence(db: Queryable, fence: { name: string; epoch: number }): Promise<void> {
+  const r = await db.query<{ epoch: string }>('SELECT epoch FROM cluster_leader WHERE name = $1 FOR UPDATE', [
+    fence.name,
+  ]);
+  const current = r.rows.length === 0 ? null : Number(r.rows[0]?.epoch);
+  if (current !== fence.epoch) throw new FencedError(fence.epoch, current);
+}
+
+/**
+ * A new leader's takeover: raises the cluster's epoch to its own (only forward). False when an epoch at least as large
+ * is there already (a later leader took over meanwhile): this node must not lead.
+ */
+export async function raiseFence(
+  db: Queryable,
+  name: string,
+  epoch: number,
+  node: string,
+  now: number,
+): Promise<boolean> {
+  const r = await db.query(
+    'INSERT INTO cluster_leader (name, epoch, node, since) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE ' +
+      'SET epoch = EXCLUDED.epoch, node = EXCLUDED.node, since = EXCLUDED.since ' +
+      'WHERE cluster_leader.epoch < EXCLUDED.epoch RETURNING epoch',
+    [name, epoch, node, now],
+  );
+  return r.rows.length === 1;
+}
+
+/** The cluster's leader as PostgreSQL records it (null: none yet). */
+export async function fenceHolder(db: Queryable, name: string): Promise<{ epoch: number; node: string } | null> {
+  const r = await db.query<{ epoch: string; node: string }>('SELECT epoch, node FROM cluster_leader WHERE name = $1', [
+    name,
+  ]);
+  const row = r.rows[0];
+  return row === undefined ? null : { epoch: Number(row.epoch), node: row.node };
+}
 
 /** The statements that record one batch's log (run inside the batch's transaction). */
 export function commandLogStatements(log: CommandLog): Array<[string, unknown[]]> {
@@ -31,8 +89,6 @@ export function commandLogStatements(log: CommandLog): Array<[string, unknown[]]
   }
   return out;
 }
-
-type Queryable = Pick<pg.Pool, 'query'>;
 
 export async function ensureCommandLog(db: Queryable): Promise<void> {
   for (const ddl of COMMAND_LOG_DDL) await db.query(ddl);

@@ -26,7 +26,7 @@ import type {
   UserTrade,
 } from './store.js';
 import { checkNotNewer, POSTGRES_MIGRATIONS } from './schema.js';
-import { commandLogStatements } from './command-log-sql.js';
+import { checkFence, commandLogStatements } from './command-log-sql.js';
 import { type ReadQuery, readSql } from './read-sql.js';
 import { cursorOf, eventsOf, pruneAll, pruneDeleteSql, pruneEndSql } from './prune-sql.js';
 import {
@@ -214,6 +214,7 @@ export class PostgresStore implements Store {
     // A cluster engine's batch: what it consumed and answered commits with what it produced, or neither does.
     await this.withClient((c) =>
       this.inTransaction(c, async () => {
+        if (log.fence !== undefined) await checkFence(c, log.fence);
         await this.q(c, SQL.writeBatch, params);
         for (const [text, values] of commandLogStatements(log)) await this.q(c, text, values);
       }),

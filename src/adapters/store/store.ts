@@ -123,6 +123,8 @@ export interface CommandLog {
   readonly stream: string;
   readonly consumedSeq: number;
   readonly results: ReadonlyArray<{ readonly commandId: string; readonly answer: string; readonly ts: number }>;
+  /** The committing engine's leadership (cluster_leader row): the batch commits only while it is still current. */
+  readonly fence?: { readonly name: string; readonly epoch: number };
 }
 
 /** Everything one group commit writes, in ONE transaction. */
