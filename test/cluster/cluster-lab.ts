@@ -123,3 +123,20 @@ export async function waitFor(what: string, ok: () => boolean | Promise<boolean>
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+export type Json = Record<string, unknown>;
+
+/** POSTs JSON to a gateway and reads the envelope. */
+export async function post(
+  base: string,
+  path: string,
+  headers: Json,
+  body: unknown,
+): Promise<{ code: number; data: Json }> {
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(headers as object) },
+    body: JSON.stringify(body),
+  });
+  return (await res.json()) as { code: number; data: Json };
+}

@@ -18,21 +18,11 @@ import {
   freshDatabase,
   freshPrefix,
   needServices,
+  post,
   services,
   spawnRole,
   waitFor,
 } from './cluster-lab.js';
-
-type Json = Record<string, unknown>;
-
-async function post(base: string, path: string, headers: Json, body: unknown): Promise<{ code: number; data: Json }> {
-  const res = await fetch(base + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(headers as object) },
-    body: JSON.stringify(body),
-  });
-  return (await res.json()) as { code: number; data: Json };
-}
 
 const bid = (cid: string) => ({
   symbol: 'BTC_USDT',
