@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from '@nats-io/transport-node';
 import { clusterNames } from '../../src/cluster/wire.js';
+import { checkHttpResponse } from '../support/api-conformance.js';
 import { freePort } from '../support/net.js';
 import {
   ADMIN_TOKEN,
@@ -35,9 +36,14 @@ function leadership(e: RoleProcess): { nodeId: string; epoch: number } | null {
   return null;
 }
 
+/** GET /readyz; each answer (ready with its leader, or 503) must match the OpenAPI document. */
 async function readyz(base: string): Promise<{ status: number; body: Json }> {
   const r = await fetch(`${base}/readyz`);
-  return { status: r.status, body: (await r.json()) as Json };
+  const body = (await r.json()) as Json;
+  const contentType = r.headers.get('content-type') ?? '';
+  const problem = checkHttpResponse({ method: 'GET', path: '/readyz', status: r.status, contentType, body });
+  assert.equal(problem, null);
+  return { status: r.status, body };
 }
 
 /** The fillstream_engine_leader* and last-change samples of one scrape: "name{labels}" -> value. */
