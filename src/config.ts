@@ -98,6 +98,11 @@ export interface Config {
     readonly duplicateWindowMs: number;
     /** The engines' leader lease (NATS KV TTL): a standby takes over this long after the leader stops renewing. */
     readonly leaseMs: number;
+    /**
+     * A gateway counts the engines as leaderless (/readyz 503 "no engine leader", fillstream_engine_leader_up 0)
+     * when no leader announcement arrived for this long (the leader announces itself about once a second).
+     */
+    readonly leaderTimeoutMs: number;
   };
   readonly market: MarketConfig;
   /** Where each setting's value came from (keys as in SETTINGS, plus "market"). */
@@ -224,6 +229,8 @@ export const SETTINGS = {
   'cluster.commandTtlMs': int(5_000, 'FILLSTREAM_CLUSTER_COMMAND_TTL_MS', 100, 60_000),
   'cluster.duplicateWindowMs': int(120_000, 'FILLSTREAM_CLUSTER_DUPLICATE_WINDOW_MS', 1_000, 24 * 3600_000),
   'cluster.leaseMs': int(2_000, 'FILLSTREAM_CLUSTER_LEASE_MS', 500, 60_000),
+  // Five announcements missed; above the default lease (2 s), so a quick takeover does not flip every gateway.
+  'cluster.leaderTimeoutMs': int(5_000, 'FILLSTREAM_CLUSTER_LEADER_TIMEOUT_MS', 1_500, 600_000),
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -424,6 +431,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       commandTtlMs: v('cluster.commandTtlMs'),
       duplicateWindowMs: v('cluster.duplicateWindowMs'),
       leaseMs: v('cluster.leaseMs'),
+      leaderTimeoutMs: v('cluster.leaderTimeoutMs'),
     },
     market,
     sources,

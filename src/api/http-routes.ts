@@ -185,7 +185,20 @@ export const ANSWERS: Readonly<Record<string, JsonSchema>> = {
   ]),
   Alive: object({ status: constant('alive') }, ['status']),
   Ready: object(
-    { status: constant('ready'), store: oneOfValues(['sqlite', 'postgres']), in_flight: int({ minimum: 0 }) },
+    {
+      status: constant('ready'),
+      store: oneOfValues(['sqlite', 'postgres']),
+      in_flight: int({ minimum: 0 }),
+      leader: object(
+        {
+          node: str({ description: 'node id of the leading engine process' }),
+          epoch: int({ minimum: 0, description: 'its leadership epoch: a later leader has a larger one' }),
+          since: millis('when it took the lead (Unix time, ms, its clock)'),
+        },
+        ['node', 'epoch', 'since'],
+        { description: 'cluster gateways only: the engine that leads, as last heard within the bound' },
+      ),
+    },
     ['status', 'store', 'in_flight'],
   ),
 };

@@ -455,4 +455,6 @@ export interface ReadyResult {
   status: 'ready';
   store: string;
   in_flight: number;
+  /** Cluster gateways: the engine that leads (node id, leadership epoch, since when, ms). */
+  leader?: { node: string; epoch: number; since: number };
 }

@@ -333,5 +333,10 @@ export const RestDecoders = {
   revokeKey: object<T.RevokeKeyResult>()({ api_key: str, user_id: int, revoked: literal(true) }),
   revokeUser: object<T.RevokeUserResult>()({ user_id: int, revoked: literal(true), api_keys_revoked: int }),
   health: object<T.HealthResult>()({ status: literal('alive') }),
-  ready: object<T.ReadyResult>()({ status: literal('ready'), store: str, in_flight: int }),
+  ready: object<T.ReadyResult>()({
+    status: literal('ready'),
+    store: str,
+    in_flight: int,
+    leader: optional(object<NonNullable<T.ReadyResult['leader']>>()({ node: str, epoch: int, since: int })),
+  }),
 } as const;

@@ -9,6 +9,8 @@
 //   new epoch asks again (messages at or below the snapshot's seq are already in it).
 // - ready only while connected, snapshotted and able to reach the database: a gateway that lost the broker or its
 //   database link answers 5001 and says so in /readyz.
+// - leadership: which engine leads, from its announcements on the leader subject (leader-watch.ts); /readyz and
+//   /metrics show it, and /readyz says "no engine leader" when none was heard within the bound.
 
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +18,7 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
   type EngineCommand,
+  type EngineLeadership,
   type EnginePort,
   type EnginePortEvents,
   EngineUnavailableError,
@@ -23,6 +26,7 @@ import {
 } from '../pipeline/engine-port.js';
 import type { Ack, SnapshotMessage } from '../pipeline/protocol.js';
 import { ensureCommandStream } from './command-stream.js';
+import { LeaderWatch } from './leader-watch.js';
 import {
   type Answer,
   type ClusterNames,
@@ -32,6 +36,7 @@ import {
   type SnapshotEnvelope,
   decode,
   encode,
+  parseLeaderEnvelope,
 } from './wire.js';
 
 export interface EngineClientOptions {
@@ -42,6 +47,8 @@ export interface EngineClientOptions {
   /** A command's deadline is this long after the gateway took it. */
   readonly commandTtlMs: number;
   readonly duplicateWindowMs: number;
+  /** No leader announcement for this long: "no engine leader" (config cluster.leaderTimeoutMs). */
+  readonly leaderTimeoutMs: number;
   readonly log: { info(o: object, m: string): void; warn(o: object, m: string): void };
   readonly now?: () => number;
   /** Why this gateway cannot reach the database (src/cluster/store-watch.ts), or null; not ready while set. */
@@ -71,11 +78,13 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
   private held: MarketEnvelope[] = [];
   private snapshotting = false;
   private readonly now: () => number;
+  private readonly leaders: LeaderWatch;
 
   private constructor(private readonly o: EngineClientOptions) {
     super();
     this.js = jetstream(o.nc);
     this.now = o.now ?? Date.now;
+    this.leaders = new LeaderWatch(o.leaderTimeoutMs);
   }
 
   /** Subscribes and starts fetching the books; `ready` once the engine answered a snapshot. */
@@ -93,6 +102,7 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
     sub(o.names.committedSubject, (d) => c.onCommitted(decode<CommittedEnvelope>(d)));
     sub(o.names.answersSubject, (d) => c.resolveAll(decode<Answer[]>(d)));
     sub(o.names.marketSubject, (d) => c.onMarket(decode<MarketEnvelope>(d)));
+    sub(o.names.leaderSubject, (d) => c.onLeader(d));
     sub(o.names.clockSubject, (d) => {
       const { ts } = decode<{ ts: unknown }>(d);
       if (typeof ts === 'number' && Number.isSafeInteger(ts)) c.emit('clock', ts);
@@ -120,6 +130,35 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
     if (storeProblem !== null) return storeProblem;
     if (this.market === null) return 'waiting for the engine (books snapshot)';
     return null;
+  }
+
+  get leadership(): EngineLeadership {
+    return this.leaders.state(this.now());
+  }
+
+  private onLeader(data: Uint8Array): void {
+    let a;
+    try {
+      a = parseLeaderEnvelope(decode<unknown>(data));
+    } catch {
+      a = null;
+    }
+    if (a === null) {
+      this.o.log.warn({}, 'unreadable leader announcement ignored');
+      return;
+    }
+    const before = this.leaders.state(this.now()).leader;
+    const heard = this.leaders.heard(a, this.now());
+    if (heard !== 'first' && heard !== 'changed') return;
+    const leader = this.leaders.state(this.now()).leader;
+    if (leader === null) return;
+    const to = { node: leader.node, epoch: leader.epoch };
+    if (heard === 'changed') {
+      this.o.log.warn({ from: before && { node: before.node, epoch: before.epoch }, to }, 'engine leader changed');
+    } else {
+      this.o.log.info(to, 'engine leader');
+    }
+    this.emit('leader', { leader, changed: heard === 'changed' });
   }
 
   get inFlight(): number {

@@ -9,6 +9,8 @@
 // - After commit: each committed batch (private events and answers) goes out on the committed subject with the
 //   engine's epoch and a batch seq; market data with a market seq; gateways detect gaps from those.
 // - The engine keeps a mirror of its own books (from its market data) to answer snapshot requests.
+// - It names itself on the leader subject (node, leadership epoch, since when): once a second while it recovers,
+//   then with each clock tick, so gateways know who leads and notice when nobody does.
 
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -26,6 +28,7 @@ import {
   type ClusterNames,
   type CommandEnvelope,
   type CommittedEnvelope,
+  type LeaderEnvelope,
   type MarketEnvelope,
   type SnapshotEnvelope,
   decode,
@@ -44,6 +47,8 @@ export interface EngineServerOptions {
   readonly duplicateWindowMs: number;
   /** The leadership this engine commits under (cluster_leader row, checked in every batch); none: unfenced. */
   readonly fence?: { readonly name: string; readonly epoch: number };
+  /** Who this engine is, as it announces itself to the gateways (its epoch is the fence's when fenced). */
+  readonly leader: LeaderEnvelope;
   readonly log: {
     info(o: object, m: string): void;
     warn(o: object, m: string): void;
@@ -92,11 +97,18 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
 
   /** Recovers the engine, then consumes commands from just after the last committed one. */
   static async start(o: EngineServerOptions): Promise<NatsEngineServer> {
-    await ensureCommandStream(await jetstreamManager(o.nc), o.names, o.duplicateWindowMs);
-    await ensureCommandLog(o.pool);
     const s = new NatsEngineServer(o);
-    runEngine(o.init, s.transport()).catch((e: unknown) => s.onEngine({ kind: 'fatal', error: String(e) }));
-    s.recoveredOrders = await s.ready;
+    // Leading from here on: say so while recovering too (the engine's clock ticks take over once it runs).
+    s.announce();
+    const recovering = setInterval(() => s.announce(), 1000);
+    try {
+      await ensureCommandStream(await jetstreamManager(o.nc), o.names, o.duplicateWindowMs);
+      await ensureCommandLog(o.pool);
+      runEngine(o.init, s.transport()).catch((e: unknown) => s.onEngine({ kind: 'fatal', error: String(e) }));
+      s.recoveredOrders = await s.ready;
+    } finally {
+      clearInterval(recovering);
+    }
     s.snapshotSub = o.nc.subscribe(o.names.snapshotSubject, {
       callback: (err, msg) => {
         if (err === null) msg.respond(encode(s.snapshotEnvelope()));
@@ -221,6 +233,14 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
     return this.o.fence === undefined ? log : { ...log, fence: this.o.fence };
   }
 
+  /** Names this engine as the leader (LeaderEnvelope on the leader subject). */
+  private announce(): void {
+    if (this.stopping) return;
+    const { nodeId, epoch, since } = this.o.leader;
+    const env: LeaderEnvelope = { nodeId, epoch, since };
+    this.o.nc.publish(this.o.names.leaderSubject, encode(env));
+  }
+
   private publishAnswers(answers: readonly Answer[]): void {
     if (answers.length > 0) this.o.nc.publish(this.o.names.answersSubject, encode(answers));
   }
@@ -238,6 +258,7 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
         break;
       case 'clock':
         this.o.nc.publish(this.o.names.clockSubject, encode({ ts: m.ts }));
+        this.announce();
         break;
       case 'committed': {
         const answers: Answer[] = [];

@@ -24,6 +24,8 @@ export interface ClusterNames {
   readonly clockSubject: string;
   /** Core NATS: a gateway persisted a revocation; the others reload theirs from PostgreSQL (a wake-up only). */
   readonly revokedSubject: string;
+  /** Core NATS: the leading engine names itself (LeaderEnvelope) when it takes over and on each clock tick. */
+  readonly leaderSubject: string;
 }
 
 export function clusterNames(prefix: string): ClusterNames {
@@ -37,6 +39,7 @@ export function clusterNames(prefix: string): ClusterNames {
     snapshotSubject: `${prefix}.snapshot`,
     clockSubject: `${prefix}.clock`,
     revokedSubject: `${prefix}.revoked`,
+    leaderSubject: `${prefix}.leader`,
   };
 }
 
@@ -75,6 +78,29 @@ export interface SnapshotEnvelope {
   /** The market seq the books are at: messages up to it are already in them. */
   readonly seq: number;
   readonly books: SnapshotMessage['books'];
+}
+
+/** Who leads the engines: sent by the leader at the start of its leadership and with each clock tick. */
+export interface LeaderEnvelope {
+  /** The leading engine process (src/node/engine-node.ts names it: host, pid, random suffix). */
+  readonly nodeId: string;
+  /** Its leadership epoch (the lease's KV revision, also in cluster_leader): a later leader's is larger. */
+  readonly epoch: number;
+  /** When it took the lease (ms, its clock). */
+  readonly since: number;
+}
+
+const NODE_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
+
+/** Reads a leader announcement; null when it is not one (a gateway ignores it rather than trusting a bad one). */
+export function parseLeaderEnvelope(v: unknown): LeaderEnvelope | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  const { nodeId, epoch, since } = o;
+  if (typeof nodeId !== 'string' || !NODE_ID_PATTERN.test(nodeId)) return null;
+  if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch < 0) return null;
+  if (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0) return null;
+  return { nodeId, epoch, since };
 }
 
 export type { CommittedMessage };

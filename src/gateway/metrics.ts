@@ -1,8 +1,10 @@
 // Prometheus metrics of one server instance (its own registry, so tests can
 // run several servers in one process): HTTP, engine queue, commits, orders,
-// and the push figures the WebSocket layer fills in.
+// and the push figures the WebSocket layer fills in. A cluster gateway adds
+// the engines' leadership (trackLeadership): serve has no leader to show.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EngineLeader, EngineLeadership } from '../pipeline/engine-port.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -145,6 +147,53 @@ export class Metrics {
     registers: [this.registry],
     collect: (): void => this.connections.set(this.openConnections()),
   });
+
+  // The engines' leadership, as this gateway hears it (registered by trackLeadership only).
+  private leadership: () => EngineLeadership = () => ({ leader: null, problem: 'not tracked' });
+  readonly leaderUp: Gauge = new Gauge({
+    name: 'fillstream_engine_leader_up',
+    help: '1 while a leader engine was heard within cluster.leaderTimeoutMs, else 0',
+    registers: [],
+    collect: (): void => this.leaderUp.set(this.leadership().problem === null ? 1 : 0),
+  });
+  readonly leaderEpoch = new Gauge({
+    name: 'fillstream_engine_leader_epoch',
+    help: 'Leadership epoch of the last leader engine heard',
+    registers: [],
+  });
+  readonly leaderInfo = new Gauge({
+    name: 'fillstream_engine_leader_info',
+    help: 'Always 1, labelled with the node id of the last leader engine heard (one series at a time)',
+    labelNames: ['node'] as const,
+    registers: [],
+  });
+  readonly leaderChanges = new Counter({
+    name: 'fillstream_engine_leader_changes_total',
+    help: 'Leader changes this gateway saw (the first leader it heard is not one)',
+    registers: [],
+  });
+  readonly lastLeaderChange = new Gauge({
+    name: 'fillstream_engine_last_leader_change_timestamp_seconds',
+    help: 'When the current leader engine took the lead (Unix time, seconds, its clock)',
+    registers: [],
+  });
+
+  /** Registers the leadership metrics, read from `state` at each scrape and updated by leaderHeard(). */
+  trackLeadership(state: () => EngineLeadership): void {
+    this.leadership = state;
+    for (const m of [this.leaderUp, this.leaderEpoch, this.leaderInfo, this.leaderChanges, this.lastLeaderChange]) {
+      this.registry.registerMetric(m);
+    }
+  }
+
+  /** A leader was heard for the first time or a new one took over. */
+  leaderHeard(leader: EngineLeader, changed: boolean): void {
+    if (changed) this.leaderChanges.inc();
+    this.leaderEpoch.set(leader.epoch);
+    this.leaderInfo.reset();
+    this.leaderInfo.set({ node: leader.node }, 1);
+    this.lastLeaderChange.set(leader.since / 1000);
+  }
 
   /** Where the open-connections gauge reads its value on each scrape. */
   trackConnections(count: () => number): void {

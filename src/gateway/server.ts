@@ -221,6 +221,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     throw e;
   }
   const metrics = new Metrics();
+  // A cluster gateway shows who leads the engines (the first leader may have been heard already).
+  const leadership = engine.leadership;
+  if (leadership !== undefined) {
+    metrics.trackLeadership(() => engine.leadership ?? leadership);
+    if (leadership.leader !== null) metrics.leaderHeard(leadership.leader, false);
+    engine.on('leader', (l) => metrics.leaderHeard(l.leader, l.changed));
+  }
   const market = marketIndex(config);
   const marketData = new MarketData(market.symbols.map((s) => s.id));
   if (engine.snapshot !== null) marketData.applySnapshot(engine.snapshot);

@@ -4,6 +4,7 @@
 // src/cluster/leader-lease.ts, epoch = lease revision), the others wait as standbys and take over once the lease
 // expires. Taking over = raise the epoch in PostgreSQL (cluster_leader, the fence every batch checks), then recover
 // from PostgreSQL (state, invariants, consumed position) and consume what is left. A leader that loses its lease stops.
+// The leader names itself to the gateways (node id, epoch, since when) on the leader subject (nats-engine-server.ts).
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -46,6 +47,7 @@ export async function startEngineNode(config: Config, log: Logger): Promise<Runn
     const holder = await lease.holder().catch(() => null);
     log.info({ nodeId, leader: holder?.nodeId ?? null }, 'engine standby: waiting for the leader lease');
     leaderEpoch = await acquired;
+    const leadingSince = Date.now();
     // Only forward: an epoch at least as large in PostgreSQL means a later leader exists; then this one stops.
     if (!(await raiseFence(pool, fenceName, leaderEpoch, nodeId, Date.now()))) {
       throw new Error(`leadership epoch ${leaderEpoch} is not the newest in cluster_leader`);
@@ -64,6 +66,7 @@ export async function startEngineNode(config: Config, log: Logger): Promise<Runn
       },
       duplicateWindowMs: config.cluster.duplicateWindowMs,
       fence: { name: fenceName, epoch: leaderEpoch },
+      leader: { nodeId, epoch: leaderEpoch, since: leadingSince },
       log,
     });
   } catch (e) {

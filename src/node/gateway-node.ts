@@ -41,6 +41,7 @@ export async function startGatewayNode(config: Config, opts: { logger?: Logger }
           capacity: c.queueCapacity,
           commandTtlMs: c.cluster.commandTtlMs,
           duplicateWindowMs: c.cluster.duplicateWindowMs,
+          leaderTimeoutMs: c.cluster.leaderTimeoutMs,
           log,
           storeProblem: () => watch.problem,
         });

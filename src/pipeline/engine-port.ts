@@ -19,6 +19,25 @@ export class QueueFullError extends Error {
 /** The engine cannot take or answer the command (stopped, starting, broker or database lost, command expired). */
 export class EngineUnavailableError extends Error {}
 
+/** Which engine process leads a cluster, as a gateway last heard it (src/cluster/leader-watch.ts). */
+export interface EngineLeader {
+  readonly node: string;
+  /** Its leadership epoch: a later leader's is larger. */
+  readonly epoch: number;
+  /** When it took the lead (ms, its clock). */
+  readonly since: number;
+  /** When this gateway last heard it (ms). */
+  readonly heardAt: number;
+}
+
+/** The engines' leadership as one gateway sees it. */
+export interface EngineLeadership {
+  /** The last leader heard (null: none yet). */
+  readonly leader: EngineLeader | null;
+  /** Why no leader counts as present (none heard yet, or silent past the bound), else null. */
+  readonly problem: string | null;
+}
+
 export interface EnginePortEvents {
   /** Public market data, right after matching. */
   market: [MarketMessage];
@@ -36,6 +55,8 @@ export interface EnginePortEvents {
    * private events must fill each connection's gap from the event log before going on.
    */
   gap: [];
+  /** A cluster gateway heard a leader for the first time (changed: false) or a new one (changed: true). */
+  leader: [{ readonly leader: EngineLeader; readonly changed: boolean }];
 }
 
 export interface EnginePort extends EventEmitter<EnginePortEvents> {
@@ -44,6 +65,8 @@ export interface EnginePort extends EventEmitter<EnginePortEvents> {
   readonly storageOk: boolean;
   /** Why it is not ready, for /readyz (undefined or null: no more to say than "engine not ready"). */
   readonly unavailable?: string | null;
+  /** Who leads the engines (cluster gateways); undefined: the engine is in this process (serve). */
+  readonly leadership?: EngineLeadership;
   /** Commands submitted and not answered yet. */
   readonly inFlight: number;
   /** The books as of start (or the latest re-snapshot). */

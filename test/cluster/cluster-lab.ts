@@ -77,6 +77,8 @@ export async function startEngine(
       pruneIntervalMs: 60_000,
     },
     duplicateWindowMs,
+    // Unfenced, but announced like a leader: a later engine of the same test gets a larger epoch (the clock).
+    leader: { nodeId: `test-engine-${process.pid}`, epoch: Date.now(), since: Date.now() },
     log: silentLog,
   });
   let stopped = false;

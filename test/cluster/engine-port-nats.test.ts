@@ -28,6 +28,7 @@ if (needServices('engine port (NATS)')) {
       capacity: 1000,
       commandTtlMs: 5000,
       duplicateWindowMs: 120_000,
+      leaderTimeoutMs: 5000,
       log: silentLog,
     });
     return {
