@@ -155,6 +155,31 @@ export function quantiles(before: string, after: string, name: string, labels = 
   return `p50 ${q(0.5)}, p99 ${q(0.99)} (${total})`;
 }
 
+/** The stages of fillstream_order_stage_seconds (src/gateway/metrics.ts), copied: the bench reads /metrics text. */
+const STAGES = ['to_engine', 'match', 'wait_commit', 'commit', 'sync', 'to_gateway', 'push', 'total'];
+
+/** "stage p50/p99 ms" (bucket upper bounds) of every order stage between two scrapes, the batches counted. */
+export function stageQuantiles(before: string, after: string): string {
+  const parts: string[] = [];
+  let batches = 0;
+  for (const stage of STAGES) {
+    const b0 = buckets(before, 'fillstream_order_stage_seconds', `,stage="${stage}"`);
+    const b1 = [...buckets(after, 'fillstream_order_stage_seconds', `,stage="${stage}"`)].map(
+      ([le, n]) => [le, n - (b0.get(le) ?? 0)] as const,
+    );
+    b1.sort((x, y) => x[0] - y[0]);
+    const total = b1.at(-1)?.[1] ?? 0;
+    if (total === 0) continue;
+    batches = total;
+    const q = (p: number) => {
+      const le = b1.find(([, n]) => n >= p * total)?.[0] ?? Infinity;
+      return le === Infinity ? '>1000' : String(+(le * 1000).toFixed(2));
+    };
+    parts.push(`${stage} ${q(0.5)}/${q(0.99)}`);
+  }
+  return parts.length === 0 ? 'no stages' : `stages p50/p99 ms (≤ bucket, ${batches} batches): ${parts.join(', ')}`;
+}
+
 export async function metricsText(t: Target): Promise<string> {
   return (await fetch(`${t.base}/metrics`)).text();
 }

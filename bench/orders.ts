@@ -18,7 +18,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { exitOnHelp } from './help.js';
-import { type Target, metricsText, quantiles, serverCpu, setServerFlags, startExchange, stop } from './http-servers.js';
+import {
+  type Target,
+  metricsText,
+  quantiles,
+  serverCpu,
+  setServerFlags,
+  stageQuantiles,
+  startExchange,
+  stop,
+} from './http-servers.js';
 import type { ClientReport, ClientSpec } from './orders-client.js';
 
 exitOnHelp(`bench:orders: create_order over HTTP against order.place over the WebSocket on one server (a child process;
@@ -143,7 +152,7 @@ async function measure(
   const metrics1 = await metricsText(t);
   const server =
     `engine round trip ${quantiles(metrics0, metrics1, 'fillstream_engine_roundtrip_seconds')}, ` +
-    `disk sync ${quantiles(metrics0, metrics1, 'fillstream_commit_sync_seconds')}`;
+    `disk sync ${quantiles(metrics0, metrics1, 'fillstream_commit_sync_seconds')}; ${stageQuantiles(metrics0, metrics1)}`;
   const done = reports.reduce((a, r) => a + r.done, 0);
   return {
     // Over the whole run, the drain of what was still in flight at the end included (an open loop the server

@@ -5,6 +5,19 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineLeader, EngineLeadership } from '../pipeline/engine-port.js';
+import type { BatchStages } from '../pipeline/protocol.js';
+
+/** The stages of fillstream_order_stage_seconds, in the order a command passes them (then their sum). */
+export const ORDER_STAGES = [
+  'to_engine',
+  'match',
+  'wait_commit',
+  'commit',
+  'sync',
+  'to_gateway',
+  'push',
+  'total',
+] as const;
 
 export class Metrics {
   readonly registry = new Registry();
@@ -78,6 +91,32 @@ export class Metrics {
     help: 'Private events deleted from the event log by retention',
     registers: [this.registry],
   });
+  /**
+   * Where a committed batch's time went, stage by stage, measured for its oldest command (protocol.ts BatchStages):
+   * to_engine, match, wait_commit, commit, sync, to_gateway, push (pushes written), and total (the sum).
+   */
+  readonly orderStage = new Histogram({
+    name: 'fillstream_order_stage_seconds',
+    help: "Time a committed batch's oldest command spent in each stage from the gateway's hand-off to its pushes",
+    labelNames: ['stage'] as const,
+    buckets: [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
+    registers: [this.registry],
+  });
+  private stageChildren: Array<{ observe(v: number): void }> | null = null;
+
+  /**
+   * Observes a batch's stages; `handledAt` and `pushedAt`: when the gateway took the batch and when its pushes were
+   * written (stageClock()). Skipped where the transport did not measure the engine's side.
+   */
+  observeStages(s: BatchStages | undefined, handledAt: number, pushedAt: number): void {
+    if (s === undefined || s.sentAt === 0) return;
+    const c = (this.stageChildren ??= ORDER_STAGES.map((stage) => this.orderStage.labels(stage)));
+    const at = [s.sentAt, s.receivedAt, s.matchedAt, s.commitAt, s.committedAt, s.syncedAt, handledAt, pushedAt];
+    for (let i = 0; i < 7; i++)
+      (c[i] as { observe(v: number): void }).observe(Math.max(0, (at[i + 1] as number) - (at[i] as number)) / 1000);
+    (c[7] as { observe(v: number): void }).observe(Math.max(0, pushedAt - s.sentAt) / 1000);
+  }
+
   readonly commitBatchSize = new Histogram({
     name: 'fillstream_commit_batch_commands',
     help: 'Commands per settlement transaction (group commit)',

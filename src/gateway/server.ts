@@ -21,6 +21,7 @@ import { EngineHost } from '../pipeline/engine-host.js';
 import type { EnginePort } from '../pipeline/engine-port.js';
 import { MarketData } from '../pipeline/market-data.js';
 import { newestCandles } from '../pipeline/candle-store.js';
+import { stageClock } from '../pipeline/protocol.js';
 import { PushServer } from '../push/push-server.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { PINO_REDACT, SIGNATURE_WINDOW_MS } from './auth.js';
@@ -248,7 +249,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   engine.on('clock', (ts) => marketData.clock(ts));
   // A transport that saw a gap in market data starts the mirror over from a fresh snapshot (cluster gateways).
   engine.on('snapshot', (m) => marketData.applySnapshot(m));
+  // Stages: taken before the push server's listener writes the batch's pushes, and after (registered below).
+  let handledAt = 0;
   engine.on('committed', (m) => {
+    handledAt = stageClock();
     metrics.commitLatency.observe(m.commitMs / 1000);
     metrics.commitSync.observe(m.syncMs / 1000);
     metrics.commitBatchSize.observe(m.acks.length);
@@ -304,6 +308,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     throttle: ctx.throttle,
     orders: ctx,
   });
+  engine.on('committed', (m) => metrics.observeStages(m.stages, handledAt, stageClock()));
   app.server.on('upgrade', (req, socket, head) => {
     const refusal = guard.refusal(socket as Socket);
     if (refusal !== null) push.refuseUpgrade(req, socket, head, ConnectionGuard.message(refusal));

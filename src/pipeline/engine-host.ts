@@ -5,7 +5,15 @@
 
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import type { Ack, EngineMessage, EngineRequest, SnapshotMessage, WorkerInit } from './protocol.js';
+import {
+  type Ack,
+  type EngineMessage,
+  type EngineRequest,
+  type RequestGroup,
+  type SnapshotMessage,
+  type WorkerInit,
+  stageClock,
+} from './protocol.js';
 import {
   type EngineCommand,
   type EnginePort,
@@ -29,7 +37,7 @@ export class EngineHost extends EventEmitter<EnginePortEvents> implements Engine
     if (this.outbox.length === 0) return;
     const batch = this.outbox;
     this.outbox = [];
-    this.worker.postMessage(batch);
+    this.worker.postMessage({ group: batch, sentAt: stageClock() } satisfies RequestGroup);
   };
   private stopped = false;
   private stopping = false;
@@ -142,7 +150,7 @@ export class EngineHost extends EventEmitter<EnginePortEvents> implements Engine
       this.worker.once('exit', () => resolve());
     });
     this.sendOutbox();
-    this.worker.postMessage([{ kind: 'shutdown', reqId: 0 } satisfies EngineRequest]);
+    this.worker.postMessage({ group: [{ kind: 'shutdown', reqId: 0 }], sentAt: stageClock() } satisfies RequestGroup);
     await done;
     this.stopped = true;
     this.ready = false;

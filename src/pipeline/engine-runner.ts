@@ -3,7 +3,7 @@
 // `serve` (engine-worker.ts), NATS under the `engine` role (src/cluster/nats-engine-server.ts). Commands are matched as they arrive; their
 // settlement is committed in groups, one transaction per disk sync (group
 // commit); acks and private events leave only once their commit is durable
-// (store.flush()), while the next group is already being matched. Between batches it
+// (store.flushNow() in this thread for SQLite, else store.flush()). Between batches it
 // prunes the event log to the configured retention (pruner.ts). Just after each
 // whole second it tells the gateway where its clock is, so candles close on time.
 
@@ -15,14 +15,25 @@ import type { CommandLog, SettlementBatch, Store } from '../adapters/store/store
 import { Settlement } from './settlement.js';
 import { Pruner } from './pruner.js';
 import { catchUpCandles, newestCandles } from './candle-store.js';
-import type { Ack, DepthChange, EngineMessage, EngineRequest, PublicTrade, WorkerInit } from './protocol.js';
+import {
+  type Ack,
+  type DepthChange,
+  type EngineMessage,
+  type EngineRequest,
+  type PublicTrade,
+  type WorkerInit,
+  stageClock,
+} from './protocol.js';
 
 /** How the engine talks to its host. */
 export interface EngineTransport {
   /** Sends one message to the host, in order. */
   post(m: EngineMessage): void;
-  /** Registers the receiver of the host's requests (each call: a group, in submission order). */
-  onRequests(receive: (group: readonly EngineRequest[]) => void): void;
+  /**
+   * Registers the receiver of the host's requests (each call: a group, in submission order; `sentAt`: when the host
+   * sent it, on stageClock(), where the transport knows it).
+   */
+  onRequests(receive: (group: readonly EngineRequest[], sentAt?: number) => void): void;
   /** The engine is done (stopped or failed): release the transport. */
   close(): void;
   /**
@@ -42,6 +53,13 @@ class EngineWorker {
   private storageOk = true;
   /** Settles when every batch committed so far is durable and its acks are posted. */
   private durable: Promise<void> = Promise.resolve();
+  /**
+   * Commands received and applied so far, and the groups not yet wholly committed (how many commands had been
+   * received with each, when it was sent and received), oldest first: a batch's stages are its oldest command's.
+   */
+  private received = 0;
+  private applied = 0;
+  private readonly groups: Array<{ upTo: number; sentAt: number; receivedAt: number }> = [];
 
   constructor(
     private readonly init: WorkerInit,
@@ -69,10 +87,26 @@ class EngineWorker {
     this.clockTimer.unref();
   }
 
-  receive(req: EngineRequest): void {
-    if (req.kind === 'shutdown') this.stopping = req.reqId;
-    else this.inbox.push(req);
+  receive(group: readonly EngineRequest[], sentAt: number): void {
+    const before = this.received;
+    for (const req of group) {
+      if (req.kind === 'shutdown') this.stopping = req.reqId;
+      else {
+        this.inbox.push(req);
+        this.received++;
+      }
+    }
+    if (this.received > before) this.groups.push({ upTo: this.received, sentAt, receivedAt: stageClock() });
     if (!this.draining) void this.drain().catch((e: unknown) => this.fail(e));
+  }
+
+  /** The oldest group of the batch of the last `n` applied commands; forgets the groups it wholly holds. */
+  private oldestGroupOf(n: number): { sentAt: number; receivedAt: number } {
+    const first = this.applied - n;
+    while ((this.groups[0]?.upTo ?? Infinity) <= first) this.groups.shift();
+    const g = this.groups[0] ?? { sentAt: 0, receivedAt: 0 };
+    while ((this.groups[0]?.upTo ?? Infinity) <= this.applied) this.groups.shift();
+    return g;
   }
 
   private now(): number {
@@ -87,11 +121,13 @@ class EngineWorker {
   /**
    * Group commit: commands are matched as soon as they arrive (public market data leaves at once), while their
    * settlement accumulates until the previous batch's flush is done; then everything accumulated is committed in
-   * one transaction and flushed while matching goes on. So one transaction per disk sync, never a queue of them.
+   * one transaction and flushed (on the thread pool while matching goes on, or in this thread with flushNow()).
+   * So one transaction per disk sync, never a queue of them.
    */
   private async drain(): Promise<void> {
     this.draining = true;
     let acks: Ack[] = [];
+    let matchedAt = 0;
     try {
       // Let messages that are already queued arrive before the first group.
       await new Promise((r) => setImmediate(r));
@@ -101,6 +137,8 @@ class EngineWorker {
           const trades: PublicTrade[] = [];
           const depth: DepthChange[] = [];
           for (const req of group) acks.push(this.apply(req, trades, depth));
+          this.applied += group.length;
+          matchedAt = stageClock();
           if (trades.length > 0 || depth.length > 0) this.t.post({ kind: 'market', trades, depth });
         }
         if (acks.length === 0) break;
@@ -112,17 +150,23 @@ class EngineWorker {
         const taken = this.settlement.take();
         const batch = log === undefined ? taken : { ...taken, commands: log };
         acks = [];
+        const oldest = this.oldestGroupOf(done.length);
         const t0 = performance.now();
+        const commitAt = stageClock();
         await this.commit(batch);
         const t1 = performance.now();
+        const committedAt = stageClock();
         const commitMs = t1 - t0;
         // Flushes resolve in commit order, so acks and events leave in order; a failed flush means
-        // acknowledged work might not survive a power cut: the worker stops (the server exits).
-        this.durable = this.store.flush().then(
+        // acknowledged work might not survive a power cut: the worker stops (the server exits). A store that
+        // can sync in this thread does (SQLite): matching would wait for the sync anyway (above), and a sync on
+        // the thread pool costs two thread wake-ups per batch, each a scheduler delay on a busy machine.
+        this.durable = this.flushed().then(
           () => {
             // One message: the host pushes the events, then answers the commands, so an owner's push leaves
             // no later than the HTTP answer for the same order.
             const syncMs = performance.now() - t1;
+            const stages = { ...oldest, matchedAt, commitAt, committedAt, syncedAt: stageClock() };
             this.t.post({
               kind: 'committed',
               acks: done,
@@ -130,6 +174,7 @@ class EngineWorker {
               commitMs,
               syncMs,
               committedAt: Date.now(),
+              stages,
             });
           },
           (e: unknown) => {
@@ -208,6 +253,17 @@ class EngineWorker {
     return { kind: 'ack', reqId: req.reqId, code: result.code, orderId, canceled, ts };
   }
 
+  /** The store's flush(), or its flushNow() where it has one (settled before this returns). */
+  private flushed(): Promise<void> {
+    if (this.store.flushNow === undefined) return this.store.flush();
+    try {
+      this.store.flushNow();
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
+
   /** Stops for good: a batch that must not land (fenced), so nothing after it may land either. */
   private fail(e: unknown): void {
     if (this.clockTimer !== null) clearTimeout(this.clockTimer);
@@ -264,9 +320,7 @@ export async function runEngine(init: WorkerInit, t: EngineTransport): Promise<v
   settlement.restoreCandles(candles.newest);
   const pruner = new Pruner(store, init.eventRetentionMs, init.pruneIntervalMs, (r) => post({ kind: 'pruned', ...r }));
   const worker = new EngineWorker(init, t, engine, settlement, store, recovered.lastTs, pruner);
-  t.onRequests((group) => {
-    for (const m of group) worker.receive(m);
-  });
+  t.onRequests((group, sentAt) => worker.receive(group, sentAt ?? 0));
   const books = [];
   for (const s of engine.symbols) {
     if (s === undefined) continue;

@@ -2,7 +2,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { runEngine } from './engine-runner.js';
-import type { EngineMessage, EngineRequest, WorkerInit } from './protocol.js';
+import type { EngineMessage, RequestGroup, WorkerInit } from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('engine-worker must run in a worker thread');
@@ -10,7 +10,7 @@ const post = (m: EngineMessage): void => port.postMessage(m);
 
 runEngine(workerData as WorkerInit, {
   post,
-  onRequests: (receive) => port.on('message', (group: EngineRequest[]) => receive(group)),
+  onRequests: (receive) => port.on('message', (m: RequestGroup) => receive(m.group, m.sentAt)),
   close: () => port.close(),
 }).catch((e: unknown) => {
   post({ kind: 'fatal', error: e instanceof Error ? e.message : String(e) });

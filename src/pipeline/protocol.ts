@@ -103,6 +103,39 @@ export interface CommittedMessage {
   readonly syncMs: number;
   /** Wall clock (ms) right after the commit, for the commit-to-send latency. */
   readonly committedAt: number;
+  /** When the batch passed each stage on the engine's side (absent where the transport does not measure it). */
+  readonly stages?: BatchStages;
+}
+
+/**
+ * Where a batch's time went, for the per-stage latency metric (fillstream_order_stage_seconds): instants in ms on
+ * a clock the threads of one process share (stageClock()), taken for the batch's oldest command.
+ */
+export interface BatchStages {
+  /** The gateway handed the oldest command's group to the engine (0: not known, e.g. over NATS). */
+  readonly sentAt: number;
+  /** The engine received that group. */
+  readonly receivedAt: number;
+  /** The batch's last command was matched. */
+  readonly matchedAt: number;
+  /** The batch's transaction began (after the previous batch's disk sync returned). */
+  readonly commitAt: number;
+  /** The transaction ended. */
+  readonly committedAt: number;
+  /** The disk sync covering it returned and the batch was posted back. */
+  readonly syncedAt: number;
+}
+
+/** What the engine host posts to the worker thread: the commands of one loop turn, and when they left. */
+export interface RequestGroup {
+  readonly group: readonly EngineRequest[];
+  /** stageClock() when posted. */
+  readonly sentAt: number;
+}
+
+/** A sub-millisecond clock shared by the threads of one process (each thread's timeOrigin is wall-clock based). */
+export function stageClock(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 export type EngineMessage =

@@ -317,6 +317,17 @@ export function marketTests(ctx: MainServer): void {
     assert.ok(count('fillstream_commit_seconds') >= 1);
     assert.equal(count('fillstream_commit_sync_seconds'), count('fillstream_commit_seconds'));
     assert.ok(count('fillstream_engine_roundtrip_seconds') >= Number(accepted[1]), 'every accepted order went through');
+    // Every committed batch is timed stage by stage, and the stages add up to its total.
+    const stage = (name: string, what: 'count' | 'sum') =>
+      Number(new RegExp(`^fillstream_order_stage_seconds_${what}\\{stage="${name}"\\} (\\S+)$`, 'm').exec(text)?.[1]);
+    const stages = ['to_engine', 'match', 'wait_commit', 'commit', 'sync', 'to_gateway', 'push'];
+    for (const name of [...stages, 'total']) {
+      assert.equal(stage(name, 'count'), count('fillstream_commit_seconds'), `stage ${name} counts every batch`);
+    }
+    const parts = stages.map((name) => stage(name, 'sum'));
+    for (const p of parts) assert.ok(p >= 0 && p <= stage('total', 'sum') + 1e-9);
+    assert.ok(Math.abs(parts.reduce((a, b) => a + b, 0) - stage('total', 'sum')) < 1e-6, 'stages add up to the total');
+    assert.ok(stage('sync', 'sum') > 0 || ctx.kind !== 'sqlite', 'a file database syncs');
     assert.match(text, /^fillstream_http_requests_total\{route="\/api\/v1\/create_order",status="202"\} \d+$/m);
   });
 }

@@ -64,6 +64,33 @@ test('sqlite: flush() fdatasyncs the WAL; flushes asked for during a sync share 
   await memory.close();
 });
 
+test('sqlite: flushNow() fdatasyncs the WAL in the calling thread, once per call; nothing to do in memory', async () => {
+  const path = join(root, 'flush-now', 'x.db');
+  const store = new SqliteStore(path);
+  try {
+    await store.migrate();
+    const synced = store.walSyncs;
+    await store.applyBatch(batch({ events: [event(ALICE, 1)], meta: { lastOrderId: 7, lastTradeId: 0 } }));
+    store.flushNow();
+    assert.equal(store.walSyncs, synced + 1, 'synced before flushNow() returned');
+    store.flushNow();
+    assert.equal(store.walSyncs, synced + 2);
+    const other = new SqliteStore(path);
+    try {
+      assert.equal((await other.recover()).meta.lastOrderId, 7);
+    } finally {
+      await other.close();
+    }
+  } finally {
+    await store.close();
+  }
+  const memory = new SqliteStore(':memory:');
+  await memory.migrate();
+  memory.flushNow();
+  assert.equal(memory.walSyncs, 0);
+  await memory.close();
+});
+
 test('openStore: URL forms and the error for an unknown driver', async () => {
   assert.deepEqual(parseStoreUrl('sqlite:/a/b.db'), { driver: 'sqlite', path: '/a/b.db' });
   assert.deepEqual(parseStoreUrl('sqlite:///a/b.db'), { driver: 'sqlite', path: '/a/b.db' });

@@ -275,6 +275,12 @@ export interface Store extends ReadStore {
    * storage cannot promise that). Acknowledgements wait for it; the next batch need not.
    */
   flush(): Promise<void>;
+  /**
+   * flush() done in the calling thread, for a writer with a thread of its own (the engine worker): returns once
+   * every batch applied before it would survive a power cut, throws if the storage cannot promise that. Absent
+   * where flush() has nothing to wait for in this thread.
+   */
+  flushNow?(): void;
   recover(): Promise<RecoveredState>;
 
   /** Deletes events older than `before` (ms), never a user's newest; returns how many events. */
