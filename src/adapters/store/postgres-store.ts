@@ -145,7 +145,7 @@ export class PostgresStore implements Store {
   private readonly schema: string | undefined;
   private readonly names = new Map<string, string>();
   private closed = false;
-  /** Last error of an idle pooled connection (the pool replaces it; kept for diagnostics). */
+  /** Last error of a pooled connection outside a query (the pool replaces it; kept for diagnostics). */
   lastIdleError: Error | null = null;
 
   /** Connects lazily; call migrate() before use. */
@@ -413,12 +413,21 @@ export class PostgresStore implements Store {
   private async withClient<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
     let failed: Error | undefined;
+    // The pool listens for errors of idle connections only: one that arrives while this connection is checked out
+    // but between two queries (a server restart's "terminating connection") would crash the process. Noted here;
+    // the next query on it fails and the caller retries on a fresh connection.
+    const onError = (err: Error) => {
+      failed ??= err;
+      this.lastIdleError = err;
+    };
+    c.on('error', onError);
     try {
       return await fn(c);
     } catch (err) {
       failed = err instanceof Error ? err : new Error(String(err));
       throw err;
     } finally {
+      c.removeListener('error', onError);
       c.release(failed);
     }
   }
