@@ -115,6 +115,7 @@ function batchSql(): string {
 const SQL = {
   writeBatch: batchSql(),
   readJournal: 'SELECT seq, ts, command FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2',
+  hasJournalEntry: 'SELECT 1 FROM journal WHERE seq = $1',
   meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
   allBalances: `SELECT ${BALANCE_COLS} FROM balances ORDER BY user_id, asset_id`,
   createUser: 'INSERT INTO users (created_at) VALUES ($1) RETURNING user_id, created_at',
@@ -219,6 +220,12 @@ export class PostgresStore implements Store {
         for (const [text, values] of commandLogStatements(log)) await this.q(c, text, values);
       }),
     );
+  }
+
+  async hasBatch(b: SettlementBatch): Promise<boolean> {
+    const last = b.journal?.at(-1);
+    if (last === undefined) return false;
+    return (await this.q(this.pool, SQL.hasJournalEntry, [last.seq])).length > 0;
   }
 
   /** A committed transaction is already durable (synchronous_commit is left at its default, on). */
