@@ -5,13 +5,19 @@
 // fence (every settlement batch checks it in its own transaction: see the engine store).
 //
 // The lease alone is not safety: a leader paused past its lease (a long GC pause, a frozen VM) still believes it
-// leads until its next renewal fails. So a leader also gives up by its own clock when it has not renewed for a whole
-// lease, and the epoch fence in the database stops whatever it tries to commit meanwhile.
+// leads until its next renewal fails. The epoch fence in the database is: whatever a leader commits after a later
+// leader took over is refused. So a leader that could not renew for a whole lease (the broker unreachable or
+// restarting) says so ('expired') and keeps trying: when the key is still its own, or gone (expired while nobody
+// could reach the broker) and it can create it again, it leads on under the same epoch ('resumed'; the fence row
+// still holds that epoch unless another node took over meanwhile, and then its next batch is refused); when another
+// node holds the key, it has lost. A standby that was cut off from the broker waits two leases after reconnecting
+// before it takes an expired key, so that a living leader gets its own lease back first after a broker restart.
 //
 // The local NATS server is 2.9.10: per-key TTLs do not exist there, bucket TTLs do — hence one bucket per lease.
 
 import { EventEmitter } from 'node:events';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 
 export interface LeaseOptions {
@@ -26,7 +32,11 @@ export interface LeaseOptions {
 export type LeaseEvents = {
   /** This node took the lease; the epoch is larger than every earlier leader's. */
   acquired: [epoch: number];
-  /** This node no longer leads (renewal refused, or not renewed for a whole lease, or stop()). */
+  /** The leader could not renew for a whole lease; it keeps trying (see the header), under the same epoch. */
+  expired: [reason: string];
+  /** The leader renewed again after 'expired': its key was still its own, or free and taken back. */
+  resumed: [how: string];
+  /** This node no longer leads (its key is another node's now, or stop()). */
   lost: [reason: string];
 };
 
@@ -40,6 +50,10 @@ export class LeaderLease extends EventEmitter<LeaseEvents> {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private busy = false;
+  /** A leader that has not renewed for a whole lease (reported once, until it renews again). */
+  private expired = false;
+  /** A standby does not take the key before this time (set when its broker connection comes back). */
+  private graceUntil = 0;
 
   private constructor(
     private readonly kv: KV,
@@ -52,8 +66,25 @@ export class LeaderLease extends EventEmitter<LeaseEvents> {
   /** Opens (or creates) the lease's bucket. Does not try to lead yet: call start(). */
   static async open(nc: NatsConnection, opts: LeaseOptions, now: () => number = Date.now): Promise<LeaderLease> {
     if (!Number.isSafeInteger(opts.leaseMs) || opts.leaseMs < 500) throw new RangeError('leaseMs must be >= 500');
-    const kv = await new Kvm(nc).create(opts.bucket, { ttl: opts.leaseMs, history: 1 });
-    return new LeaderLease(kv, opts, now);
+    // KV calls time out within half a lease: one lost on a dying connection must not hold up the next renewal.
+    const js = jetstream(nc, { timeout: Math.floor(opts.leaseMs / 2) });
+    const kv = await new Kvm(js).create(opts.bucket, { ttl: opts.leaseMs, history: 1 });
+    const lease = new LeaderLease(kv, opts, now);
+    void lease.watchBroker(nc);
+    return lease;
+  }
+
+  /** After a reconnect: a standby holds back (grace), a leader renews at once. */
+  private async watchBroker(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (s.type !== 'reconnect') continue;
+      if (this.epoch === null) {
+        this.graceUntil = this.now() + 2 * this.opts.leaseMs;
+      } else if (!this.stopped) {
+        if (this.timer !== null) clearTimeout(this.timer);
+        void this.tick();
+      }
+    }
   }
 
   /** The epoch while this node leads, else null. */
@@ -111,8 +142,9 @@ export class LeaderLease extends EventEmitter<LeaseEvents> {
     // Renew three times per lease; a standby looks four times per lease. The next tick is armed before this one
     // waits on NATS, so a renewal that hangs cannot keep this node leading past its lease.
     this.schedule(Math.floor(this.opts.leaseMs / (this.epoch !== null ? 3 : 4)));
-    if (this.epoch !== null && this.now() - this.lastRenewedAt >= this.opts.leaseMs) {
-      this.lose(`lease not renewed for ${this.opts.leaseMs} ms`);
+    if (this.epoch !== null && !this.expired && this.now() - this.lastRenewedAt >= this.opts.leaseMs) {
+      this.expired = true;
+      this.emit('expired', `lease not renewed for ${this.opts.leaseMs} ms`);
     }
     if (this.busy) return;
     this.busy = true;
@@ -125,6 +157,7 @@ export class LeaderLease extends EventEmitter<LeaseEvents> {
   }
 
   private async tryAcquire(): Promise<void> {
+    if (this.now() < this.graceUntil) return;
     let rev: number;
     try {
       rev = await this.kv.create(KEY, this.opts.nodeId);
@@ -144,11 +177,41 @@ export class LeaderLease extends EventEmitter<LeaseEvents> {
       this.revision = await this.kv.update(KEY, this.opts.nodeId, this.revision);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      // "wrong last sequence": the key expired and another node took it (or it was deleted).
-      if (/wrong last sequence/i.test(msg)) this.lose(`lease taken over (${msg})`);
-      // Anything else (NATS unreachable): the next ticks retry; tick() gives up once a whole lease has passed.
+      // "wrong last sequence": the key is not at our last revision. Anything else (NATS unreachable, a timeout):
+      // the next ticks retry.
+      if (/wrong last sequence/i.test(msg)) await this.reclaim(msg);
       return;
     }
-    if (this.epoch !== null) this.lastRenewedAt = startedAt;
+    this.renewed(startedAt, 'renewed');
+  }
+
+  /** Our revision is not the key's: it is still ours (an update that landed unanswered), free, or taken. */
+  private async reclaim(why: string): Promise<void> {
+    const startedAt = this.now();
+    try {
+      const e = await this.kv.get(KEY);
+      if (e !== null && e.operation === 'PUT') {
+        // Only this process writes its node id: the key is still ours at that revision.
+        if (e.string() === this.opts.nodeId) this.revision = e.revision;
+        else this.lose(`lease taken over by ${e.string()} (${why})`);
+        return;
+      }
+      // Expired (or deleted) while we could not renew: take it back if nobody else did meanwhile.
+      this.revision = await this.kv.create(KEY, this.opts.nodeId);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (/wrong last sequence/i.test(msg)) this.lose(`lease taken over (${msg})`);
+      return;
+    }
+    this.renewed(startedAt, 'took its expired lease back');
+  }
+
+  private renewed(startedAt: number, how: string): void {
+    if (this.epoch === null) return;
+    this.lastRenewedAt = startedAt;
+    if (this.expired) {
+      this.expired = false;
+      this.emit('resumed', how);
+    }
   }
 }

@@ -37,6 +37,8 @@ import {
 
 /** Answers remembered in memory (beyond: PostgreSQL answers). */
 const RECENT_ANSWERS = 100_000;
+/** A pull request's lifetime (also the client's retry delay when re-creating the consumer after a reconnect). */
+const CONSUME_EXPIRES_MS = 2_000;
 
 export interface EngineServerOptions {
   readonly nc: NatsConnection;
@@ -119,7 +121,10 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: from,
     });
-    s.messages = await consumer.consume();
+    // Pull requests expire after 2 s (not the client's 30 s): after a broker restart the client re-creates the
+    // ordered consumer, and when JetStream was not answering yet it retries after one `expires`, so commands flow
+    // again within seconds of the broker's return instead of half a minute.
+    s.messages = await consumer.consume({ expires: CONSUME_EXPIRES_MS });
     void s.pump(s.messages);
     o.log.info({ epoch: s.epoch, from, stream: o.names.commandStream }, 'engine consuming commands');
     return s;

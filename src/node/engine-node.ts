@@ -3,7 +3,9 @@
 // (src/cluster/nats-engine-server.ts). Any number of engine processes may run: one leads (the NATS KV lease of
 // src/cluster/leader-lease.ts, epoch = lease revision), the others wait as standbys and take over once the lease
 // expires. Taking over = raise the epoch in PostgreSQL (cluster_leader, the fence every batch checks), then recover
-// from PostgreSQL (state, invariants, consumed position) and consume what is left. A leader that loses its lease stops.
+// from PostgreSQL (state, invariants, consumed position) and consume what is left. A leader whose lease expired while
+// the broker was unreachable keeps trying to renew it (and leads on once it has); one whose lease another node took
+// stops.
 // The leader names itself to the gateways (node id, epoch, since when) on the leader subject (nats-engine-server.ts).
 
 import { randomBytes } from 'node:crypto';
@@ -30,7 +32,13 @@ export interface RunningEngineNode {
 
 export async function startEngineNode(config: Config, log: Logger): Promise<RunningEngineNode> {
   checkRole('engine', config);
-  const nc: NatsConnection = await connect({ servers: config.natsUrl as string, maxReconnectAttempts: -1 });
+  // Reconnect attempts every 250 ms (not the client's 2 s): after a broker restart the leader is back on it, and
+  // renews or takes back its lease, well within the two leases a reconnected standby waits (leader-lease.ts).
+  const nc: NatsConnection = await connect({
+    servers: config.natsUrl as string,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+  });
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 2 });
   pool.on('error', (e) => log.warn({ err: e.message }, 'command log: idle connection error'));
   const nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -74,6 +82,10 @@ export async function startEngineNode(config: Config, log: Logger): Promise<Runn
     await pool.end();
     throw e;
   }
+  lease.on('expired', (reason) =>
+    log.warn({ reason, epoch: leaderEpoch }, 'leader lease expired (broker unreachable?): still trying to renew it'),
+  );
+  lease.on('resumed', (how) => log.info({ how, epoch: leaderEpoch }, 'leader lease renewed again: leading on'));
   server.on('storage', (s) => {
     if (s.ok) log.info('storage is back: commits resumed');
     else log.error({ error: s.error }, 'commit failed; retrying');

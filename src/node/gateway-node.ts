@@ -21,7 +21,9 @@ const REVOCATION_RELOAD_MS = 5_000;
 
 export async function startGatewayNode(config: Config, opts: { logger?: Logger } = {}): Promise<RunningServer> {
   checkRole('gateway', config);
-  const nc = await connect({ servers: config.natsUrl as string, maxReconnectAttempts: -1 });
+  // Reconnect attempts every 250 ms (not the client's 2 s): a broker restart costs the gateway little more than the
+  // restart itself.
+  const nc = await connect({ servers: config.natsUrl as string, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
   let storeWatch: StoreWatch | null = null;
   try {
     const srv = await startServer(config, {

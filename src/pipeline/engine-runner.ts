@@ -274,14 +274,17 @@ class EngineWorker {
   }
 
   /**
-   * Retries until the batch is durable: the core is already ahead, so the batch must land. Except a fenced batch
-   * (a later leader took over, cluster engines only): it was rolled back and this engine must stop, so it throws.
+   * Retries until the batch is durable (or found to have landed already): the core is already ahead, so the batch
+   * must land. Except a fenced batch (a later leader took over, cluster engines only): it was rolled back and this
+   * engine must stop, so it throws.
    */
   private async commit(batch: SettlementBatch): Promise<void> {
     let delay = 50;
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       try {
-        await this.store.applyBatch(batch);
+        // A retry: the attempt before may have committed although its answer was lost (the connection broke
+        // during COMMIT); writing it again would fail on its own rows forever.
+        if (attempt === 0 || (await this.store.hasBatch?.(batch)) !== true) await this.store.applyBatch(batch);
         if (!this.storageOk) {
           this.storageOk = true;
           this.t.post({ kind: 'storage', ok: true, error: null });

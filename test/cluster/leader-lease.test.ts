@@ -1,7 +1,8 @@
 // The engine's leader lease against a real NATS server (NATS_URL): one leader at a time; a standby takes over once
 // the leader stops renewing (a frozen leader), with a larger epoch; the frozen leader, resumed, finds its lease
 // taken and steps down (by its own clock first, or by the refused compare-and-swap); a leader that stops gives the
-// key back at once instead of letting it expire.
+// key back at once instead of letting it expire; a leader whose key expired while nobody could reach the broker
+// takes it back under the same epoch.
 
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,11 @@ import { LeaderLease } from '../../src/cluster/leader-lease.js';
 const url = process.env['NATS_URL'];
 const LEASE_MS = 800;
 
-function once<T extends unknown[]>(l: LeaderLease, event: 'acquired' | 'lost', ms: number): Promise<T> {
+function once<T extends unknown[]>(
+  l: LeaderLease,
+  event: 'acquired' | 'lost' | 'expired' | 'resumed',
+  ms: number,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no "${event}" within ${ms} ms`)), ms);
     l.once(event, (...args: unknown[]) => {
@@ -21,6 +26,14 @@ function once<T extends unknown[]>(l: LeaderLease, event: 'acquired' | 'lost', m
       resolve(args as T);
     });
   });
+}
+
+async function waitUntil(ok: () => Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 if (url === undefined || url === '') {
@@ -98,6 +111,31 @@ if (url === undefined || url === '') {
       await kv.put('leader', 'intruder');
       const [why] = await once<[string]>(a, 'lost', 3 * LEASE_MS);
       assert.match(why, /taken over/);
+    });
+
+    test('a leader that could not renew past its lease takes its expired key back, same epoch', async () => {
+      const b = bucket();
+      const a = await open(b, 'node-a');
+      const acquired = once<[number]>(a, 'acquired', 3000);
+      a.start();
+      const [epoch] = await acquired;
+      // As during a broker restart: no renewal for longer than the lease, the key expires, nobody else takes it.
+      a.freeze();
+      await waitUntil(async () => (await a.holder()) === null, 10 * LEASE_MS);
+      let lost = false;
+      a.on('lost', () => (lost = true));
+      const expired = once<[string]>(a, 'expired', 3000);
+      const resumed = once<[string]>(a, 'resumed', 3000);
+      a.start();
+      assert.match((await expired)[0], /not renewed/);
+      assert.match((await resumed)[0], /took its expired lease back/);
+      assert.equal(lost, false, 'it did not step down');
+      assert.equal(a.leaderEpoch, epoch, 'it leads on under the epoch the fence holds');
+      assert.equal((await a.holder())?.nodeId, 'node-a');
+      // And it renews normally from there on.
+      await new Promise((r) => setTimeout(r, 2 * LEASE_MS));
+      assert.equal(a.leaderEpoch, epoch);
+      assert.equal((await a.holder())?.nodeId, 'node-a');
     });
 
     test('stop() gives the key back at once instead of letting it expire', async () => {

@@ -1,5 +1,7 @@
 // A TCP proxy the cluster tests put between a gateway and NATS, to take the broker away from that one gateway (every
-// connection cut, new ones refused) and give it back, while the NATS server itself keeps serving everyone else.
+// connection cut, new ones refused) and give it back, while the NATS server itself keeps serving everyone else. And
+// between an engine and PostgreSQL, to cut a connection just after it sent COMMIT: the server commits, the client
+// never hears so.
 
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
@@ -8,12 +10,18 @@ export interface TcpProxy {
   /** Cuts every connection through the proxy and refuses new ones until restore(). */
   cut(): void;
   restore(): void;
+  /**
+   * The next connection whose client sends a chunk containing `marker` (e.g. COMMIT): the chunk goes through, the
+   * server's answer is withheld, and the connection is cut `afterMs` later. Resolves when it was cut.
+   */
+  cutAfter(marker: string, afterMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function tcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let refusing = false;
+  let trap: { marker: string; afterMs: number; done: () => void } | null = null;
   const server: Server = createServer((client) => {
     if (refusing) {
       client.destroy();
@@ -27,8 +35,22 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
     }
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
-    client.pipe(upstream);
-    upstream.pipe(client);
+    let withheld = false;
+    client.on('data', (d: Buffer) => {
+      upstream.write(d);
+      const t = trap;
+      if (t === null || !d.includes(t.marker)) return;
+      trap = null;
+      withheld = true;
+      setTimeout(() => {
+        client.destroy();
+        upstream.destroy();
+        t.done();
+      }, t.afterMs);
+    });
+    upstream.on('data', (d: Buffer) => {
+      if (!withheld) client.write(d);
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address();
@@ -42,6 +64,7 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
     restore() {
       refusing = false;
     },
+    cutAfter: (marker, afterMs) => new Promise<void>((done) => (trap = { marker, afterMs, done })),
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();

@@ -115,6 +115,7 @@ function batchSql(): string {
 const SQL = {
   writeBatch: batchSql(),
   readJournal: 'SELECT seq, ts, command FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2',
+  hasJournalEntry: 'SELECT 1 FROM journal WHERE seq = $1',
   meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
   allBalances: `SELECT ${BALANCE_COLS} FROM balances ORDER BY user_id, asset_id`,
   createUser: 'INSERT INTO users (created_at) VALUES ($1) RETURNING user_id, created_at',
@@ -145,7 +146,7 @@ export class PostgresStore implements Store {
   private readonly schema: string | undefined;
   private readonly names = new Map<string, string>();
   private closed = false;
-  /** Last error of an idle pooled connection (the pool replaces it; kept for diagnostics). */
+  /** Last error of a pooled connection outside a query (the pool replaces it; kept for diagnostics). */
   lastIdleError: Error | null = null;
 
   /** Connects lazily; call migrate() before use. */
@@ -219,6 +220,12 @@ export class PostgresStore implements Store {
         for (const [text, values] of commandLogStatements(log)) await this.q(c, text, values);
       }),
     );
+  }
+
+  async hasBatch(b: SettlementBatch): Promise<boolean> {
+    const last = b.journal?.at(-1);
+    if (last === undefined) return false;
+    return (await this.q(this.pool, SQL.hasJournalEntry, [last.seq])).length > 0;
   }
 
   /** A committed transaction is already durable (synchronous_commit is left at its default, on). */
@@ -413,12 +420,21 @@ export class PostgresStore implements Store {
   private async withClient<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
     let failed: Error | undefined;
+    // The pool listens for errors of idle connections only: one that arrives while this connection is checked out
+    // but between two queries (a server restart's "terminating connection") would crash the process. Noted here;
+    // the next query on it fails and the caller retries on a fresh connection.
+    const onError = (err: Error) => {
+      failed ??= err;
+      this.lastIdleError = err;
+    };
+    c.on('error', onError);
     try {
       return await fn(c);
     } catch (err) {
       failed = err instanceof Error ? err : new Error(String(err));
       throw err;
     } finally {
+      c.removeListener('error', onError);
       c.release(failed);
     }
   }

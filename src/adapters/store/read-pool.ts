@@ -151,6 +151,9 @@ export class GatewayStore implements Store {
   applyBatch(batch: SettlementBatch): Promise<void> {
     return this.own.applyBatch(batch);
   }
+  hasBatch(batch: SettlementBatch): Promise<boolean> {
+    return this.own.hasBatch?.(batch) ?? Promise.resolve(false);
+  }
   flush(): Promise<void> {
     return this.own.flush();
   }

@@ -271,6 +271,12 @@ export interface Store extends ReadStore {
   /** Writes the whole batch in one transaction, or nothing (throws). Readers see it once this resolves. */
   applyBatch(batch: SettlementBatch): Promise<void>;
   /**
+   * Whether this batch is in the store already (its last journal entry is). Asked before applyBatch is retried: an
+   * attempt whose connection broke during COMMIT may have committed after all, and must not be written twice.
+   * Absent: an attempt that failed wrote nothing (a local database).
+   */
+  hasBatch?(batch: SettlementBatch): Promise<boolean>;
+  /**
    * Resolves once every batch applied before the call would survive a power cut (rejects if the
    * storage cannot promise that). Acknowledgements wait for it; the next batch need not.
    */
