@@ -4,7 +4,8 @@
 // order entry), the leader killed with SIGKILL --takeovers times at seeded moments, the killed one restarted as the
 // new standby each time. Per takeover: kill -> first acknowledged order sent after the old leader was dead (the new
 // leader's), the answers other than 0 by code that arrived in the takeover's window (kill .. kill + 10 s), and the
-// acknowledged orders/s in the --window seconds before the kill and after the first new acknowledgement.
+// acknowledged orders/s in the --window seconds before the kill and after the first new acknowledgement; from the
+// new leader's log, when it took the lease and when it was ready (recovered from PostgreSQL, consuming).
 //
 //   npm run bench:failover [-- --rate 1000 --takeovers 5 --steady 4 --window 2 --lease 1500 --ttl 2000 --seed 1]
 
@@ -62,6 +63,9 @@ function parseArgs(argv: readonly string[]): Options {
 interface Round {
   readonly killedAt: number;
   readonly took: number;
+  /** From the new leader's log: kill -> it took the lease, kill -> it was ready (recovered, consuming). */
+  readonly leased: number | null;
+  readonly ready: number | null;
   readonly errors: Map<string, number>;
   readonly before: number;
   readonly after: number;
@@ -76,6 +80,16 @@ interface Sent {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** ms from `since` to the log line (pino JSON) with this message, or null. */
+function logged(output: string, msg: string, since: number): number | null {
+  for (const line of output.split('\n')) {
+    if (!line.includes(`"msg":"${msg}`)) continue;
+    const t = (JSON.parse(line) as { time?: unknown }).time;
+    if (typeof t === 'number') return t - since;
+  }
+  return null;
+}
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -156,6 +170,7 @@ async function main(): Promise<void> {
     await sleep(o.steady * 1000);
     for (let round = 1; round <= o.takeovers; round++) {
       await sleep(prng.int(1000));
+      const logFrom = standby.output().length;
       const killedAt = Date.now();
       leader.child.kill('SIGKILL');
       await leader.exited;
@@ -168,6 +183,7 @@ async function main(): Promise<void> {
       };
       await waitFor(`takeover ${round}: an order sent after the kill acknowledged`, () => firstAck() !== null, 60_000);
       const first = firstAck() as number;
+      const newLeader = standby;
       [leader, standby] = [standby, l.engine()];
       await waitFor('restarted engine waits as standby', () => l.waits(standby), 60_000);
       await sleep(Math.max(o.window * 1000 - (Date.now() - first), 0));
@@ -181,6 +197,8 @@ async function main(): Promise<void> {
       rounds.push({
         killedAt,
         took: first - killedAt,
+        leased: logged(newLeader.output().slice(logFrom), 'engine leads: recovering', killedAt),
+        ready: logged(newLeader.output().slice(logFrom), 'engine ready', killedAt),
         errors,
         before: ackedPerSec(killedAt - o.window * 1000, killedAt),
         after: ackedPerSec(first, first + o.window * 1000),
@@ -208,6 +226,8 @@ function printTable(o: Options, rounds: readonly Round[], sent: readonly Sent[])
   const codes = [...new Set(rounds.flatMap((r) => [...r.errors.keys()]))].sort();
   const head = [
     'takeover',
+    'kill->leased ms',
+    'kill->ready ms',
     'kill->first ack ms',
     ...codes.map((c) => `answers ${c}`),
     'offered/s',
@@ -216,6 +236,8 @@ function printTable(o: Options, rounds: readonly Round[], sent: readonly Sent[])
   ];
   const rows = rounds.map((r, i) => [
     String(i + 1),
+    String(r.leased ?? '?'),
+    String(r.ready ?? '?'),
     String(r.took),
     ...codes.map((c) => String(r.errors.get(c) ?? 0)),
     r.offered.toFixed(0),
@@ -238,7 +260,9 @@ function printTable(o: Options, rounds: readonly Round[], sent: readonly Sent[])
     steady.set(String(s.code), (steady.get(String(s.code)) ?? 0) + 1);
   }
   out.push(
-    `kill -> first acknowledged order on the new leader: median ${median(took)} ms, max ${Math.max(...took)} ms`,
+    `kill -> first acknowledged order on the new leader: median ${median(took)} ms, max ${Math.max(...took)} ms ` +
+      `(kill -> lease taken median ${median(rounds.map((r) => r.leased ?? NaN))} ms, -> engine ready ` +
+      `${median(rounds.map((r) => r.ready ?? NaN))} ms)`,
     `acked/s before (median) ${median(rounds.map((r) => r.before)).toFixed(0)}, after ${median(rounds.map((r) => r.after)).toFixed(0)}`,
     `requests ${sent.length}, acknowledged ${sent.filter((s) => s.code === 0).length}; not acknowledged outside the ` +
       `takeover windows: ${JSON.stringify(Object.fromEntries(steady))} (null: no answer at the end)`,
