@@ -130,6 +130,7 @@ async function main(): Promise<void> {
       }
     }
     const sent: Sent[] = [];
+    const reasons = new Map<string, number>();
     let n = 0;
     const offer = (entry: OrderEntry) => {
       const s: Sent = { sentAt: Date.now(), answeredAt: 0, code: null };
@@ -146,6 +147,10 @@ async function main(): Promise<void> {
       void entry.place(body).then((a: Answer | null) => {
         s.answeredAt = Date.now();
         s.code = a === null ? 'net' : a.code;
+        if (a !== null && a.code !== 0) {
+          const why = `${a.code} ${a.msg ?? ''}`;
+          reasons.set(why, (reasons.get(why) ?? 0) + 1);
+        }
       });
     };
     // Open loop: every 10 ms, whatever the schedule owes by then; after a stall of this process longer than 100 ms
@@ -211,6 +216,7 @@ async function main(): Promise<void> {
     await offerer;
     await sleep(2 * o.ttl + 500); // the last answers (or their timeouts)
     printTable(o, rounds, sent);
+    process.stdout.write(`refusals by message: ${JSON.stringify(Object.fromEntries(reasons))}\n`);
     process.stdout.write(
       `offered ${(sent.length / ((Date.now() - started) / 1000)).toFixed(0)}/s over the run; ${skipped} orders of the ` +
         `schedule skipped (this process stalled > 100 ms)\n`,

@@ -9,6 +9,8 @@ import { post, type Json } from './cluster-lab.js';
 export interface Answer {
   readonly code: number;
   readonly data: Json | null;
+  /** The refusal's message, when there is one. */
+  readonly msg?: string;
 }
 
 /** Every order request and its answer. An "unknown" outcome is a 5001 or a lost connection (placed once or never). */
@@ -57,11 +59,17 @@ export class WsOrders {
   private readonly waiting = new Map<number, (a: Answer | null) => void>();
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (d) => {
-      const m = JSON.parse(d.toString()) as { type: string; id?: number; code?: number; data?: Json | null };
+      const m = JSON.parse(d.toString()) as {
+        type: string;
+        id?: number;
+        code?: number;
+        data?: Json | null;
+        msg?: string;
+      };
       if (m.type !== 'order.result' || typeof m.id !== 'number') return;
       const w = this.waiting.get(m.id);
       this.waiting.delete(m.id);
-      w?.({ code: m.code as number, data: m.data ?? null });
+      w?.({ code: m.code as number, data: m.data ?? null, ...(m.msg === undefined ? {} : { msg: m.msg }) });
     });
     ws.on('close', () => {
       for (const w of this.waiting.values()) w(null);
