@@ -5,24 +5,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from '@nats-io/transport-node';
-import pg from 'pg';
-import { clusterNames } from '../../src/cluster/wire.js';
-import { freePort } from '../support/net.js';
-import {
-  ADMIN_TOKEN,
-  ENCRYPTION_KEY,
-  TOKEN_SECRET,
-  type RoleProcess,
-  deleteStream,
-  freshDatabase,
-  freshPrefix,
-  needServices,
-  post,
-  services,
-  spawnRole,
-  waitFor,
-} from './cluster-lab.js';
+import { needServices, post, waitFor } from './cluster-lab.js';
+import { failoverLab } from './failover-lab.js';
 
 const bid = (cid: string) => ({
   symbol: 'BTC_USDT',
@@ -33,53 +17,15 @@ const bid = (cid: string) => ({
   cid,
 });
 
-/** A cluster on a fresh prefix and database: engines (leader or standby) and one gateway as child processes. */
+/** The failover lab with one gateway and one funded user. */
 async function lab() {
-  const s = services() as { nats: string };
-  const prefix = freshPrefix();
-  const db = await freshDatabase();
-  const env = {
-    DATABASE_URL: db.url,
-    FILLSTREAM_NATS_URL: s.nats,
-    FILLSTREAM_CLUSTER_PREFIX: prefix,
-    FILLSTREAM_ADMIN_TOKEN: ADMIN_TOKEN,
-    FILLSTREAM_TOKEN_SECRET: TOKEN_SECRET,
-    FILLSTREAM_ENCRYPTION_KEY: ENCRYPTION_KEY,
-    FILLSTREAM_LOG_LEVEL: 'silent',
-    FILLSTREAM_RATE_ORDERS: '100000',
-    FILLSTREAM_CLUSTER_COMMAND_TTL_MS: '2000',
-    FILLSTREAM_CLUSTER_LEASE_MS: '1500',
-  };
-  const procs: RoleProcess[] = [];
-  const pool = new pg.Pool({ connectionString: db.url, max: 1 });
-  const engine = () => {
-    const e = spawnRole(['engine'], { ...env, FILLSTREAM_LOG_LEVEL: 'info' });
-    procs.push(e);
-    return e;
-  };
-  const leads = (e: RoleProcess) => e.output().includes('engine ready');
+  const l = await failoverLab();
   const gateway = async () => {
-    const port = await freePort();
-    procs.push(spawnRole(['gateway', '--port', String(port), '--host', '127.0.0.1'], env));
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor('gateway ready', async () => (await fetch(`${base}/readyz`).catch(() => null))?.status === 200);
-    const admin = { 'x-admin-token': ADMIN_TOKEN };
-    const u = (await post(base, '/api/v1/admin/users', admin, {})).data;
-    await post(base, '/api/v1/admin/deposit', admin, { user_id: u.user_id, asset: 'USDT', qty: '1000000' });
-    return { base, auth: { authorization: `Bearer ${u.token as string}` } };
+    const { base } = await l.gateway();
+    const { auth } = await l.user(base, { USDT: '1000000' });
+    return { base, auth };
   };
-  const close = async () => {
-    for (const p of procs) p.child.kill('SIGKILL');
-    await Promise.all(procs.map((p) => p.exited));
-    await pool.end();
-    const nc = await connect({ servers: s.nats });
-    await deleteStream(nc, clusterNames(prefix));
-    const { Kvm } = await import('@nats-io/kv');
-    await (await new Kvm(nc).open(`${prefix}_leader`)).destroy().catch(() => undefined);
-    await nc.close();
-    await db.drop();
-  };
-  return { prefix, pool, engine, leads, gateway, close };
+  return { ...l, gateway };
 }
 
 if (needServices('cluster: engine failover')) {
