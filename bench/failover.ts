@@ -3,9 +3,10 @@
 // on schedule whatever is still unanswered, half over HTTP alternating between the gateways, half over WebSocket
 // order entry), the leader killed with SIGKILL --takeovers times at seeded moments, the killed one restarted as the
 // new standby each time. Per takeover: kill -> first acknowledged order sent after the old leader was dead (the new
-// leader's), the answers other than 0 by code that arrived in the takeover's window (kill .. kill + 10 s), and the
-// acknowledged orders/s in the --window seconds before the kill and after the first new acknowledgement; from the
-// new leader's log, when it took the lease and when it was ready (recovered from PostgreSQL, consuming).
+// leader's), the answers other than 0 by code that arrived in the takeover's window (kill .. kill + 10 s), how long a
+// gateway's /readyz said not ready, and the acknowledged orders/s in the --window seconds before the kill and after
+// the first new acknowledgement; from the new leader's log, when it took the lease and when it was ready (recovered
+// from PostgreSQL, consuming).
 //
 //   npm run bench:failover [-- --rate 1000 --takeovers 5 --steady 4 --window 2 --lease 1500 --ttl 2000 --seed 1]
 
@@ -70,6 +71,8 @@ interface Round {
   readonly before: number;
   readonly after: number;
   readonly offered: number;
+  /** ms a gateway's /readyz was not 200 in the takeover's window (the longer of the two gateways). */
+  readonly notReady: number;
 }
 
 interface Sent {
@@ -157,6 +160,20 @@ async function main(): Promise<void> {
     // the rest is skipped (counted), not sent in a burst.
     const started = Date.now();
     let skipped = 0;
+    // Each gateway's /readyz every 100 ms: when it said not ready.
+    const unready: Array<{ at: number; gw: number }> = [];
+    const readyProbe = (async () => {
+      while (offering) {
+        await Promise.all(
+          bases.map(async (b, gw) => {
+            const r = await fetch(`${b}/readyz`).catch(() => null);
+            if (r?.status !== 200) unready.push({ at: Date.now(), gw });
+            await r?.text();
+          }),
+        );
+        await sleep(100);
+      }
+    })();
     const offerer = (async () => {
       while (offering) {
         const owed = Math.floor(((Date.now() - started) * o.rate) / 1000) - n - skipped;
@@ -208,12 +225,18 @@ async function main(): Promise<void> {
         before: ackedPerSec(killedAt - o.window * 1000, killedAt),
         after: ackedPerSec(first, first + o.window * 1000),
         offered: offeredPerSec(killedAt - o.window * 1000, killedAt),
+        notReady:
+          100 *
+          Math.max(
+            ...bases.map((_, gw) => unready.filter((u) => u.gw === gw && u.at >= killedAt && u.at < windowEnd).length),
+          ),
       });
       process.stdout.write(`takeover ${round}: ${first - killedAt} ms (load ${loadavg()[0]?.toFixed(1)})\n`);
       await sleep(Math.max(o.steady * 1000 - (Date.now() - windowEnd), 0));
     }
     offering = false;
     await offerer;
+    await readyProbe;
     await sleep(2 * o.ttl + 500); // the last answers (or their timeouts)
     printTable(o, rounds, sent);
     process.stdout.write(`refusals by message: ${JSON.stringify(Object.fromEntries(reasons))}\n`);
@@ -236,6 +259,7 @@ function printTable(o: Options, rounds: readonly Round[], sent: readonly Sent[])
     'kill->ready ms',
     'kill->first ack ms',
     ...codes.map((c) => `answers ${c}`),
+    'gateway not ready ms',
     'offered/s',
     'acked/s before',
     'acked/s after',
@@ -246,6 +270,7 @@ function printTable(o: Options, rounds: readonly Round[], sent: readonly Sent[])
     String(r.ready ?? '?'),
     String(r.took),
     ...codes.map((c) => String(r.errors.get(c) ?? 0)),
+    `~${r.notReady}`,
     r.offered.toFixed(0),
     r.before.toFixed(0),
     r.after.toFixed(0),
