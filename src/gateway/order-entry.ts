@@ -1,8 +1,8 @@
 // Order entry shared by both transports (POST create_order / cancel_order and the WebSocket's order.place /
 // order.cancel / order.batch_place): the per-user rate-limit charge (this gateway's bucket; the engine charges its
 // own at the same time, which is what holds across gateways: src/pipeline/user-rate-limits.ts), validation of the
-// body, the engine submit (overload and outages -> 5001) and the answer's data. Every refusal is thrown as an ApiError; the caller
-// authenticates and renders (an HTTP envelope or an order.result frame).
+// body, the engine submit (overload and outages -> 5001) and the answer's data. Every refusal is thrown as an
+// ApiError; the caller authenticates and renders (an HTTP envelope or an order.result frame).
 
 import { ApiError, apiErrorOfResult } from '../errors.js';
 import { EngineUnavailableError, QueueFullError } from '../pipeline/engine-host.js';
