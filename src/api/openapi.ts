@@ -78,8 +78,8 @@ function describe(r: RouteSpec, codes: readonly number[], config: Config): strin
   if (r.rate !== null) {
     const s = RATE_SETTING[r.rate];
     lines.push(
-      `Rate limit: ${config.rateLimits[s.key]} requests per second per user (burst the same; \`${s.env}\`), ` +
-        'past it 429 / 4291.',
+      `Rate limit: ${config.rateLimits[s.key]} requests per second per user (burst the same; \`${s.env}\`; ` +
+        `${r.rate === 'queries' ? 'per gateway' : 'across all gateways'}), past it 429 / 4291.`,
     );
   }
   lines.push(`Errors: ${codes.map((c) => `${c} ${errorName(c)}`).join(', ')}.`);
@@ -175,16 +175,16 @@ const SECURITY_SCHEMES = {
 
 function limitsText(config: Config): string {
   return [
-    '| limit | value | setting | past it |',
-    '|---|---|---|---|',
-    `| order requests per user | ${config.rateLimits.ordersPerSec}/s | FILLSTREAM_RATE_ORDERS | 429 / 4291 |`,
-    `| cancel requests per user | ${config.rateLimits.cancelsPerSec}/s | FILLSTREAM_RATE_CANCELS | 429 / 4291 |`,
-    `| query requests per user | ${config.rateLimits.queriesPerSec}/s | FILLSTREAM_RATE_QUERIES | 429 / 4291 |`,
-    `| request body | ${config.bodyLimitBytes} bytes | FILLSTREAM_BODY_LIMIT_BYTES | 413 / 4131 |`,
+    '| limit | value | setting | holds | past it |',
+    '|---|---|---|---|---|',
+    `| order requests per user | ${config.rateLimits.ordersPerSec}/s | FILLSTREAM_RATE_ORDERS | cluster-wide | 429 / 4291 |`,
+    `| cancel requests per user | ${config.rateLimits.cancelsPerSec}/s | FILLSTREAM_RATE_CANCELS | cluster-wide | 429 / 4291 |`,
+    `| query requests per user | ${config.rateLimits.queriesPerSec}/s | FILLSTREAM_RATE_QUERIES | per gateway | 429 / 4291 |`,
+    `| request body | ${config.bodyLimitBytes} bytes | FILLSTREAM_BODY_LIMIT_BYTES | per request | 413 / 4131 |`,
     `| failed authentications | ${config.auth.maxFailures} per ${config.auth.failureWindowMs} ms, then a ` +
-      `${config.auth.banMs} ms ban | FILLSTREAM_AUTH_* | 429 / 4291 |`,
-    `| open connections | ${config.limits.maxConnections} | FILLSTREAM_MAX_CONNECTIONS | 503 / 5001 |`,
-    `| commands waiting for the engine | ${config.queueCapacity} | FILLSTREAM_QUEUE_CAPACITY | 503 / 5001 |`,
+      `${config.auth.banMs} ms ban | FILLSTREAM_AUTH_* | per gateway | 429 / 4291 |`,
+    `| open connections | ${config.limits.maxConnections} | FILLSTREAM_MAX_CONNECTIONS | per gateway | 503 / 5001 |`,
+    `| commands waiting for the engine | ${config.queueCapacity} | FILLSTREAM_QUEUE_CAPACITY | per gateway | 503 / 5001 |`,
   ].join('\n');
 }
 

@@ -12,7 +12,7 @@ import { ApiError } from '../errors.js';
 import { type Authenticated, authenticate, checkAdmin, decryptSecret } from './auth.js';
 import { auditAction, auditAuthFailure, auditBan, type ActionRecord } from './audit.js';
 import { type AuthThrottle, clientKey } from './auth-throttle.js';
-import type { RateClass, RateLimiter } from './rate-limit.js';
+import type { RateClass, RateLimiter } from '../rate-limit.js';
 import { chargeRate } from './order-entry.js';
 import type { Metrics } from './metrics.js';
 import type { ReplayGuard } from './replay-guard.js';
@@ -85,8 +85,11 @@ function failed(ctx: GatewayContext, req: FastifyRequest, ip: string, apiKey: st
   }
 }
 
+/** An authenticated user whose rate-limit class was charged at `chargedAt` (ms). */
+export type ChargedUser = Authenticated & { readonly chargedAt: number };
+
 /** Authenticates a user request and charges its rate-limit class; throws ApiError. */
-export async function requireUser(ctx: GatewayContext, req: FastifyRequest, cls: RateClass): Promise<Authenticated> {
+export async function requireUser(ctx: GatewayContext, req: FastifyRequest, cls: RateClass): Promise<ChargedUser> {
   const ip = clientKey(req.ip);
   // The API key counts only when it is the credential used (a bearer token takes precedence, see auth.ts).
   const apiKey = firstHeader(req, 'authorization') === undefined ? firstHeader(req, 'x-api-key') : undefined;
@@ -107,8 +110,7 @@ export async function requireUser(ctx: GatewayContext, req: FastifyRequest, cls:
     if (auth.code === 2001 || auth.code === 2002) failed(ctx, req, ip, apiKey, auth);
     throw auth;
   }
-  chargeRate(ctx.limiter, auth.userId, cls, ctx.clock());
-  return auth;
+  return { ...auth, chargedAt: chargeRate(ctx.limiter, auth.userId, cls, ctx.clock()) };
 }
 
 /** Checks the admin credential (throttled and audited like user credentials); throws ApiError. */

@@ -1,14 +1,15 @@
 // Order entry shared by both transports (POST create_order / cancel_order and the WebSocket's order.place /
-// order.cancel / order.batch_place): the per-user rate-limit charge, validation of the body, the engine submit
-// (overload and outages -> 5001) and the answer's data. Every refusal is thrown as an ApiError; the caller
-// authenticates and renders (an HTTP envelope or an order.result frame).
+// order.cancel / order.batch_place): the per-user rate-limit charge (this gateway's bucket; the engine charges its
+// own at the same time, which is what holds across gateways: src/pipeline/user-rate-limits.ts), validation of the
+// body, the engine submit (overload and outages -> 5001) and the answer's data. Every refusal is thrown as an
+// ApiError; the caller authenticates and renders (an HTTP envelope or an order.result frame).
 
 import { ApiError, apiErrorOfResult } from '../errors.js';
 import { EngineUnavailableError, QueueFullError } from '../pipeline/engine-host.js';
-import type { Ack } from '../pipeline/protocol.js';
+import type { Ack, AckCode } from '../pipeline/protocol.js';
 import type { GatewayContext } from './context.js';
 import { parseCancel, parseCreateOrder } from './order-request.js';
-import type { RateClass, RateLimiter } from './rate-limit.js';
+import type { RateClass, RateLimiter } from '../rate-limit.js';
 
 /** What order entry needs of the gateway context. */
 export type OrderEntryContext = Pick<GatewayContext, 'engine' | 'market' | 'metrics' | 'store' | 'limiter' | 'clock'>;
@@ -26,11 +27,24 @@ export interface CanceledOrder {
   readonly order_status: string;
 }
 
-/** Charges one request of `cls` to the user's bucket (shared by HTTP and WebSocket); throws 4291 when empty. */
-export function chargeRate(limiter: RateLimiter, userId: number, cls: RateClass, now: number): void {
-  if (!limiter.take(userId, cls, now)) {
-    throw new ApiError(4291, `rate limit exceeded for ${cls} requests (${limiter.burst(cls)} per second)`);
-  }
+/** The one 4291 of a per-user rate limit, whether this gateway's bucket or the engine's refused the request. */
+export function rateLimitError(cls: RateClass, perSec: number): ApiError {
+  return new ApiError(4291, `rate limit exceeded for ${cls} requests (${perSec} per second)`);
+}
+
+/**
+ * Charges one request of `cls` to the user's bucket (shared by HTTP and WebSocket) at `now`; throws 4291 when
+ * empty. Returns `now`: an order or cancel passes it on to the engine (`at`), which charges its bucket then too.
+ */
+export function chargeRate(limiter: RateLimiter, userId: number, cls: RateClass, now: number): number {
+  if (!limiter.take(userId, cls, now)) throw rateLimitError(cls, limiter.burst(cls));
+  return now;
+}
+
+/** The ApiError of an answer that is not OK: the engine's rate limit, or the core's verdict. */
+export function apiErrorOfAck(code: Exclude<AckCode, 'OK'>, limited: Ack['limited']): ApiError {
+  if (code !== 'RATE_LIMITED') return apiErrorOfResult(code);
+  return limited === undefined ? new ApiError(4291) : rateLimitError(limited.cls, limited.perSec);
 }
 
 /**
@@ -72,11 +86,16 @@ export async function submit(
 }
 
 /**
- * Validates and places one order for an authenticated user whose rate limit was already charged; resolves once
- * the command's batch has committed (its pushes were written first). A core rejection is thrown (4xx) after the
- * commit, with `details.orderId` naming the REJECTED order.
+ * Validates and places one order for an authenticated user whose rate limit was already charged at `chargedAt`;
+ * resolves once the command's batch has committed (its pushes were written first). A core rejection is thrown
+ * (4xx) after the commit, with `details.orderId` naming the REJECTED order; the engine's rate limit: 4291.
  */
-export async function placeOrder(ctx: OrderEntryContext, userId: number, body: unknown): Promise<PlacedOrder> {
+export async function placeOrder(
+  ctx: OrderEntryContext,
+  userId: number,
+  body: unknown,
+  chargedAt: number,
+): Promise<PlacedOrder> {
   const p = parseCreateOrder(withoutOwnUserId(body, userId), ctx.market);
   if (p instanceof ApiError) throw p;
   const ack = await submit(ctx, {
@@ -90,8 +109,10 @@ export async function placeOrder(ctx: OrderEntryContext, userId: number, body: u
     qty: p.qty,
     quoteQty: p.quoteQty,
     cid: p.cid,
+    at: chargedAt,
   });
   ctx.metrics.orders.inc({ result: ack.code });
+  if (ack.code === 'RATE_LIMITED') throw apiErrorOfAck(ack.code, ack.limited);
   // The core's verdict is known and committed: a rejection answers 4xx (its REJECTED order.update is logged too).
   if (ack.code !== 'OK') {
     const e = apiErrorOfResult(ack.code);
@@ -100,13 +121,18 @@ export async function placeOrder(ctx: OrderEntryContext, userId: number, body: u
   return { order_id: ack.orderId, cid: p.cid, order_status: 'ACCEPTED', accepted_at: ack.ts };
 }
 
-/** Validates and cancels one order (by order_id or cid) for an authenticated, already charged user. */
-export async function cancelOrder(ctx: OrderEntryContext, userId: number, body: unknown): Promise<CanceledOrder> {
+/** Validates and cancels one order (by order_id or cid) for an authenticated user charged at `chargedAt`. */
+export async function cancelOrder(
+  ctx: OrderEntryContext,
+  userId: number,
+  body: unknown,
+  chargedAt: number,
+): Promise<CanceledOrder> {
   const c = parseCancel(withoutOwnUserId(body, userId));
   if (c instanceof ApiError) throw c;
-  const ack = await submit(ctx, { kind: 'cancel', userId, orderId: c.orderId, cid: c.cid });
+  const ack = await submit(ctx, { kind: 'cancel', userId, orderId: c.orderId, cid: c.cid, at: chargedAt });
   if (ack.code === 'NOT_ORDER_OWNER') throw new ApiError(4001, 'order not found');
-  if (ack.code !== 'OK') throw apiErrorOfResult(ack.code);
+  if (ack.code !== 'OK') throw apiErrorOfAck(ack.code, ack.limited);
   if (ack.canceled) return { order_id: ack.orderId as number, cid: c.cid, order_status: 'CANCEL_PENDING' };
   // Not open: either it already ended (answer its final status) or the user has no such order (4001).
   if (c.orderId !== null) {

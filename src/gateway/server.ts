@@ -31,7 +31,7 @@ import type { GatewayContext } from './context.js';
 import { SECURITY_HEADERS, clientErrorHandler, httpServerFactory } from './http-listener.js';
 import { lazyChildLoggerFactory } from './lazy-logger.js';
 import { Metrics } from './metrics.js';
-import { RateLimiter } from './rate-limit.js';
+import { RateLimiter } from '../rate-limit.js';
 import { ReplayGuard } from './replay-guard.js';
 import { Revocations } from './revocations.js';
 import { adminRoutes } from './routes/admin.js';
@@ -214,6 +214,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
             maxBatch: 4096,
             eventRetentionMs: config.eventRetentionSeconds * 1000,
             pruneIntervalMs: config.eventPruneIntervalSeconds * 1000,
+            rateLimits: config.rateLimits,
           },
           config.queueCapacity,
         );

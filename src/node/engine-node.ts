@@ -71,6 +71,7 @@ export async function startEngineNode(config: Config, log: Logger): Promise<Runn
         maxBatch: 4096,
         eventRetentionMs: config.eventRetentionSeconds * 1000,
         pruneIntervalMs: config.eventPruneIntervalSeconds * 1000,
+        rateLimits: config.rateLimits,
       },
       duplicateWindowMs: config.cluster.duplicateWindowMs,
       fence: { name: fenceName, epoch: leaderEpoch },

@@ -5,7 +5,8 @@
 // commit); acks and private events leave only once their commit is durable
 // (store.flushNow() in this thread for SQLite, else store.flush()). Between batches it
 // prunes the event log to the configured retention (pruner.ts). Just after each
-// whole second it tells the gateway where its clock is, so candles close on time.
+// whole second it tells the gateway where its clock is, so candles close on time. Each place and cancel is first
+// charged to its user's rate limit (user-rate-limits.ts): one over it is answered RATE_LIMITED and not applied.
 
 import { Engine } from '../core/engine.js';
 import { checkInvariants } from '../core/invariants.js';
@@ -14,6 +15,7 @@ import { openStore } from '../adapters/store/index.js';
 import type { CommandLog, SettlementBatch, Store } from '../adapters/store/store.js';
 import { Settlement } from './settlement.js';
 import { Pruner } from './pruner.js';
+import { type Limited, UserRateLimits } from './user-rate-limits.js';
 import { catchUpCandles, newestCandles } from './candle-store.js';
 import {
   type Ack,
@@ -45,8 +47,12 @@ export interface EngineTransport {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+type EngineCommandRequest = Exclude<EngineRequest, { kind: 'shutdown' }>;
+
 class EngineWorker {
-  private inbox: Array<Exclude<EngineRequest, { kind: 'shutdown' }>> = [];
+  /** Commands taken, each with its rate-limit verdict (charged on arrival, in arrival order). */
+  private inbox: Array<{ readonly req: EngineCommandRequest; readonly limited: Limited | null }> = [];
+  private readonly limits: UserRateLimits;
   private draining = false;
   private stopping: number | null = null;
   private lastTs = 0;
@@ -71,6 +77,7 @@ class EngineWorker {
     private readonly pruner: Pruner,
   ) {
     this.lastTs = lastTs;
+    this.limits = new UserRateLimits(init.rateLimits);
   }
 
   private clockTimer: NodeJS.Timeout | null = null;
@@ -92,7 +99,7 @@ class EngineWorker {
     for (const req of group) {
       if (req.kind === 'shutdown') this.stopping = req.reqId;
       else {
-        this.inbox.push(req);
+        this.inbox.push({ req, limited: this.limits.charge(req) });
         this.received++;
       }
     }
@@ -136,7 +143,9 @@ class EngineWorker {
           const group = this.inbox.splice(0, this.init.maxBatch - acks.length);
           const trades: PublicTrade[] = [];
           const depth: DepthChange[] = [];
-          for (const req of group) acks.push(this.apply(req, trades, depth));
+          for (const { req, limited } of group) {
+            acks.push(limited === null ? this.apply(req, trades, depth) : this.refuse(req, limited));
+          }
           this.applied += group.length;
           matchedAt = stageClock();
           if (trades.length > 0 || depth.length > 0) this.t.post({ kind: 'market', trades, depth });
@@ -201,7 +210,20 @@ class EngineWorker {
     }
   }
 
-  private apply(req: Exclude<EngineRequest, { kind: 'shutdown' }>, trades: PublicTrade[], depth: DepthChange[]): Ack {
+  /** Over the user's rate limit: answered (and recorded like any answer) without touching the core. */
+  private refuse(req: EngineCommandRequest, limited: Limited): Ack {
+    return {
+      kind: 'ack',
+      reqId: req.reqId,
+      code: 'RATE_LIMITED',
+      orderId: null,
+      canceled: false,
+      ts: this.now(),
+      limited,
+    };
+  }
+
+  private apply(req: EngineCommandRequest, trades: PublicTrade[], depth: DepthChange[]): Ack {
     const ts = this.now();
     let cmd: Command;
     let orderId: number | null = null;

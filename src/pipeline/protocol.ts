@@ -4,6 +4,7 @@
 import type { Int } from '../core/int64.js';
 import type { OrderType, ResultCode, Side, TimeInForce } from '../core/types.js';
 import type { EventChunk } from '../adapters/store/store.js';
+import type { RateLimits } from '../rate-limit.js';
 
 /** Gateway to worker: each message is an array of requests, in submission order. */
 export type EngineRequest =
@@ -19,6 +20,8 @@ export type EngineRequest =
       readonly qty: Int;
       readonly quoteQty: Int;
       readonly cid: string | null;
+      /** When the gateway charged the user's order bucket (wall clock ms): the engine's bucket is charged then too. */
+      readonly at: number;
     }
   | {
       readonly kind: 'cancel';
@@ -26,6 +29,8 @@ export type EngineRequest =
       readonly userId: number;
       readonly orderId: number | null;
       readonly cid: string | null;
+      /** When the gateway charged the user's cancel bucket (wall clock ms). */
+      readonly at: number;
     }
   | {
       readonly kind: 'deposit' | 'withdraw';
@@ -36,11 +41,19 @@ export type EngineRequest =
     }
   | { readonly kind: 'shutdown'; readonly reqId: number };
 
+/**
+ * The core's verdict, or RATE_LIMITED: the engine's per-user bucket (user-rate-limits.ts) refused the command, which
+ * was then not applied at all (no order id taken, no event).
+ */
+export type AckCode = ResultCode | 'RATE_LIMITED';
+
 /** Answer to a command, sent only after the batch holding it has committed. */
 export interface Ack {
   readonly kind: 'ack';
   readonly reqId: number;
-  readonly code: ResultCode;
+  readonly code: AckCode;
+  /** RATE_LIMITED only: which per-user limit refused it, and its rate (per second, burst the same). */
+  readonly limited?: { readonly cls: 'order' | 'cancel'; readonly perSec: number };
   /** The id the sequencer gave a placed order, or the id of the order a cancel canceled. */
   readonly orderId: number | null;
   /** For a cancel: whether an open order was actually canceled. */
@@ -162,4 +175,6 @@ export interface WorkerInit {
   /** Private events older than this are pruned (config eventRetentionSeconds), every pruneIntervalMs. */
   readonly eventRetentionMs: number;
   readonly pruneIntervalMs: number;
+  /** The per-user limits (config rateLimits); the engine enforces the order and cancel ones for every gateway. */
+  readonly rateLimits: RateLimits;
 }

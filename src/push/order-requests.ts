@@ -112,8 +112,8 @@ export class OrderRequests {
 
   private async run(c: Connection, type: OrderMessageType, userId: number, body: unknown): Promise<unknown> {
     const cancel = type === 'order.cancel';
-    chargeRate(this.d.ctx.limiter, userId, cancel ? 'cancel' : 'order', this.d.ctx.clock());
-    return cancel ? cancelOrder(this.d.ctx, userId, body) : placeOrder(this.d.ctx, userId, body);
+    const at = chargeRate(this.d.ctx.limiter, userId, cancel ? 'cancel' : 'order', this.d.ctx.clock());
+    return cancel ? cancelOrder(this.d.ctx, userId, body, at) : placeOrder(this.d.ctx, userId, body, at);
   }
 
   private asApiError(e: unknown, c: Connection): ApiError {

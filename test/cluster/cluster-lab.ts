@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { coreConfig, loadConfig } from '../../src/config.js';
 import { NatsEngineServer } from '../../src/cluster/nats-engine-server.js';
 import { type ClusterNames, clusterNames } from '../../src/cluster/wire.js';
+import type { RateLimits } from '../../src/rate-limit.js';
 import { createDatabase, type TestDatabase } from '../http/harness.js';
 
 export const ADMIN_TOKEN = 'cluster-test-admin-token-0123456789';
@@ -61,6 +62,7 @@ export async function startEngine(
   prefix: string,
   dbUrl: string,
   duplicateWindowMs = 120_000,
+  rateLimits: RateLimits = loadConfig({ env: {} }).rateLimits,
 ): Promise<InProcessEngine> {
   const s = services() as { nats: string };
   const nc = await connect({ servers: s.nats });
@@ -75,6 +77,7 @@ export async function startEngine(
       maxBatch: 4096,
       eventRetentionMs: 86_400_000,
       pruneIntervalMs: 60_000,
+      rateLimits,
     },
     duplicateWindowMs,
     // Unfenced, but announced like a leader: a later engine of the same test gets a larger epoch (the clock).

@@ -5,7 +5,7 @@
 import { connect } from '@nats-io/transport-node';
 import { NatsEngineClient } from '../../src/cluster/nats-engine-client.js';
 import { clusterNames } from '../../src/cluster/wire.js';
-import { enginePortSuite } from '../pipeline/engine-port-suite.js';
+import { PORT_RATE_LIMITS, enginePortSuite } from '../pipeline/engine-port-suite.js';
 import {
   deleteStream,
   freshDatabase,
@@ -20,7 +20,7 @@ if (needServices('engine port (NATS)')) {
   enginePortSuite('NATS + PostgreSQL', async () => {
     const prefix = freshPrefix();
     const db = await freshDatabase();
-    const engine = await startEngine(prefix, db.url);
+    const engine = await startEngine(prefix, db.url, 120_000, PORT_RATE_LIMITS);
     const nc = await connect({ servers: (services() as { nats: string }).nats });
     const port = await NatsEngineClient.start({
       nc,

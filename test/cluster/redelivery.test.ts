@@ -72,6 +72,7 @@ if (needServices('cluster: redelivered commands')) {
           qty: 1_000_000,
           quoteQty: 0,
           cid: null,
+          at: Date.now(),
         };
         const first = await send('ord-1', place, 'ord-1');
         const again = await send('ord-1', place, 'ord-1');

@@ -1,13 +1,20 @@
 // The engine port's contract, run against each transport (the worker thread of serve: engine-port-worker.test.ts;
 // NATS + PostgreSQL of the cluster: test/cluster/engine-port-nats.test.ts): ready with a snapshot of every book;
 // commands answered after commit with the sequencer's order ids; each user's private events committed once, in
-// gap-free seq order; public market data for a trade; nothing taken after stop().
+// gap-free seq order; public market data for a trade; nothing taken after stop(); the per-user order and cancel
+// rate limits, charged at each command's `at` (never later than the engine's clock), refused commands answered
+// RATE_LIMITED and not applied.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EnginePort } from '../../src/pipeline/engine-port.js';
 import { EngineUnavailableError } from '../../src/pipeline/engine-port.js';
-import type { CommittedMessage, MarketMessage } from '../../src/pipeline/protocol.js';
+import type { Ack, CommittedMessage, MarketMessage } from '../../src/pipeline/protocol.js';
+import type { RateLimits } from '../../src/rate-limit.js';
+import { decodeLine } from '../../src/pipeline/event-codec.js';
+
+/** The limits every transport under test is started with. */
+export const PORT_RATE_LIMITS: RateLimits = { ordersPerSec: 5, cancelsPerSec: 3, queriesPerSec: 100 };
 
 export interface PortUnderTest {
   readonly port: EnginePort;
@@ -53,7 +60,14 @@ export function enginePortSuite(name: string, make: () => Promise<PortUnderTest>
         deposits.map((a) => a.code),
         ['OK', 'OK'],
       );
-      const base = { symbolId: BTC_USDT, orderType: 'LIMIT', tif: 'GTC', quoteQty: 0, cid: null } as const;
+      const base = {
+        symbolId: BTC_USDT,
+        orderType: 'LIMIT',
+        tif: 'GTC',
+        quoteQty: 0,
+        cid: null,
+        at: Date.now(),
+      } as const;
       const ask = await port.submit({
         ...base,
         kind: 'place',
@@ -74,7 +88,13 @@ export function enginePortSuite(name: string, make: () => Promise<PortUnderTest>
       });
       assert.equal(bid.code, 'OK');
       assert.ok((bid.orderId as number) > (ask.orderId as number), 'order ids grow');
-      const cancel = await port.submit({ kind: 'cancel', userId: SELLER, orderId: ask.orderId, cid: null });
+      const cancel = await port.submit({
+        kind: 'cancel',
+        userId: SELLER,
+        orderId: ask.orderId,
+        cid: null,
+        at: Date.now(),
+      });
       assert.equal(cancel.code, 'OK');
       assert.equal(cancel.canceled, true, 'the rest of the ask was canceled');
       const wrong = await port.submit({
@@ -123,6 +143,79 @@ export function enginePortSuite(name: string, make: () => Promise<PortUnderTest>
         EngineUnavailableError,
         'nothing is taken after stop()',
       );
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test(`engine port (${name}): per-user order and cancel rate limits at the command's time`, async () => {
+    const { port, cleanup } = await make();
+    try {
+      await until('ready', () => port.ready);
+      const committed: CommittedMessage[] = [];
+      port.on('committed', (m) => committed.push(m));
+      const [A, B, C] = [301, 302, 303];
+      for (const userId of [A, B, C]) {
+        assert.equal((await port.submit({ kind: 'deposit', userId, assetId: USDT, amount: 10n ** 12n })).code, 'OK');
+      }
+      const { ordersPerSec: burst, cancelsPerSec: cancels } = PORT_RATE_LIMITS;
+      // In the past, so the engine's clock never caps these times.
+      const t0 = Date.now() - 60_000;
+      const bid = (userId: number, at: number) =>
+        port.submit({
+          kind: 'place',
+          userId,
+          symbolId: BTC_USDT,
+          side: 'BUY',
+          orderType: 'LIMIT',
+          tif: 'GTC',
+          price: 10_000,
+          qty: 1_000_000,
+          quoteQty: 0,
+          cid: null,
+          at,
+        });
+      const codes = (acks: readonly Ack[]) => acks.map((a) => a.code).join(',');
+      const many = (n: number, f: () => Promise<Ack>) => Promise.all(Array.from({ length: n }, f));
+      const times = (n: number, code: string) => Array.from({ length: n }, () => code).join(',');
+
+      // burst + 2 at one instant: the burst is placed, the other two are refused unapplied.
+      const first = await many(burst + 2, () => bid(A, t0));
+      assert.equal(codes(first), `${times(burst, 'OK')},${times(2, 'RATE_LIMITED')}`);
+      for (const a of first.slice(burst)) {
+        assert.deepEqual(a.limited, { cls: 'order', perSec: burst });
+        assert.equal(a.orderId, null, 'a refused order takes no order id');
+      }
+      // Another user has a bucket of its own.
+      assert.equal(codes(await many(burst, () => bid(B, t0))), times(burst, 'OK'));
+      // 1000 / rate ms later exactly one token is back.
+      const refill = t0 + 1000 / burst;
+      assert.equal(codes(await many(2, () => bid(A, refill))), 'OK,RATE_LIMITED');
+      // Cancels are a class of their own (A's order bucket is empty): `cancels` pass, the next is refused.
+      const cancel = (orderId: number) => port.submit({ kind: 'cancel', userId: A, orderId, cid: null, at: refill });
+      const open = first.slice(0, cancels + 1).map((a) => a.orderId as number);
+      const canceled = await Promise.all(open.map(cancel));
+      assert.equal(codes(canceled), `${times(cancels, 'OK')},RATE_LIMITED`);
+      assert.deepEqual(
+        canceled.map((a) => a.canceled),
+        [...Array.from({ length: cancels }, () => true), false],
+      );
+      assert.deepEqual(canceled.at(-1)?.limited, { cls: 'cancel', perSec: cancels });
+      // Every refused command left no event: A's order events are those of the placed and canceled orders only.
+      const orderEvents = committed
+        .flatMap((m) => m.events.filter((c) => c.userId === A).flatMap((c) => c.body.split('\n')))
+        .map(decodeLine)
+        .filter((e) => e.kind === 'order' || (e.kind === 'rendered' && e.type === 'order.update')).length;
+      assert.equal(orderEvents, burst + 1 + cancels, 'one NEW per placed order, one CANCELED per cancel');
+
+      // A time from the future is charged at the engine's clock: it cannot hand out tokens early.
+      const before = Date.now();
+      const now = await many(burst, () => bid(C, before));
+      const future = await many(burst, () => bid(C, before + 3_600_000));
+      const elapsed = Date.now() - before;
+      assert.equal(codes(now), times(burst, 'OK'));
+      const early = future.filter((a) => a.code === 'OK').length;
+      assert.ok(early <= Math.floor((elapsed * burst) / 1000), `${early} accepted within ${elapsed} ms`);
     } finally {
       await cleanup();
     }

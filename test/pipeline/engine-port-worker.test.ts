@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { coreConfig, loadConfig } from '../../src/config.js';
 import { EngineHost } from '../../src/pipeline/engine-host.js';
-import { enginePortSuite } from './engine-port-suite.js';
+import { PORT_RATE_LIMITS, enginePortSuite } from './engine-port-suite.js';
 
 enginePortSuite('worker thread', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fs-port-'));
@@ -16,6 +16,7 @@ enginePortSuite('worker thread', async () => {
       maxBatch: 4096,
       eventRetentionMs: 86_400_000,
       pruneIntervalMs: 60_000,
+      rateLimits: PORT_RATE_LIMITS,
     },
     1000,
   );

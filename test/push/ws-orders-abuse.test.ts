@@ -6,7 +6,7 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lab, expectError, sleep } from '../http/harness.js';
+import { Lab, expectError, expectOk, sleep } from '../http/harness.js';
 import { RawClient, wsUrl } from './raw-client.js';
 import { type Obj, batch, dataOf, freshId, isResult, limit, place, request, socketOf } from './ws-orders-helpers.js';
 
@@ -39,6 +39,34 @@ test('order rate limits are per user and shared by HTTP and the socket', async (
   assert.equal((await place(vc, order))['code'], 0);
   c.dispose();
   vc.dispose();
+});
+
+test('serve: the engine charges its bucket when the gateway did, so the limit is neither halved nor doubled', async () => {
+  const rate = 5;
+  const s = await lab.start({ rateLimits: { ordersPerSec: rate, cancelsPerSec: rate } });
+  const u = await s.fundedUser({ USDT: '1000' });
+  const c = await socketOf(s, u);
+  const order = limit('BUY', '1.00', '0.1');
+  // A steady stream at the rate, alternating HTTP and the socket: every order passes (charging the gateway's and the
+  // engine's bucket as one would cost two tokens per order and refuse half of them).
+  for (let i = 0; i < 3 * rate; i++) {
+    if (i % 2 === 0) expectOk(await s.post('/api/v1/create_order', order, u.bearer), 202);
+    else assert.equal((await place(c, order))['code'], 0, `order ${i} on the socket`);
+    await sleep(1000 / rate + 10);
+  }
+  // A burst beyond it: the gateway refuses the excess, and the engine (charged at the same times) agrees with every
+  // order the gateway let through: none is answered RATE_LIMITED by the engine.
+  await sleep(1100);
+  const burst = await Promise.all([
+    ...Array.from({ length: 2 * rate }, () => s.post('/api/v1/create_order', order, u.bearer)),
+    ...Array.from({ length: 2 * rate }, () => place(c, order)),
+  ]);
+  const passed = burst.filter((r) => ('status' in r ? r.status === 202 : r['code'] === 0)).length;
+  assert.ok(passed >= rate && passed < 2 * rate, `${passed} of ${4 * rate} passed`);
+  assert.doesNotMatch(await s.metrics(), /fillstream_orders_total\{result="RATE_LIMITED"\}/);
+  const open = await s.ok<{ orders: Obj[] }>('/api/v1/orders?status=NEW&limit=1000', u.bearer);
+  assert.equal(open.orders.length, 3 * rate + passed);
+  c.dispose();
 });
 
 test('request ids: missing, wrong type or length, or in flight are answered 1001, and the socket stays usable', async () => {

@@ -2,13 +2,13 @@
 // Every one is throttled and audited (context.ts adminAction): one audit line per action with its outcome.
 
 import type { FastifyInstance } from 'fastify';
-import { ApiError, apiErrorOfResult } from '../../errors.js';
+import { ApiError } from '../../errors.js';
 import { keyPrefix } from '../audit.js';
 import { encryptSecret, issueToken, newApiKey, newApiSecret } from '../auth.js';
 import { type GatewayContext, adminAction, ok, unwrap } from '../context.js';
 import { fmtAsset } from '../format.js';
 import { parseDeposit } from '../order-request.js';
-import { submit } from '../order-entry.js';
+import { apiErrorOfAck, submit } from '../order-entry.js';
 
 export interface NewUser {
   readonly userId: number;
@@ -66,7 +66,7 @@ export function adminRoutes(app: FastifyInstance, ctx: GatewayContext): void {
           const d = unwrap(parseDeposit(req.body, ctx.market));
           if (!(await ctx.store.userExists(d.userId))) throw new ApiError(1001, `unknown user_id ${d.userId}`);
           const ack = await submit(ctx, { kind, userId: d.userId, assetId: d.assetId, amount: d.amount });
-          if (ack.code !== 'OK') throw apiErrorOfResult(ack.code);
+          if (ack.code !== 'OK') throw apiErrorOfAck(ack.code, ack.limited);
           return { user_id: d.userId, asset: d.asset.name, qty: fmtAsset(d.amount, d.asset) };
         },
         (r) => r,

@@ -11,12 +11,12 @@ import { cancelOrder, placeOrder } from '../order-entry.js';
 export function tradingRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.post('/api/v1/create_order', async (req, reply) => {
     const user = await requireUser(ctx, req, 'order');
-    return reply.code(202).send(ok(await placeOrder(ctx, user.userId, req.body)));
+    return reply.code(202).send(ok(await placeOrder(ctx, user.userId, req.body, user.chargedAt)));
   });
 
   app.post('/api/v1/cancel_order', async (req, reply) => {
     const user = await requireUser(ctx, req, 'cancel');
-    return reply.send(ok(await cancelOrder(ctx, user.userId, req.body)));
+    return reply.send(ok(await cancelOrder(ctx, user.userId, req.body, user.chargedAt)));
   });
 
   app.post('/api/v1/auth/token', async (req, reply) => {

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RateLimiter } from '../../src/gateway/rate-limit.js';
+import { RateLimiter } from '../src/rate-limit.js';
 
 const LIMITS = { ordersPerSec: 10, cancelsPerSec: 4, queriesPerSec: 100 };
 const T0 = 1_700_000_000_000;

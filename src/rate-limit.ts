@@ -1,5 +1,7 @@
 // Per-user token buckets per request class ('order' | 'cancel' | 'query'): burst = rate, continuous refill,
 // idle buckets evicted so memory holds only recently active users. Integer arithmetic; the clock is a parameter.
+// Used twice: by each gateway (every class, a cheap first line) and by the engine (orders and cancels, the
+// authority across gateways: src/pipeline/user-rate-limits.ts).
 
 export type RateClass = 'order' | 'cancel' | 'query';
 
