@@ -35,6 +35,18 @@ export function needServices(what: string): boolean {
   return false;
 }
 
+/** What every node of one test cluster shares: its database, broker and prefix, and the secrets all nodes must agree on. */
+export function clusterEnv(databaseUrl: string, natsUrl: string, prefix: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    FILLSTREAM_NATS_URL: natsUrl,
+    FILLSTREAM_CLUSTER_PREFIX: prefix,
+    FILLSTREAM_ADMIN_TOKEN: ADMIN_TOKEN,
+    FILLSTREAM_TOKEN_SECRET: TOKEN_SECRET,
+    FILLSTREAM_ENCRYPTION_KEY: ENCRYPTION_KEY,
+  };
+}
+
 export function freshPrefix(): string {
   return `fs_test_${randomBytes(5).toString('hex')}`;
 }

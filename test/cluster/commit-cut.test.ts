@@ -14,8 +14,6 @@ import { startGatewayNode } from '../../src/node/gateway-node.js';
 import type { RunningServer } from '../../src/gateway/server.js';
 import {
   ADMIN_TOKEN,
-  ENCRYPTION_KEY,
-  TOKEN_SECRET,
   deleteStream,
   freshDatabase,
   freshPrefix,
@@ -24,6 +22,7 @@ import {
   services,
   silentLog,
   startEngine,
+  clusterEnv,
 } from './cluster-lab.js';
 import { tcpProxy } from './tcp-proxy.js';
 
@@ -51,12 +50,7 @@ if (needServices('cluster: the engine loses its database link during COMMIT')) {
         gateway = await startGatewayNode(
           loadConfig({
             env: {
-              DATABASE_URL: db.url,
-              FILLSTREAM_NATS_URL: s.nats,
-              FILLSTREAM_CLUSTER_PREFIX: prefix,
-              FILLSTREAM_ADMIN_TOKEN: ADMIN_TOKEN,
-              FILLSTREAM_TOKEN_SECRET: TOKEN_SECRET,
-              FILLSTREAM_ENCRYPTION_KEY: ENCRYPTION_KEY,
+              ...clusterEnv(db.url, s.nats, prefix),
               FILLSTREAM_PORT: '0',
               FILLSTREAM_HOST: '127.0.0.1',
               FILLSTREAM_CLUSTER_COMMAND_TTL_MS: '3000',

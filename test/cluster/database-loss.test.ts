@@ -13,8 +13,6 @@ import { startGatewayNode } from '../../src/node/gateway-node.js';
 import type { RunningServer } from '../../src/gateway/server.js';
 import {
   ADMIN_TOKEN,
-  ENCRYPTION_KEY,
-  TOKEN_SECRET,
   deleteStream,
   freshDatabase,
   freshPrefix,
@@ -23,6 +21,7 @@ import {
   silentLog,
   startEngine,
   waitFor,
+  clusterEnv,
 } from './cluster-lab.js';
 import { tcpProxy } from './tcp-proxy.js';
 
@@ -57,12 +56,7 @@ if (needServices('cluster: a gateway loses its database')) {
         gateway = await startGatewayNode(
           loadConfig({
             env: {
-              DATABASE_URL: viaProxy.toString(),
-              FILLSTREAM_NATS_URL: s.nats,
-              FILLSTREAM_CLUSTER_PREFIX: prefix,
-              FILLSTREAM_ADMIN_TOKEN: ADMIN_TOKEN,
-              FILLSTREAM_TOKEN_SECRET: TOKEN_SECRET,
-              FILLSTREAM_ENCRYPTION_KEY: ENCRYPTION_KEY,
+              ...clusterEnv(viaProxy.toString(), s.nats, prefix),
               FILLSTREAM_PORT: '0',
               FILLSTREAM_HOST: '127.0.0.1',
               FILLSTREAM_RATE_ORDERS: '100000',

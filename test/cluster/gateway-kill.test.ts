@@ -9,8 +9,6 @@ import { clusterNames } from '../../src/cluster/wire.js';
 import { freePort } from '../support/net.js';
 import {
   ADMIN_TOKEN,
-  ENCRYPTION_KEY,
-  TOKEN_SECRET,
   type RoleProcess,
   deleteStream,
   freshDatabase,
@@ -20,6 +18,7 @@ import {
   services,
   spawnRole,
   waitFor,
+  clusterEnv,
 } from './cluster-lab.js';
 
 if (needServices('cluster: gateway kill -9')) {
@@ -31,12 +30,7 @@ if (needServices('cluster: gateway kill -9')) {
       const prefix = freshPrefix();
       const db = await freshDatabase();
       const env = {
-        DATABASE_URL: db.url,
-        FILLSTREAM_NATS_URL: s.nats,
-        FILLSTREAM_CLUSTER_PREFIX: prefix,
-        FILLSTREAM_ADMIN_TOKEN: ADMIN_TOKEN,
-        FILLSTREAM_TOKEN_SECRET: TOKEN_SECRET,
-        FILLSTREAM_ENCRYPTION_KEY: ENCRYPTION_KEY,
+        ...clusterEnv(db.url, s.nats, prefix),
         FILLSTREAM_LOG_LEVEL: 'silent',
         FILLSTREAM_RATE_ORDERS: '100000',
         FILLSTREAM_RATE_QUERIES: '100000',

@@ -10,9 +10,6 @@ import { clusterNames } from '../../src/cluster/wire.js';
 import { checkHttpResponse } from '../support/api-conformance.js';
 import { freePort } from '../support/net.js';
 import {
-  ADMIN_TOKEN,
-  ENCRYPTION_KEY,
-  TOKEN_SECRET,
   type Json,
   type RoleProcess,
   deleteStream,
@@ -22,6 +19,7 @@ import {
   services,
   spawnRole,
   waitFor,
+  clusterEnv,
 } from './cluster-lab.js';
 
 const LEADER_TIMEOUT_MS = 1500;
@@ -68,12 +66,7 @@ if (needServices('cluster: engine leadership in /readyz and /metrics')) {
       const prefix = freshPrefix();
       const db = await freshDatabase();
       const env = {
-        DATABASE_URL: db.url,
-        FILLSTREAM_NATS_URL: s.nats,
-        FILLSTREAM_CLUSTER_PREFIX: prefix,
-        FILLSTREAM_ADMIN_TOKEN: ADMIN_TOKEN,
-        FILLSTREAM_TOKEN_SECRET: TOKEN_SECRET,
-        FILLSTREAM_ENCRYPTION_KEY: ENCRYPTION_KEY,
+        ...clusterEnv(db.url, s.nats, prefix),
         FILLSTREAM_LOG_LEVEL: 'silent',
         FILLSTREAM_CLUSTER_LEASE_MS: '1500',
         FILLSTREAM_CLUSTER_LEADER_TIMEOUT_MS: String(LEADER_TIMEOUT_MS),

@@ -15,8 +15,6 @@ import { type Answer, type CommandEnvelope, clusterNames, decode, encode } from 
 import { freePort } from '../support/net.js';
 import {
   ADMIN_TOKEN,
-  ENCRYPTION_KEY,
-  TOKEN_SECRET,
   type Json,
   type RoleProcess,
   deleteStream,
@@ -26,6 +24,7 @@ import {
   services,
   spawnRole,
   waitFor,
+  clusterEnv,
 } from './cluster-lab.js';
 
 const ORDERS_PER_SEC = 5;
@@ -110,12 +109,7 @@ if (needServices('cluster: rate limits across gateways')) {
       const names = clusterNames(prefix);
       const db = await freshDatabase();
       const env = {
-        DATABASE_URL: db.url,
-        FILLSTREAM_NATS_URL: s.nats,
-        FILLSTREAM_CLUSTER_PREFIX: prefix,
-        FILLSTREAM_ADMIN_TOKEN: ADMIN_TOKEN,
-        FILLSTREAM_TOKEN_SECRET: TOKEN_SECRET,
-        FILLSTREAM_ENCRYPTION_KEY: ENCRYPTION_KEY,
+        ...clusterEnv(db.url, s.nats, prefix),
         FILLSTREAM_LOG_LEVEL: 'warn',
         FILLSTREAM_RATE_ORDERS: String(ORDERS_PER_SEC),
         FILLSTREAM_RATE_CANCELS: String(CANCELS_PER_SEC),

@@ -9,16 +9,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import pg from 'pg';
 import { freePort } from '../support/net.js';
-import {
-  ADMIN_TOKEN,
-  ENCRYPTION_KEY,
-  TOKEN_SECRET,
-  type RoleProcess,
-  freshPrefix,
-  post,
-  spawnRole,
-  waitFor,
-} from './cluster-lab.js';
+import { ADMIN_TOKEN, type RoleProcess, freshPrefix, post, spawnRole, waitFor, clusterEnv } from './cluster-lab.js';
 import { type PrivateNats, type PrivatePostgres, privateNats, privatePostgres } from './private-services.js';
 
 const USERS = 4;
@@ -81,12 +72,7 @@ export class RestartLab {
 
   private get env(): Record<string, string> {
     return {
-      DATABASE_URL: this.pg.url,
-      FILLSTREAM_NATS_URL: this.nats.url,
-      FILLSTREAM_CLUSTER_PREFIX: this.prefix,
-      FILLSTREAM_ADMIN_TOKEN: ADMIN_TOKEN,
-      FILLSTREAM_TOKEN_SECRET: TOKEN_SECRET,
-      FILLSTREAM_ENCRYPTION_KEY: ENCRYPTION_KEY,
+      ...clusterEnv(this.pg.url, this.nats.url, this.prefix),
       FILLSTREAM_LOG_LEVEL: 'silent',
       FILLSTREAM_RATE_ORDERS: '100000',
       FILLSTREAM_RATE_QUERIES: '100000',

@@ -13,8 +13,6 @@ import { startGatewayNode } from '../../src/node/gateway-node.js';
 import type { RunningServer } from '../../src/gateway/server.js';
 import {
   ADMIN_TOKEN,
-  ENCRYPTION_KEY,
-  TOKEN_SECRET,
   deleteStream,
   freshDatabase,
   freshPrefix,
@@ -23,6 +21,7 @@ import {
   silentLog,
   startEngine,
   waitFor,
+  clusterEnv,
 } from './cluster-lab.js';
 
 type Json = Record<string, unknown>;
@@ -47,12 +46,7 @@ if (needServices('cluster: revocations seen by every gateway')) {
       const engine = await startEngine(prefix, db.url);
       const config = loadConfig({
         env: {
-          DATABASE_URL: db.url,
-          FILLSTREAM_NATS_URL: s.nats,
-          FILLSTREAM_CLUSTER_PREFIX: prefix,
-          FILLSTREAM_ADMIN_TOKEN: ADMIN_TOKEN,
-          FILLSTREAM_TOKEN_SECRET: TOKEN_SECRET,
-          FILLSTREAM_ENCRYPTION_KEY: ENCRYPTION_KEY,
+          ...clusterEnv(db.url, s.nats, prefix),
           FILLSTREAM_PORT: '0',
           FILLSTREAM_HOST: '127.0.0.1',
         },

@@ -11,8 +11,6 @@ import { clusterNames } from '../../src/cluster/wire.js';
 import { freePort } from '../support/net.js';
 import {
   ADMIN_TOKEN,
-  ENCRYPTION_KEY,
-  TOKEN_SECRET,
   type RoleProcess,
   deleteStream,
   freshDatabase,
@@ -21,6 +19,7 @@ import {
   services,
   spawnRole,
   waitFor,
+  clusterEnv,
 } from './cluster-lab.js';
 
 type Json = Record<string, unknown>;
@@ -62,12 +61,7 @@ if (needServices('cluster: one engine, two gateways')) {
       const prefix = freshPrefix();
       const db = await freshDatabase();
       const env = {
-        DATABASE_URL: db.url,
-        FILLSTREAM_NATS_URL: s.nats,
-        FILLSTREAM_CLUSTER_PREFIX: prefix,
-        FILLSTREAM_ADMIN_TOKEN: ADMIN_TOKEN,
-        FILLSTREAM_TOKEN_SECRET: TOKEN_SECRET,
-        FILLSTREAM_ENCRYPTION_KEY: ENCRYPTION_KEY,
+        ...clusterEnv(db.url, s.nats, prefix),
         FILLSTREAM_LOG_LEVEL: 'warn',
         FILLSTREAM_RATE_ORDERS: '100000',
         FILLSTREAM_RATE_QUERIES: '100000',
