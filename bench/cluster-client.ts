@@ -2,7 +2,8 @@
 // hold at most 20,000 open files here). Its job, as JSON in argv[2]:
 //  - "hold": open `urls.length`-spread authenticated connections, print "open <n>", then for `seconds` send a
 //    WebSocket protocol ping on every connection every `pingEveryMs` and time each pong;
-//  - "fanout": open subscribers to the trades channel, print "open <n>", count every message until a stdin line.
+//  - "fanout": open subscribers to the trades channel, print "open <n>", count every trade until a stdin line,
+//    printing "count <n>" every 250 ms so the parent can wait for the last deliveries instead of guessing a tail.
 // It ends by printing one JSON line: what it reached, the round trips or the deliveries (with epoch-ms first/last
 // times, comparable across processes), and its own CPU time, so the parent can tell when the client was the limit.
 
@@ -27,6 +28,9 @@ function open(url: string, localAddress: string): Promise<WebSocket | null> {
     const ws = new WebSocket(url, { perMessageDeflate: false, localAddress });
     ws.once('open', () => {
       ws.on('error', () => undefined);
+      // Subscribed at once: an anonymous connection without a subscription is closed after ws.authTimeoutMs (4008),
+      // and opening thousands on a busy machine can take longer than that.
+      if (job.mode === 'fanout') ws.send(JSON.stringify({ type: 'subscribe', channel: 'trades', symbol: 'BTC_USDT' }));
       resolve(ws);
     });
     ws.once('error', () => resolve(null));
@@ -56,6 +60,9 @@ async function main(): Promise<void> {
   let first = 0;
   let last = 0;
   const rtts: number[] = [];
+  /** Connections the server closed during the round, by close code (a slow consumer is closed 1013). */
+  const closes: Record<string, number> = {};
+  for (const ws of sockets) ws.once('close', (code) => (closes[code] = (closes[code] ?? 0) + 1));
   if (job.mode === 'fanout') {
     for (const ws of sockets) {
       ws.on('message', (d: Buffer) => {
@@ -65,7 +72,6 @@ async function main(): Promise<void> {
         if (deliveries++ === 0) first = t;
         last = t;
       });
-      ws.send(JSON.stringify({ type: 'subscribe', channel: 'trades', symbol: 'BTC_USDT' }));
     }
   }
   await sleep(500);
@@ -96,12 +102,14 @@ async function main(): Promise<void> {
     }
     await sleep(500);
   } else {
-    // Counts until the parent, done generating trades, writes a line on stdin.
+    // Counts until the parent, done generating trades and seeing the counts settle, writes a line on stdin.
+    const progress = setInterval(() => process.stdout.write(`count ${deliveries}\n`), 250);
     await new Promise((r) => process.stdin.once('data', r));
+    clearInterval(progress);
   }
   const cpu = process.cpuUsage(cpu0);
   const wallMs = performance.now() - t0;
-  for (const ws of sockets) ws.terminate();
+  for (const ws of sockets) ws.removeAllListeners('close').terminate();
   // Round trips to 10 µs (shorter line); exit only once the line is written (a pipe write may be asynchronous).
   const line = JSON.stringify({
     open: sockets.length,
@@ -109,6 +117,7 @@ async function main(): Promise<void> {
     first,
     last,
     rtts: rtts.map((r) => Math.round(r * 100) / 100),
+    closes,
     cpuMs: (cpu.user + cpu.system) / 1000,
     wallMs,
   });

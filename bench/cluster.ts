@@ -126,6 +126,16 @@ async function newUser(base: string, funds: Record<string, string> = {}) {
   return { id: u['user_id'] as number, token: u['token'] as string };
 }
 
+/** ", 120 closed by the server (1013: 120)" when any connection was closed during the round, else "". */
+function serverCloses(results: ClientResult[]): string {
+  const byCode: Record<string, number> = {};
+  for (const r of results) for (const [code, n] of Object.entries(r.closes)) byCode[code] = (byCode[code] ?? 0) + n;
+  const total = Object.values(byCode).reduce((s, n) => s + n, 0);
+  if (total === 0) return '';
+  const codes = Object.entries(byCode).map(([c, n]) => `${c}: ${fmt(n)}`);
+  return `; ${fmt(total)} closed by the server (${codes.join(', ')}${byCode['1013'] ? '; 1013 = slow consumer' : ''})`;
+}
+
 function clientCpu(results: ClientResult[]): string {
   const busiest = Math.max(...results.map((r) => r.cpuMs / r.wallMs));
   return (
@@ -166,7 +176,7 @@ async function holdConnections(o: Options, gateways: Proc[], bases: string[]): P
   const rtts = results.flatMap((r) => r.rtts);
   console.log(
     `  held ${o.hold} s, a protocol ping per connection per second: ping -> pong p50 ${pct(rtts, 50).toFixed(2)} ms, ` +
-      `p99 ${pct(rtts, 99).toFixed(2)} ms (${fmt(rtts.length)} round trips); ${clientCpu(results)}`,
+      `p99 ${pct(rtts, 99).toFixed(2)} ms (${fmt(rtts.length)} round trips)${serverCloses(results)}; ${clientCpu(results)}`,
   );
 }
 
@@ -194,7 +204,7 @@ async function fanoutRound(
       seconds: o.seconds,
       pingEveryMs: 1000,
     })),
-    async () => {
+    async (_opened, delivered) => {
       const base = bases[0] as string;
       const order = (side: string, token: string) =>
         post(
@@ -210,7 +220,14 @@ async function fanoutRound(
         await Promise.all(Array.from({ length: 50 }, () => order('BUY', a.token)));
         trades += 50;
       }
-      await sleep(1500); // the last deliveries land; the rate runs to the last one seen
+      // The last deliveries land: wait until all expected arrived, or none arrived for TAIL_IDLE_MS (then the line
+      // says how many are missing); the rate runs from the first delivery to the last one seen.
+      let seen = -1;
+      let idleSince = performance.now();
+      while (delivered() < trades * subscribers && performance.now() - idleSince < TAIL_IDLE_MS) {
+        await sleep(250);
+        if (delivered() !== seen) [seen, idleSince] = [delivered(), performance.now()];
+      }
     },
   );
   const n = results.reduce((s, r) => s + r.deliveries, 0);
@@ -219,7 +236,7 @@ async function fanoutRound(
   const rate = n > 0 && last > first ? n / ((last - first) / 1000) : 0;
   console.log(
     `    ${fmt(rate)} deliveries/s to ${fmt(subscribers)} subscribers over ${bases.length} server(s) ` +
-      `(${fmt(trades)} trades; ${fmt(n)} of ${fmt(trades * subscribers)} expected deliveries); ${clientCpu(results)}` +
+      `(${fmt(trades)} trades; ${fmt(n)} of ${fmt(trades * subscribers)} expected deliveries)${serverCloses(results)}; ${clientCpu(results)}` +
       (n === 0 ? ' (no delivery arrived: were the subscribers refused?)' : ''),
   );
   return rate;
@@ -329,6 +346,9 @@ async function main(): Promise<void> {
     for (const db of dbs) await db.drop().catch(() => undefined);
   }
 }
+
+/** The fan-out round waits this long without a new delivery before it stops waiting for the rest. */
+const TAIL_IDLE_MS = 5000;
 
 const FUNDS = { USDT: '1000000000', BTC: '100000' };
 
