@@ -7,7 +7,7 @@
 // Prints medians over --runs rounds and ratios, and the client processes' CPU (a client near one core is the limit).
 //
 //   npm run bench:cluster [-- --connections 12000 --gateways 6 --per-client 6000 --hold 10 --rate 1000 --seconds 5
-//                            --subscribers 6000 --runs 3]
+//                            --subscribers 6000 --fanout-trades 0 --runs 3]
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ same run: memory per held connection and heartbeat round trip, create_order -> p
 Needs DATABASE_URL (PostgreSQL) and NATS_URL (NATS with JetStream); exits 2 without them.
 
 usage: npm run bench:cluster [-- --connections 12000 --gateways 6 --per-client 6000 --hold 10 --rate 1000
-                                 --seconds 5 --subscribers 6000 --runs 3]
+                                 --seconds 5 --subscribers 6000 --fanout-trades 0 --runs 3]
   --connections N   concurrent authenticated connections held over the gateways (default 12000; target 100000)
   --gateways N      gateway processes (default 6)
   --per-client N    connections per client process, at most ~19000 (default 6000)
@@ -35,6 +35,8 @@ usage: npm run bench:cluster [-- --connections 12000 --gateways 6 --per-client 6
   --seconds S       seconds per latency round and per fan-out round (default 5)
   --subscribers M   trades subscribers of the fan-out (default 6000; serve's side is capped at 18,000, what one
                     process holds under the 20,000 open-files limit)
+  --fanout-trades T stop a fan-out round's trades at T (multiples of 50; default 0: trade for --seconds); each
+                    trade is one delivery per subscriber, so at 100,000 subscribers a cap keeps the round's tail short
   --runs N          rounds of the latency and fan-out comparisons, alternating cluster and serve (default 3)`);
 
 interface Options {
@@ -45,6 +47,7 @@ interface Options {
   rate: number;
   seconds: number;
   subscribers: number;
+  fanoutTrades: number;
   runs: number;
 }
 
@@ -57,6 +60,7 @@ function parseArgs(argv: string[]): Options {
     rate: 1000,
     seconds: 5,
     subscribers: 6000,
+    fanoutTrades: 0,
     runs: 3,
   };
   for (let i = 0; i < argv.length; i += 2) {
@@ -68,6 +72,7 @@ function parseArgs(argv: string[]): Options {
     else if (argv[i] === '--rate') o.rate = v;
     else if (argv[i] === '--seconds') o.seconds = v;
     else if (argv[i] === '--subscribers') o.subscribers = v;
+    else if (argv[i] === '--fanout-trades') o.fanoutTrades = v;
     else if (argv[i] === '--runs') o.runs = v;
   }
   return o;
@@ -215,7 +220,7 @@ async function fanoutRound(
         );
       const [a, b] = traders as [{ token: string }, { token: string }];
       const end = performance.now() + o.seconds * 1000;
-      while (performance.now() < end) {
+      while (performance.now() < end && (o.fanoutTrades <= 0 || trades < o.fanoutTrades)) {
         await Promise.all(Array.from({ length: 50 }, () => order('SELL', b.token)));
         await Promise.all(Array.from({ length: 50 }, () => order('BUY', a.token)));
         trades += 50;
