@@ -44,7 +44,9 @@ function rules(config: Config): string {
       '`latest_seq`. Storage unavailable during the replay: `error` 5001 and close 1013.',
     '## Public channels',
     'trades, depth (sizes 5, 10, 20, 50, 100, 500; a depth.snapshot then depth.update with seq S applying to ' +
-      `S-1), ticker. At most ${ws.maxSubscriptions} subscriptions per connection.`,
+      'S-1 of the same epoch; a new epoch comes with a new depth.snapshot), ticker. Public seqs are the ' +
+      "engine's: the same through every gateway, going on across restarts. " +
+      `At most ${ws.maxSubscriptions} subscriptions per connection.`,
     '## Limits',
     `Frames over ${ws.maxFrameBytes} bytes: close 1009. More than ${ws.messagesPerSec} client messages per ` +
       'second: `error` 4291, close 1008 if it goes on. A backlog over ' +

@@ -139,11 +139,12 @@ export const ANSWERS: Readonly<Record<string, JsonSchema>> = {
   Depth: object(
     {
       symbol: str(),
-      seq: seq("the depth channel's seq of this book"),
+      epoch: id("the depth channel's market-data epoch"),
+      seq: seq("the depth channel's seq of this book (within the epoch)"),
       bids: arrayOf(ref('DepthLevel')),
       asks: arrayOf(ref('DepthLevel')),
     },
-    ['symbol', 'seq', 'bids', 'asks'],
+    ['symbol', 'epoch', 'seq', 'bids', 'asks'],
   ),
   MarketTrades: object({ trades: arrayOf(ref('MarketTrade')) }, ['trades']),
   Klines: arrayOf(ref('Kline'), { description: 'oldest first; only intervals with at least one trade' }),

@@ -19,6 +19,9 @@ import { REQUEST_ID_MAX } from '../push/order-requests.js';
 
 export type Direction = 'client' | 'server';
 
+/** The engine's market-data epoch (ws-protocol.md section 5): a new one means seqs start over, take the snapshot. */
+const epoch = id("the market-data epoch: a new one after the engine's crash or takeover");
+
 export interface WsMessageSpec {
   readonly type: string;
   /** Who sends it: the client (to the server) or the server (to the client). */
@@ -205,10 +208,11 @@ export const WS_MESSAGES: readonly WsMessageSpec[] = [
         symbol,
         levels: { type: 'integer', enum: DEPTH_SIZES, description: 'depth only: the size served' },
         interval,
+        epoch: { ...epoch, description: 'public channels: the market-data epoch now' },
       },
       ['channel', 'symbol'],
     ),
-    example: { type: 'subscribed', channel: 'depth', symbol: 'BTC_USDT', levels: 20 },
+    example: { type: 'subscribed', channel: 'depth', symbol: 'BTC_USDT', levels: 20, epoch: 3 },
   },
   {
     type: 'unsubscribed',
@@ -246,14 +250,16 @@ export const WS_MESSAGES: readonly WsMessageSpec[] = [
     type: 'market.trade',
     from: 'server',
     summary: 'Public trade (per-symbol seq)',
-    schema: msg('market.trade', { symbol, seq: id('per-symbol trade seq'), data: MARKET_TRADE }, [
+    schema: msg('market.trade', { symbol, epoch, seq: id("per-symbol trade seq (the engine's)"), data: MARKET_TRADE }, [
       'symbol',
+      'epoch',
       'seq',
       'data',
     ]),
     example: {
       type: 'market.trade',
       symbol: 'BTC_USDT',
+      epoch: 3,
       seq: 9001,
       data: { trade_id: 5001, price: '85000.00', qty: '0.001000', taker_side: 'BUY', traded_at: 1734533790000 },
     },
@@ -261,11 +267,17 @@ export const WS_MESSAGES: readonly WsMessageSpec[] = [
   {
     type: 'depth.snapshot',
     from: 'server',
-    summary: 'The top-N book at subscribe, with the book seq',
-    schema: msg('depth.snapshot', { symbol, seq: seq('book seq'), data: DEPTH_SIDES }, ['symbol', 'seq', 'data']),
+    summary: 'The top-N book at subscribe (and again after a new epoch or a gap), with the book seq',
+    schema: msg('depth.snapshot', { symbol, epoch, seq: seq('book seq'), data: DEPTH_SIDES }, [
+      'symbol',
+      'epoch',
+      'seq',
+      'data',
+    ]),
     example: {
       type: 'depth.snapshot',
       symbol: 'BTC_USDT',
+      epoch: 3,
       seq: 9001,
       data: { bids: [['84999.00', '1.200000']], asks: [['85001.00', '0.500000']] },
     },
@@ -274,10 +286,16 @@ export const WS_MESSAGES: readonly WsMessageSpec[] = [
     type: 'depth.update',
     from: 'server',
     summary: 'Changes of the top-N book from seq-1 to seq (qty 0 removes a level)',
-    schema: msg('depth.update', { symbol, seq: seq('book seq'), data: DEPTH_SIDES }, ['symbol', 'seq', 'data']),
+    schema: msg('depth.update', { symbol, epoch, seq: seq('book seq'), data: DEPTH_SIDES }, [
+      'symbol',
+      'epoch',
+      'seq',
+      'data',
+    ]),
     example: {
       type: 'depth.update',
       symbol: 'BTC_USDT',
+      epoch: 3,
       seq: 9002,
       data: { bids: [['84999.00', '0.000000']], asks: [] },
     },

@@ -2,8 +2,10 @@
 //
 // Levels are kept sorted (bids best = highest first, asks best = lowest first) by exact decimal comparison of the
 // price strings; a level is keyed by its numeric value, so "100.0" and "100.00" are the same level. A qty of zero
-// removes the level. An update whose seq is not lastSeq + 1 (or one before any snapshot) is a gap: it is not
-// applied, the book is marked not synced, and applyUpdate answers false so its owner resubscribes.
+// removes the level. An update whose seq is not lastSeq + 1 (or one before any snapshot), or whose market-data
+// epoch is not the snapshot's (the engine restarted after a crash, or another leader took over: seqs start over),
+// is a gap: it is not applied, the book is marked not synced, and applyUpdate answers false so its owner
+// resubscribes. The server also sends a fresh depth.snapshot by itself when the epoch changed; it re-syncs the book.
 
 import { type ScaledDecimal, compareScaled, parseDecimal } from './decimal.js';
 import type { DepthData, DepthLevel, DepthSnapshotMessage, DepthUpdateMessage } from './types.js';
@@ -88,6 +90,7 @@ export class LocalDepthBook {
   private readonly bidSide = new BookSide(-1);
   private readonly askSide = new BookSide(1);
   private seq: number | null = null;
+  private ep: number | null = null;
   private inSync = false;
 
   constructor(readonly symbol: string) {}
@@ -97,24 +100,30 @@ export class LocalDepthBook {
     return this.seq;
   }
 
+  /** The market-data epoch of the last snapshot (null before one, or when it did not say). */
+  get epoch(): number | null {
+    return this.ep;
+  }
+
   /** True once a snapshot was applied and no gap has been seen since. */
   get synced(): boolean {
     return this.inSync;
   }
 
   /** Replaces the whole book with a `depth.snapshot`. */
-  applySnapshot(msg: Pick<DepthSnapshotMessage, 'symbol' | 'seq' | 'data'>): void {
+  applySnapshot(msg: Pick<DepthSnapshotMessage, 'symbol' | 'seq' | 'data'> & { epoch?: number }): void {
     this.checkSymbol(msg.symbol);
-    this.load(msg.seq, msg.data);
+    this.load(msg.seq, msg.data, msg.epoch);
   }
 
-  /** Replaces the whole book with levels at `seq` (e.g. a GET /depth answer). */
-  load(seq: number, data: DepthData): void {
+  /** Replaces the whole book with levels at `seq` of `epoch` (e.g. a GET /depth answer). */
+  load(seq: number, data: DepthData, epoch?: number): void {
     this.bidSide.clear();
     this.askSide.clear();
     for (const [p, q] of data.bids) this.bidSide.set(p, q);
     for (const [p, q] of data.asks) this.askSide.set(p, q);
     this.seq = seq;
+    this.ep = epoch ?? null;
     this.inSync = true;
   }
 
@@ -122,9 +131,10 @@ export class LocalDepthBook {
    * Applies a `depth.update` at seq lastSeq + 1 and answers true. Anything else (a gap, a repeat, no snapshot yet,
    * or a book already out of sync) is not applied: the book is marked not synced and the answer is false.
    */
-  applyUpdate(msg: Pick<DepthUpdateMessage, 'symbol' | 'seq' | 'data'>): boolean {
+  applyUpdate(msg: Pick<DepthUpdateMessage, 'symbol' | 'seq' | 'data'> & { epoch?: number }): boolean {
     this.checkSymbol(msg.symbol);
-    if (!this.inSync || this.seq === null || msg.seq !== this.seq + 1) {
+    const otherEpoch = msg.epoch !== undefined && this.ep !== null && msg.epoch !== this.ep;
+    if (!this.inSync || this.seq === null || msg.seq !== this.seq + 1 || otherEpoch) {
       this.inSync = false;
       return false;
     }
@@ -135,7 +145,7 @@ export class LocalDepthBook {
   }
 
   /** Like applyUpdate, but throws a DepthGapError instead of answering false. */
-  applyUpdateOrThrow(msg: Pick<DepthUpdateMessage, 'symbol' | 'seq' | 'data'>): void {
+  applyUpdateOrThrow(msg: Pick<DepthUpdateMessage, 'symbol' | 'seq' | 'data'> & { epoch?: number }): void {
     const expected = this.inSync && this.seq !== null ? this.seq + 1 : null;
     if (!this.applyUpdate(msg)) throw new DepthGapError(this.symbol, expected, msg.seq);
   }

@@ -85,6 +85,8 @@ export interface SubscribedMessage {
   levels?: number;
   /** Kline: the interval of the candles. */
   interval?: KlineInterval;
+  /** Public channels: the market-data epoch now. */
+  epoch?: number;
 }
 /** Acknowledges an `unsubscribe` (sent by the server although the spec does not list it). */
 export interface UnsubscribedMessage {
@@ -178,6 +180,8 @@ export interface MarketTradeData {
 export interface MarketTradeMessage {
   type: 'market.trade';
   symbol: string;
+  /** The market-data epoch: seqs go on within one; a new one comes with a new depth.snapshot. */
+  epoch: number;
   seq: number;
   data: MarketTradeData;
 }
@@ -188,12 +192,16 @@ export interface DepthData {
 export interface DepthSnapshotMessage {
   type: 'depth.snapshot';
   symbol: string;
+  /** The market-data epoch: seqs go on within one; a new one comes with a new depth.snapshot. */
+  epoch: number;
   seq: number;
   data: DepthData;
 }
 export interface DepthUpdateMessage {
   type: 'depth.update';
   symbol: string;
+  /** The market-data epoch: seqs go on within one; a new one comes with a new depth.snapshot. */
+  epoch: number;
   seq: number;
   data: DepthData;
 }
@@ -394,6 +402,8 @@ export interface SymbolsResult {
 }
 export interface DepthResult {
   symbol: string;
+  /** The market-data epoch the seq belongs to (the depth channel's). */
+  epoch: number;
   seq: number;
   bids: DepthLevel[];
   asks: DepthLevel[];

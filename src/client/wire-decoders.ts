@@ -70,6 +70,7 @@ const subscribed = object<T.SubscribedMessage>()({
   symbol: str,
   levels: optional(int),
   interval: optional(interval),
+  epoch: optional(int),
 });
 const unsubscribed = object<T.UnsubscribedMessage>()({
   type: literal('unsubscribed'),
@@ -151,18 +152,21 @@ const tickerData = object<T.TickerData>()({
 const marketTrade = object<T.MarketTradeMessage>()({
   type: literal('market.trade'),
   symbol: str,
+  epoch: int,
   seq: int,
   data: marketTradeData,
 });
 const depthSnapshot = object<T.DepthSnapshotMessage>()({
   type: literal('depth.snapshot'),
   symbol: str,
+  epoch: int,
   seq: int,
   data: depthData,
 });
 const depthUpdate = object<T.DepthUpdateMessage>()({
   type: literal('depth.update'),
   symbol: str,
+  epoch: int,
   seq: int,
   data: depthData,
 });
@@ -309,7 +313,7 @@ export const RestDecoders = {
       }),
     ),
   }),
-  depth: object<T.DepthResult>()({ symbol: str, seq: int, bids: array(level), asks: array(level) }),
+  depth: object<T.DepthResult>()({ symbol: str, epoch: int, seq: int, bids: array(level), asks: array(level) }),
   marketTrades: object<T.MarketTradesResult>()({ trades: array(marketTradeData) }),
   klines: array(kline),
   ticker: object<T.TickerResult>()({

@@ -5,8 +5,9 @@
 //   subject for repeats and expired commands), rejects 5001 when the broker is gone or no answer came in time.
 // - committed batches: emitted in batch seq order; a seq jump, a new engine epoch or a reconnect emits 'gap'
 //   first, so the push server fills every connection from the event log (PostgreSQL) before going on.
-// - market data: the mirror starts from a snapshot asked of the engine (request/reply); a market seq jump or a
-//   new epoch asks again (messages at or below the snapshot's seq are already in it).
+// - market data: the mirror starts from a snapshot asked of the engine (request/reply); a market seq jump, a new
+//   epoch, or a clock tick saying the engine sent more than we got asks again (messages at or below the snapshot's
+//   seq are already in it). Messages and snapshots carry the engine's public market-data epoch and per-symbol seqs.
 // - ready only while connected, snapshotted and able to reach the database: a gateway that lost the broker or its
 //   database link answers 5001 and says so in /readyz.
 // - leadership: which engine leads, from its announcements on the leader subject (leader-watch.ts); /readyz and
@@ -31,6 +32,7 @@ import {
   type Answer,
   type ClusterNames,
   type CommandEnvelope,
+  type ClockEnvelope,
   type CommittedEnvelope,
   type MarketEnvelope,
   type SnapshotEnvelope,
@@ -103,10 +105,7 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
     sub(o.names.answersSubject, (d) => c.resolveAll(decode<Answer[]>(d)));
     sub(o.names.marketSubject, (d) => c.onMarket(decode<MarketEnvelope>(d)));
     sub(o.names.leaderSubject, (d) => c.onLeader(d));
-    sub(o.names.clockSubject, (d) => {
-      const { ts } = decode<{ ts: unknown }>(d);
-      if (typeof ts === 'number' && Number.isSafeInteger(ts)) c.emit('clock', ts);
-    });
+    sub(o.names.clockSubject, (d) => c.onClock(decode<Partial<ClockEnvelope>>(d)));
     await o.nc.flush();
     void c.watchStatus();
     void c.resnapshot();
@@ -234,7 +233,26 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
       return;
     }
     this.market = { epoch: m.epoch, seq: m.seq };
-    this.emit('market', { kind: 'market', trades: m.trades, depth: m.depth });
+    this.emit('market', {
+      kind: 'market',
+      trades: m.trades,
+      depth: m.depth,
+      marketEpoch: m.marketEpoch,
+      seqs: m.seqs,
+    });
+  }
+
+  private onClock(m: Partial<ClockEnvelope>): void {
+    if (typeof m.ts === 'number' && Number.isSafeInteger(m.ts)) this.emit('clock', m.ts);
+    const at = this.market;
+    if (at === null || typeof m.epoch !== 'string' || typeof m.seq !== 'number') return;
+    if (m.epoch !== at.epoch || m.seq > at.seq) {
+      // The last market messages (or a whole new engine's) never reached us: nothing later would tell.
+      this.o.log.warn({ at, clock: { epoch: m.epoch, seq: m.seq } }, 'market data behind the engine: re-snapshot');
+      this.market = null;
+      this.held = [];
+      void this.resnapshot();
+    }
   }
 
   /** Asks the engine for its books until it answers; then applies what arrived meanwhile. */
@@ -247,7 +265,7 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
         try {
           const r = await this.o.nc.request(this.o.names.snapshotSubject, undefined, { timeout: 2000 });
           const s = decode<SnapshotEnvelope>(r.data);
-          this.snapshot = { kind: 'snapshot', books: s.books };
+          this.snapshot = { kind: 'snapshot', marketEpoch: s.marketEpoch, books: s.books };
           this.emit('snapshot', this.snapshot);
           this.market = { epoch: s.epoch, seq: s.seq };
           const held = this.held;

@@ -7,7 +7,10 @@
 //   PostgreSQL) is never applied again: it gets its original answer. A command past its deadline is never
 //   applied: it is answered "expired".
 // - After commit: each committed batch (private events and answers) goes out on the committed subject with the
-//   engine's epoch and a batch seq; market data with a market seq; gateways detect gaps from those.
+//   engine's epoch and a batch seq; market data with a market seq (and the clock tick says the last one sent);
+//   gateways detect gaps from those. Market data also carries the public market-data epoch and per-symbol seqs
+//   the engine runner gave it (pipeline/market-seq.ts); a cluster engine's start always begins a new market epoch
+//   (a takeover), and only the current leader marks the market stopped (fenced).
 // - The engine keeps a mirror of its own books (from its market data) to answer snapshot requests.
 // - It names itself on the leader subject (node, leadership epoch, since when): once a second while it recovers,
 //   then with each clock tick, so gateways know who leads and notice when nobody does.
@@ -27,6 +30,7 @@ import {
   type Answer,
   type ClusterNames,
   type CommandEnvelope,
+  type ClockEnvelope,
   type CommittedEnvelope,
   type LeaderEnvelope,
   type MarketEnvelope,
@@ -106,7 +110,9 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
     try {
       await ensureCommandStream(await jetstreamManager(o.nc), o.names, o.duplicateWindowMs);
       await ensureCommandLog(o.pool);
-      runEngine(o.init, s.transport()).catch((e: unknown) => s.onEngine({ kind: 'fatal', error: String(e) }));
+      runEngine(o.fence === undefined ? o.init : { ...o.init, fence: o.fence }, s.transport()).catch((e: unknown) =>
+        s.onEngine({ kind: 'fatal', error: String(e) }),
+      );
       s.recoveredOrders = await s.ready;
     } finally {
       clearInterval(recovering);
@@ -254,7 +260,14 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
     switch (m.kind) {
       case 'market': {
         this.mirror.apply(m);
-        const env: MarketEnvelope = { epoch: this.epoch, seq: ++this.marketSeq, trades: m.trades, depth: m.depth };
+        const env: MarketEnvelope = {
+          epoch: this.epoch,
+          seq: ++this.marketSeq,
+          trades: m.trades,
+          depth: m.depth,
+          marketEpoch: m.marketEpoch,
+          seqs: m.seqs,
+        };
         this.o.nc.publish(this.o.names.marketSubject, encode(env));
         break;
       }
@@ -262,7 +275,10 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
         this.mirror.applySnapshot(m);
         break;
       case 'clock':
-        this.o.nc.publish(this.o.names.clockSubject, encode({ ts: m.ts }));
+        this.o.nc.publish(
+          this.o.names.clockSubject,
+          encode({ ts: m.ts, epoch: this.epoch, seq: this.marketSeq } satisfies ClockEnvelope),
+        );
         this.announce();
         break;
       case 'committed': {
@@ -317,9 +333,11 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
         symbolId: s.id,
         bids: sym === undefined ? [] : [...sym.book('BUY').entries()],
         asks: sym === undefined ? [] : [...sym.book('SELL').entries()],
+        depthSeq: sym?.seq ?? 0,
+        tradeSeq: sym?.tradeSeq ?? 0,
       };
     });
-    return { epoch: this.epoch, seq: this.marketSeq, books };
+    return { epoch: this.epoch, seq: this.marketSeq, marketEpoch: this.mirror.epoch, books };
   }
 
   /** Stops consuming, lets every taken command commit and publish, then stops the engine. */

@@ -71,13 +71,26 @@ export interface MarketEnvelope {
   readonly seq: number;
   readonly trades: MarketMessage['trades'];
   readonly depth: MarketMessage['depth'];
+  /** The market-data epoch and per-symbol seqs the engine gave this drain (pipeline/market-seq.ts). */
+  readonly marketEpoch: number;
+  readonly seqs: MarketMessage['seqs'];
 }
 
 export interface SnapshotEnvelope {
   readonly epoch: string;
   /** The market seq the books are at: messages up to it are already in them. */
   readonly seq: number;
+  readonly marketEpoch: number;
+  /** Each book with its symbol's market-data seqs. */
   readonly books: SnapshotMessage['books'];
+}
+
+/** The engine's clock tick, with where its market messages are (a gateway that is behind missed some). */
+export interface ClockEnvelope {
+  readonly ts: number;
+  readonly epoch: string;
+  /** The seq of the last market message published before this tick. */
+  readonly seq: number;
 }
 
 /** Who leads the engines: sent by the leader at the start of its leadership and with each clock tick. */

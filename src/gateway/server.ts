@@ -233,6 +233,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const market = marketIndex(config);
   const marketData = new MarketData(market.symbols.map((s) => s.id));
   if (engine.snapshot !== null) marketData.applySnapshot(engine.snapshot);
+  // Listen before the warm-up reads below: what the engine sends meanwhile (market data, a cluster gateway's
+  // re-snapshot) waits for them instead of being lost to the mirror; then it applies in arrival order.
+  let warming: Array<() => void> | null = [];
+  const inOrder = (fn: () => void): void => {
+    if (warming === null) fn();
+    else warming.push(fn);
+  };
+  engine.on('market', (m) => inOrder(() => marketData.apply(m)));
+  engine.on('clock', (ts) => inOrder(() => marketData.clock(ts)));
+  // A transport that saw a gap in market data starts the mirror over from a fresh snapshot (cluster gateways).
+  engine.on('snapshot', (m) => inOrder(() => marketData.applySnapshot(m)));
   // Last price and 24 h volume survive restarts: replay the persisted trades of the last day into the mirror.
   const dayAgo = Date.now() - 24 * 3600 * 1000;
   for (const s of market.symbols) {
@@ -246,10 +257,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     market.symbols.map((s) => s.id),
   ))
     marketData.klines.warm(k, warmAt);
-  engine.on('market', (m) => marketData.apply(m));
-  engine.on('clock', (ts) => marketData.clock(ts));
-  // A transport that saw a gap in market data starts the mirror over from a fresh snapshot (cluster gateways).
-  engine.on('snapshot', (m) => marketData.applySnapshot(m));
+  for (const fn of warming) fn();
+  warming = null;
   // Stages: taken before the push server's listener writes the batch's pushes, and after (registered below).
   let handledAt = 0;
   engine.on('committed', (m) => {

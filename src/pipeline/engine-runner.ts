@@ -7,6 +7,8 @@
 // prunes the event log to the configured retention (pruner.ts). Just after each
 // whole second it tells the gateway where its clock is, so candles close on time. Each place and cancel is first
 // charged to its user's rate limit (user-rate-limits.ts): one over it is answered RATE_LIMITED and not applied.
+// Public market data carries the engine's per-symbol seqs and market epoch (market-seq.ts): the seqs are persisted
+// with each batch, the epoch row says "running" from start to clean stop, so a start after a crash is a new epoch.
 
 import { Engine } from '../core/engine.js';
 import { checkInvariants } from '../core/invariants.js';
@@ -17,6 +19,7 @@ import { Settlement } from './settlement.js';
 import { Pruner } from './pruner.js';
 import { type Limited, UserRateLimits } from './user-rate-limits.js';
 import { catchUpCandles, newestCandles } from './candle-store.js';
+import { MarketSeqs, startEpoch } from './market-seq.js';
 import {
   type Ack,
   type DepthChange,
@@ -75,6 +78,7 @@ class EngineWorker {
     private readonly store: Store,
     lastTs: number,
     private readonly pruner: Pruner,
+    private readonly seqs: MarketSeqs,
   ) {
     this.lastTs = lastTs;
     this.limits = new UserRateLimits(init.rateLimits);
@@ -148,7 +152,10 @@ class EngineWorker {
           }
           this.applied += group.length;
           matchedAt = stageClock();
-          if (trades.length > 0 || depth.length > 0) this.t.post({ kind: 'market', trades, depth });
+          if (trades.length > 0 || depth.length > 0) {
+            const seqs = this.seqs.stamp(trades, depth);
+            this.t.post({ kind: 'market', trades, depth, marketEpoch: this.seqs.epoch, seqs });
+          }
         }
         if (acks.length === 0) break;
         await this.durable;
@@ -156,7 +163,7 @@ class EngineWorker {
         if (this.inbox.length > 0 && acks.length < this.init.maxBatch) continue;
         const done = acks;
         const log = this.t.commandLog?.(done);
-        const taken = this.settlement.take();
+        const taken = { ...this.settlement.take(), marketSeqs: this.seqs.takeChanged() };
         const batch = log === undefined ? taken : { ...taken, commands: log };
         acks = [];
         const oldest = this.oldestGroupOf(done.length);
@@ -204,9 +211,22 @@ class EngineWorker {
       this.clockTimer = null;
       await this.durable;
       await this.pruner.stop();
+      await this.markStopped();
       await this.store.close();
       this.t.post({ kind: 'stopped', reqId: this.stopping });
       this.t.close();
+    }
+  }
+
+  /**
+   * A clean stop: every batch is durable, so the persisted seqs are exactly the ones sent, and the next start keeps
+   * the epoch. Fenced in a cluster (a stale leader must not say so); if it fails, the next start takes a new epoch.
+   */
+  private async markStopped(): Promise<void> {
+    try {
+      await this.store.setMarketEpoch(this.seqs.epoch, false, this.init.fence);
+    } catch (e) {
+      this.t.post({ kind: 'storage', ok: false, error: `market epoch not marked stopped: ${(e as Error).message}` });
     }
   }
 
@@ -343,15 +363,26 @@ export async function runEngine(init: WorkerInit, t: EngineTransport): Promise<v
   const symbolIds = init.market.symbols.map((s) => s.id);
   const candles = await catchUpCandles(store, symbolIds, await newestCandles(store, symbolIds), recovered.meta);
   settlement.restoreCandles(candles.newest);
+  // The market epoch: kept after a clean stop, the next one after a crash or a takeover (market-seq.ts).
+  const persisted = await store.marketSeqState();
+  const seqs = new MarketSeqs(symbolIds, persisted.seqs, startEpoch(persisted, init.fence !== undefined));
+  await store.setMarketEpoch(seqs.epoch, true, init.fence);
   const pruner = new Pruner(store, init.eventRetentionMs, init.pruneIntervalMs, (r) => post({ kind: 'pruned', ...r }));
-  const worker = new EngineWorker(init, t, engine, settlement, store, recovered.lastTs, pruner);
+  const worker = new EngineWorker(init, t, engine, settlement, store, recovered.lastTs, pruner, seqs);
   t.onRequests((group, sentAt) => worker.receive(group, sentAt ?? 0));
   const books = [];
   for (const s of engine.symbols) {
     if (s === undefined) continue;
-    books.push({ symbolId: s.cfg.id, bids: s.book.bids.depth(Infinity), asks: s.book.asks.depth(Infinity) });
+    const { depthSeq, tradeSeq } = seqs.get(s.cfg.id);
+    books.push({
+      symbolId: s.cfg.id,
+      bids: s.book.bids.depth(Infinity),
+      asks: s.book.asks.depth(Infinity),
+      depthSeq,
+      tradeSeq,
+    });
   }
-  post({ kind: 'snapshot', books });
+  post({ kind: 'snapshot', marketEpoch: seqs.epoch, books });
   post({ kind: 'ready', recoveredOrders: recovered.openOrders.length, lastOrderId: recovered.meta.lastOrderId });
   pruner.start();
   worker.startClock();

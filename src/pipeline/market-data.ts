@@ -1,13 +1,16 @@
 // The gateway's mirror of public market data, fed by the engine worker right
 // after matching (no database wait): full depth per symbol (each side sorted,
-// see book-side.ts) with a gap-free per-symbol seq, the latest trades, and a
-// 24 h ticker in one-minute buckets; and the live candles (kline-streams.ts).
+// see book-side.ts) with the engine's per-symbol seqs and market epoch
+// (market-seq.ts: the same through every gateway, and going on across
+// restarts), the latest trades, and a 24 h ticker in one-minute buckets; and
+// the live candles (kline-streams.ts). A snapshot that moves a symbol (a new
+// epoch, or a seq other than the mirror's: a gap) tells the resync listeners.
 
 import { type Int, add, sub } from '../core/int64.js';
 import type { Side } from '../core/types.js';
 import { BookSide } from './book-side.js';
 import { KlineStreams } from './kline-streams.js';
-import type { MarketMessage, PublicTrade, SnapshotMessage } from './protocol.js';
+import type { MarketMessage, MarketSeqRow, PublicTrade, SnapshotMessage } from './protocol.js';
 
 const MINUTE = 60_000;
 const DAY_MINUTES = 24 * 60;
@@ -22,8 +25,10 @@ export interface LevelChange {
 export class SymbolMarket {
   readonly bids = new BookSide('BUY');
   readonly asks = new BookSide('SELL');
-  /** Per-symbol gap-free sequence of market messages. */
+  /** The engine's depth seq of the symbol: one step per drain that touched it (gap-free within an epoch). */
   seq = 0;
+  /** The engine's trade seq of the symbol: the seq of its latest trade. */
+  tradeSeq = 0;
   last: Int | null = null;
   readonly recent: PublicTrade[] = [];
   /** 24 h volume in base units, in per-minute buckets. */
@@ -69,11 +74,25 @@ export class SymbolMarket {
   }
 }
 
-export type MarketListener = (symbolId: number, seq: number, trades: PublicTrade[], levels: LevelChange[]) => void;
+/** One drain of a symbol: its depth seq after it, and its trades (the last one numbered `tradeSeq`). */
+export type MarketListener = (
+  symbolId: number,
+  seq: number,
+  trades: PublicTrade[],
+  levels: LevelChange[],
+  tradeSeq: number,
+) => void;
+
+/** Market data without the engine's seqs (tests, benchmarks): the mirror counts them itself. */
+export type UnstampedMarket = Pick<MarketMessage, 'kind' | 'trades' | 'depth'> &
+  Partial<Pick<MarketMessage, 'marketEpoch' | 'seqs'>>;
 
 export class MarketData {
   private readonly symbols = new Map<number, SymbolMarket>();
   private readonly listeners: MarketListener[] = [];
+  private readonly resyncListeners: Array<(symbolId: number) => void> = [];
+  /** The engine's market epoch (0 before the first snapshot). */
+  epoch = 0;
   /** Live candles of every symbol and interval; fed by apply() and clock(). */
   readonly klines: KlineStreams;
 
@@ -95,6 +114,11 @@ export class MarketData {
     this.listeners.push(l);
   }
 
+  /** A snapshot replaced a symbol's book at another epoch or seq: what its subscribers hold is stale. */
+  onResync(l: (symbolId: number) => void): void {
+    this.resyncListeners.push(l);
+  }
+
   /** Feeds persisted trades (oldest first) to a symbol's ticker without a seq step. */
   warm(symbolId: number, trades: readonly PublicTrade[]): void {
     const s = this.symbols.get(symbolId);
@@ -102,18 +126,29 @@ export class MarketData {
   }
 
   applySnapshot(m: SnapshotMessage): void {
+    const moved: number[] = [];
     for (const b of m.books) {
       const s = this.symbols.get(b.symbolId);
       if (s === undefined) continue;
+      if (m.marketEpoch !== this.epoch || b.depthSeq !== s.seq) moved.push(b.symbolId);
       s.bids.clear();
       s.asks.clear();
       for (const [p, q] of b.bids) s.bids.set(p, q);
       for (const [p, q] of b.asks) s.asks.set(p, q);
+      s.seq = b.depthSeq;
+      s.tradeSeq = b.tradeSeq;
     }
+    this.epoch = m.marketEpoch;
+    for (const id of moved) for (const fn of this.resyncListeners) fn(id);
   }
 
-  /** Applies one drain's public data; one seq step per symbol touched. */
-  apply(m: MarketMessage): void {
+  /** Applies one drain's public data at the engine's seqs (one depth step per symbol touched). */
+  apply(m: UnstampedMarket): void {
+    let stamped: Map<number, MarketSeqRow> | null = null;
+    if (m.seqs !== undefined) {
+      stamped = new Map();
+      for (const r of m.seqs) stamped.set(r.symbolId, r);
+    }
     const touched = new Map<number, { trades: PublicTrade[]; levels: LevelChange[] }>();
     const slot = (id: number) => {
       let t = touched.get(id);
@@ -134,8 +169,10 @@ export class MarketData {
       for (const l of u.levels) final.set(`${l.side}:${l.price}`, l);
       const levels = [...final.values()];
       for (const l of levels) s.applyLevel(l);
-      s.seq++;
-      for (const fn of this.listeners) fn(id, s.seq, u.trades, levels);
+      const r = stamped?.get(id);
+      s.seq = r?.depthSeq ?? s.seq + 1;
+      s.tradeSeq = r?.tradeSeq ?? s.tradeSeq + u.trades.length;
+      for (const fn of this.listeners) fn(id, s.seq, u.trades, levels, s.tradeSeq);
     }
   }
 }

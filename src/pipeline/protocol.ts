@@ -5,6 +5,9 @@ import type { Int } from '../core/int64.js';
 import type { OrderType, ResultCode, Side, TimeInForce } from '../core/types.js';
 import type { EventChunk } from '../adapters/store/store.js';
 import type { RateLimits } from '../rate-limit.js';
+import type { MarketSeqRow } from './market-seq.js';
+
+export type { MarketSeqRow };
 
 /** Gateway to worker: each message is an array of requests, in submission order. */
 export type EngineRequest =
@@ -94,15 +97,23 @@ export interface MarketMessage {
   readonly kind: 'market';
   readonly trades: readonly PublicTrade[];
   readonly depth: readonly DepthChange[];
+  /** The engine's market epoch (market-seq.ts). */
+  readonly marketEpoch: number;
+  /** The seqs of each symbol the drain touched, after it (its trades are numbered up to tradeSeq, in order). */
+  readonly seqs: readonly MarketSeqRow[];
 }
 
-/** Full books at start-up, so the gateway's mirror starts exact. */
+/** Full books (at start-up, or asked for by a cluster gateway), so the gateway's mirror starts exact. */
 export interface SnapshotMessage {
   readonly kind: 'snapshot';
+  readonly marketEpoch: number;
   readonly books: ReadonlyArray<{
     readonly symbolId: number;
     readonly bids: ReadonlyArray<readonly [Int, Int]>;
     readonly asks: ReadonlyArray<readonly [Int, Int]>;
+    /** The symbol's seqs as of these books. */
+    readonly depthSeq: number;
+    readonly tradeSeq: number;
   }>;
 }
 
@@ -177,4 +188,6 @@ export interface WorkerInit {
   readonly pruneIntervalMs: number;
   /** The per-user limits (config rateLimits); the engine enforces the order and cancel ones for every gateway. */
   readonly rateLimits: RateLimits;
+  /** A cluster engine's leadership: its start is a takeover (a new market epoch) and its market-epoch writes are fenced. */
+  readonly fence?: { readonly name: string; readonly epoch: number };
 }

@@ -9,10 +9,15 @@
 // subscriptions; a size whose top N the change does not reach gets the one
 // empty update of the drain.
 //
-// Sequences: `market.trade` messages count per symbol (one per trade);
-// depth messages count per symbol too, one step per engine drain that changed
-// the book, and every depth subscriber gets every step (an empty update when
-// its top N did not change), so an update with seq S always applies to S-1.
+// Sequences are the engine's (pipeline/market-seq.ts), so every gateway shows
+// the same ones and they go on across restarts: `market.trade` messages count
+// per symbol (one per trade); depth messages count per symbol too, one step
+// per engine drain that changed the book, and every depth subscriber gets
+// every step (an empty update when its top N did not change), so an update
+// with seq S always applies to S-1 of the same epoch. Every message carries
+// the market epoch; when the mirror's snapshot moved a symbol (a new epoch
+// after an engine crash or takeover, or a gap a cluster gateway re-snapshotted
+// over), each of its depth subscribers gets a fresh depth.snapshot.
 
 import type { Int } from '../core/int64.js';
 import type { MarketIndex } from '../config.js';
@@ -40,7 +45,6 @@ interface SymbolFeed {
   readonly ticker: Set<Connection>;
   /** By size; a group exists while it has members. */
   readonly depth: Map<number, DepthGroup>;
-  tradeSeq: number;
 }
 
 /** Counters of the depth work done, for tests and benchmarks (not exported as metrics). */
@@ -60,9 +64,9 @@ export class PublicFeed {
     private readonly data: MarketData,
     private readonly sent: (type: string, bytes: number, recipients: number) => void,
   ) {
-    for (const s of market.symbols)
-      this.feeds.set(s.id, { trades: new Set(), ticker: new Set(), depth: new Map(), tradeSeq: 0 });
-    data.onUpdate((symbolId, seq, trades, levels) => this.onUpdate(symbolId, seq, trades, levels));
+    for (const s of market.symbols) this.feeds.set(s.id, { trades: new Set(), ticker: new Set(), depth: new Map() });
+    data.onUpdate((symbolId, seq, trades, levels, tradeSeq) => this.onUpdate(symbolId, seq, trades, levels, tradeSeq));
+    data.onResync((symbolId) => this.resync(symbolId));
   }
 
   private format(symbolId: number, levels: LevelDiff): Array<[string, string]> {
@@ -80,7 +84,8 @@ export class PublicFeed {
     if (f === undefined || m === undefined) return;
     const symbol = this.market.symbol(symbolId).name;
     c.subscriptions.add(this.key(channel, symbolId, levels));
-    c.sendJson({ type: 'subscribed', channel, symbol, ...(channel === 'depth' ? { levels } : {}) });
+    const epoch = this.data.epoch;
+    c.sendJson({ type: 'subscribed', channel, symbol, ...(channel === 'depth' ? { levels } : {}), epoch });
     if (channel === 'trades') f.trades.add(c);
     else if (channel === 'ticker') {
       f.ticker.add(c);
@@ -92,11 +97,29 @@ export class PublicFeed {
         f.depth.set(levels, g);
       }
       g.members.add(c);
-      g.snapshot ??= JSON.stringify({
-        bids: this.format(symbolId, g.top.levels('BUY')),
-        asks: this.format(symbolId, g.top.levels('SELL')),
-      });
-      c.send(`{"type":"depth.snapshot","symbol":${JSON.stringify(symbol)},"seq":${m.seq},"data":${g.snapshot}}`);
+      c.send(this.snapshotText(symbolId, g, m));
+    }
+  }
+
+  /** The depth.snapshot of a size at the symbol's current seq (its data serialized once per change). */
+  private snapshotText(symbolId: number, g: DepthGroup, m: SymbolMarket): string {
+    g.snapshot ??= JSON.stringify({
+      bids: this.format(symbolId, g.top.levels('BUY')),
+      asks: this.format(symbolId, g.top.levels('SELL')),
+    });
+    const symbol = JSON.stringify(this.market.symbol(symbolId).name);
+    return `{"type":"depth.snapshot","symbol":${symbol},"epoch":${this.data.epoch},"seq":${m.seq},"data":${g.snapshot}}`;
+  }
+
+  /** The mirror's book of a symbol was replaced (new epoch or a gap): every depth subscriber starts over. */
+  private resync(symbolId: number): void {
+    const f = this.feeds.get(symbolId);
+    const m = this.data.get(symbolId);
+    if (f === undefined || m === undefined) return;
+    for (const [n, g] of f.depth) {
+      const fresh: DepthGroup = { members: g.members, top: new TopBook(n, m, this.stats), snapshot: null };
+      f.depth.set(n, fresh);
+      this.broadcast(fresh.members, 'depth.snapshot', this.snapshotText(symbolId, fresh, m));
     }
   }
 
@@ -132,7 +155,7 @@ export class PublicFeed {
 
   private depthUpdate(symbol: string, seq: number, data: { bids: unknown[]; asks: unknown[] }): Buffer {
     this.stats.updatesSerialized++;
-    return Buffer.from(JSON.stringify({ type: 'depth.update', symbol, seq, data }));
+    return Buffer.from(JSON.stringify({ type: 'depth.update', symbol, epoch: this.data.epoch, seq, data }));
   }
 
   private broadcast(members: Set<Connection>, type: string, text: string | Buffer): void {
@@ -159,18 +182,24 @@ export class PublicFeed {
     });
   }
 
-  private onUpdate(symbolId: number, seq: number, trades: PublicTrade[], levels: LevelChange[]): void {
+  private onUpdate(
+    symbolId: number,
+    seq: number,
+    trades: PublicTrade[],
+    levels: LevelChange[],
+    tradeSeq: number,
+  ): void {
     const f = this.feeds.get(symbolId);
     const m = this.data.get(symbolId);
     if (f === undefined || m === undefined) return;
     const s = this.market.symbol(symbolId);
-    for (const t of trades) {
-      f.tradeSeq++;
-      if (f.trades.size === 0) continue;
+    for (let i = 0; i < trades.length && f.trades.size > 0; i++) {
+      const t = trades[i] as PublicTrade;
       const text = JSON.stringify({
         type: 'market.trade',
         symbol: s.name,
-        seq: f.tradeSeq,
+        epoch: this.data.epoch,
+        seq: tradeSeq - trades.length + 1 + i,
         data: {
           trade_id: t.tradeId,
           price: fmtPrice(t.price, s),

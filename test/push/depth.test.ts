@@ -150,7 +150,7 @@ describe('depth sizes and the subscription cap', () => {
       Array.from({ length: 120 }, (_, i) => depthSize(i + 1)),
       'each answer names the size that serves it',
     );
-    assert.deepEqual(answers[0], { type: 'subscribed', channel: 'depth', symbol: 'BTC_USDT', levels: 5 });
+    assert.deepEqual(answers[0], { type: 'subscribed', channel: 'depth', symbol: 'BTC_USDT', levels: 5, epoch: 1 });
     // Each snapshot holds the levels of its size (the book has 30 a side).
     const snapshots = c.messages.filter((m) => m.type === 'depth.snapshot');
     snapshots.forEach((m, i) => {
@@ -212,7 +212,7 @@ describe('depth sizes and the subscription cap', () => {
     // What it already has: answered again (with a fresh snapshot), not refused.
     assert.equal((await subscribe('trades', 'BTC_USDT')).type, 'subscribed');
     const again = await subscribe('depth', 'BTC_USDT', 3); // served at 5, which it has
-    assert.deepEqual(again, { type: 'subscribed', channel: 'depth', symbol: 'BTC_USDT', levels: 5 });
+    assert.deepEqual(again, { type: 'subscribed', channel: 'depth', symbol: 'BTC_USDT', levels: 5, epoch: 1 });
     assert.equal((await c.nextOfType('depth.snapshot', c.messages.indexOf(again))).symbol, 'BTC_USDT');
     assert.equal((await subscribe('depth', 'ETH_USDT', 20)).type, 'subscribed', 'ETH depth 20 is its depth 20');
     assert.equal((await subscribe('ticker', 'ETH_USDT')).type, 'subscribed');
@@ -225,6 +225,7 @@ describe('depth sizes and the subscription cap', () => {
       channel: 'depth',
       symbol: 'BTC_USDT',
       levels: 100,
+      epoch: 1,
     });
     assert.equal((await c.ping()).type, 'pong');
     assert.ok(c.open);

@@ -304,6 +304,7 @@ describe('main server: bad input, auth, timeouts, caps, heartbeat, expiry, shutd
       type: 'subscribed',
       channel: 'trades',
       symbol: 'BTC_USDT',
+      epoch: 1,
     });
     // Pings are neither authentication nor a subscription.
     await assertPong(pinger, 'pinger');

@@ -93,6 +93,45 @@ export function storeSuite(name: string, factory: StoreFactory): void {
       assert.equal((await store.recover()).lastTs, 990);
     });
 
+    test('market seqs are written with their batch (upserted per symbol) and the market epoch row alone', async () => {
+      const { store, reopen } = await fresh();
+      assert.deepEqual(await store.marketSeqState(), { epoch: 0, running: false, seqs: [] });
+      await store.setMarketEpoch(1, true);
+      await store.applyBatch(
+        batch({
+          marketSeqs: [
+            { symbolId: 2, depthSeq: 5, tradeSeq: 3 },
+            { symbolId: 1, depthSeq: 1, tradeSeq: 0 },
+          ],
+        }),
+      );
+      await store.applyBatch(batch({ marketSeqs: [{ symbolId: 2, depthSeq: 2 ** 53 - 1, tradeSeq: 9 }] }));
+      await store.applyBatch(batch({}));
+      await store.setMarketEpoch(1, false);
+      const again = await reopen();
+      assert.deepEqual(await again.marketSeqState(), {
+        epoch: 1,
+        running: false,
+        seqs: [
+          { symbolId: 1, depthSeq: 1, tradeSeq: 0 },
+          { symbolId: 2, depthSeq: 2 ** 53 - 1, tradeSeq: 9 },
+        ],
+      });
+      // A batch that fails leaves its seqs unwritten too.
+      await store.applyBatch(batch({ journal: [{ seq: 1, ts: 1, command: '{}' }] }));
+      await assert.rejects(
+        store.applyBatch(
+          batch({
+            journal: [{ seq: 1, ts: 1, command: '{}' }],
+            marketSeqs: [{ symbolId: 1, depthSeq: 77, tradeSeq: 7 }],
+          }),
+        ),
+      );
+      assert.deepEqual((await store.marketSeqState()).seqs[0], { symbolId: 1, depthSeq: 1, tradeSeq: 0 });
+      await store.setMarketEpoch(2, true);
+      assert.deepEqual({ ...(await store.marketSeqState()), seqs: [] }, { epoch: 2, running: true, seqs: [] });
+    });
+
     test('migrate twice is harmless and keeps the data', async () => {
       const { store } = await fresh();
       await store.migrate();

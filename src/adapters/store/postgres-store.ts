@@ -24,6 +24,7 @@ import type {
   TradeQuery,
   UserRecord,
   UserTrade,
+  MarketSeqState,
 } from './store.js';
 import { checkNotNewer, POSTGRES_MIGRATIONS } from './schema.js';
 import { checkFence, commandLogStatements } from './command-log-sql.js';
@@ -74,6 +75,12 @@ type Queryable = pg.Pool | pg.PoolClient;
 const unnest = (cols: readonly (readonly [string, string])[], first = 1): string =>
   `SELECT * FROM unnest(${cols.map((c, i) => `$${first + i}::${c[1]}[]`).join(', ')})`;
 
+const MARKET_SEQ_COLUMNS = [
+  ['symbol_id', 'int'],
+  ['depth_seq', 'bigint'],
+  ['trade_seq', 'bigint'],
+] as const;
+
 const JOURNAL_COLUMNS = [
   ['seq', 'bigint'],
   ['ts', 'bigint'],
@@ -105,9 +112,12 @@ function batchSql(): string {
   const klines =
     `INSERT INTO klines (${KLINE_COLS}) ${rows(KLINE_COLUMNS)} ` +
     `ON CONFLICT (symbol_id, interval_ms, open_time) DO UPDATE SET ${KLINE_UPDATE_SET}`;
+  const marketSeqs =
+    `INSERT INTO market_seqs (symbol_id, depth_seq, trade_seq) ${rows(MARKET_SEQ_COLUMNS)} ` +
+    'ON CONFLICT (symbol_id) DO UPDATE SET depth_seq = excluded.depth_seq, trade_seq = excluded.trade_seq';
   return (
     `WITH o AS (${orders}), t AS (${trades}), b AS (${balances}), e AS (${events}), j AS (${journal}), ` +
-    `k AS (${klines}) ` +
+    `k AS (${klines}), m AS (${marketSeqs}) ` +
     `UPDATE meta SET last_order_id = $${next}, last_trade_id = $${next + 1} WHERE id = 1`
   );
 }
@@ -131,6 +141,11 @@ const SQL = {
     'UPDATE api_keys SET revoked = TRUE WHERE user_id = $1 AND NOT revoked RETURNING api_key',
   revokedUsers: 'SELECT user_id FROM users WHERE revoked ORDER BY user_id',
   revokedKeys: 'SELECT api_key FROM api_keys WHERE revoked ORDER BY api_key',
+  marketSeqs: 'SELECT symbol_id, depth_seq, trade_seq FROM market_seqs ORDER BY symbol_id',
+  marketEpoch: 'SELECT epoch, running FROM market_epoch WHERE id = 1',
+  setMarketEpoch:
+    'INSERT INTO market_epoch (id, epoch, running) VALUES (1, $1, $2) ' +
+    'ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch, running = excluded.running',
 } as const;
 
 export interface PostgresStoreOptions {
@@ -204,6 +219,10 @@ export class PostgresStore implements Store {
       journal.map((e) => e.ts),
       journal.map((e) => e.command),
       ...transpose(latestKlines(b.klines ?? []).map(klineTuple), KLINE_COLUMNS.length),
+      ...transpose(
+        (b.marketSeqs ?? []).map((x) => [x.symbolId, x.depthSeq, x.tradeSeq]),
+        MARKET_SEQ_COLUMNS.length,
+      ),
       b.meta.lastOrderId,
       b.meta.lastTradeId,
     ];
@@ -218,6 +237,34 @@ export class PostgresStore implements Store {
         if (log.fence !== undefined) await checkFence(c, log.fence);
         await this.q(c, SQL.writeBatch, params);
         for (const [text, values] of commandLogStatements(log)) await this.q(c, text, values);
+      }),
+    );
+  }
+
+  async marketSeqState(): Promise<MarketSeqState> {
+    const e = (await this.q(this.pool, SQL.marketEpoch))[0];
+    const seqs = await this.q(this.pool, SQL.marketSeqs);
+    return {
+      epoch: toNum(e?.epoch ?? 0),
+      running: e?.running === true,
+      seqs: seqs.map((r) => ({
+        symbolId: toNum(r.symbol_id),
+        depthSeq: toNum(r.depth_seq),
+        tradeSeq: toNum(r.trade_seq),
+      })),
+    };
+  }
+
+  async setMarketEpoch(epoch: number, running: boolean, fence?: { name: string; epoch: number }): Promise<void> {
+    if (fence === undefined) {
+      await this.q(this.pool, SQL.setMarketEpoch, [epoch, running]);
+      return;
+    }
+    // Only the current leader: a stale one (a later leader took over) must not mark the market stopped.
+    await this.withClient((c) =>
+      this.inTransaction(c, async () => {
+        await checkFence(c, fence);
+        await this.q(c, SQL.setMarketEpoch, [epoch, running]);
       }),
     );
   }

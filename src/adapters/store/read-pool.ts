@@ -15,6 +15,7 @@ import {
   type ApiKeyRecord,
   type Kline,
   type KlineQuery,
+  type MarketSeqState,
   type JournalEntry,
   type OrderQuery,
   type PruneCursor,
@@ -159,6 +160,16 @@ export class GatewayStore implements Store {
   }
   recover(): Promise<RecoveredState> {
     return this.own.recover();
+  }
+  marketSeqState(): Promise<MarketSeqState> {
+    return this.own.marketSeqState();
+  }
+  setMarketEpoch(
+    epoch: number,
+    running: boolean,
+    fence?: { readonly name: string; readonly epoch: number },
+  ): Promise<void> {
+    return this.own.setMarketEpoch(epoch, running, fence);
   }
   pruneEvents(before: number): Promise<number> {
     return this.own.pruneEvents(before);

@@ -31,6 +31,11 @@
 //   so the engine worker folds at start any trade a candle does not hold yet (a database from before v6 gets
 //   its candles that way) and `fillstream candles rebuild` can recompute them. Whether a candle is closed is
 //   not stored: it follows from its close time and the clock.
+// - v8 (7 is another change's) adds the engine's public market-data sequence (pipeline/market-seq.ts):
+//   market_seqs, one row per symbol (depth_seq, trade_seq) upserted in the settlement batch that carries the
+//   drains, and market_epoch, one row (id = 1: epoch, running) written at engine start (running) and clean stop.
+//   The migration runners apply every listed version not yet applied, in list order, so a gap in the numbering
+//   (or 7 arriving later than 8) is fine: 7 and 8 touch different tables.
 
 export interface Migration {
   readonly version: number;
@@ -207,6 +212,22 @@ CREATE TABLE klines (
 ) STRICT, WITHOUT ROWID;
 `,
   },
+  {
+    version: 8,
+    name: 'market-data seqs and epoch',
+    sql: `
+CREATE TABLE market_seqs (
+  symbol_id INTEGER PRIMARY KEY,
+  depth_seq INTEGER NOT NULL,
+  trade_seq INTEGER NOT NULL
+) STRICT;
+CREATE TABLE market_epoch (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  epoch INTEGER NOT NULL,
+  running INTEGER NOT NULL
+) STRICT;
+`,
+  },
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -362,6 +383,22 @@ CREATE TABLE klines (
   first_trade_id BIGINT NOT NULL,
   last_trade_id BIGINT NOT NULL,
   PRIMARY KEY (symbol_id, interval_ms, open_time)
+);
+`,
+  },
+  {
+    version: 8,
+    name: 'market-data seqs and epoch',
+    sql: `
+CREATE TABLE market_seqs (
+  symbol_id INTEGER PRIMARY KEY,
+  depth_seq BIGINT NOT NULL,
+  trade_seq BIGINT NOT NULL
+);
+CREATE TABLE market_epoch (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  epoch BIGINT NOT NULL,
+  running BOOLEAN NOT NULL
 );
 `,
   },

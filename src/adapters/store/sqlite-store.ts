@@ -32,6 +32,7 @@ import type {
   TradeQuery,
   UserRecord,
   UserTrade,
+  MarketSeqState,
 } from './store.js';
 import { checkNotNewer, SQLITE_MIGRATIONS } from './schema.js';
 import { type ReadQuery, readSql } from './read-sql.js';
@@ -86,6 +87,14 @@ const SQL = {
     `INSERT INTO klines (${KLINE_COLS}) VALUES (${marks(12)}) ` +
     `ON CONFLICT (symbol_id, interval_ms, open_time) DO UPDATE SET ${KLINE_UPDATE_SET}`,
   deleteKlines: 'DELETE FROM klines WHERE symbol_id = ? AND interval_ms = ?',
+  upsertMarketSeq:
+    'INSERT INTO market_seqs (symbol_id, depth_seq, trade_seq) VALUES (?, ?, ?) ' +
+    'ON CONFLICT (symbol_id) DO UPDATE SET depth_seq = excluded.depth_seq, trade_seq = excluded.trade_seq',
+  marketSeqs: 'SELECT symbol_id, depth_seq, trade_seq FROM market_seqs ORDER BY symbol_id',
+  marketEpoch: 'SELECT epoch, running FROM market_epoch WHERE id = 1',
+  setMarketEpoch:
+    'INSERT INTO market_epoch (id, epoch, running) VALUES (1, ?, ?) ' +
+    'ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch, running = excluded.running',
   readJournal: 'SELECT seq, ts, command FROM journal WHERE seq > ? ORDER BY seq LIMIT ?',
   meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
   allBalances: `SELECT ${BALANCE_COLS} FROM balances ORDER BY user_id, asset_id`,
@@ -268,6 +277,29 @@ export class SqliteStore implements Store {
       const k = this.stmt(SQL.upsertKline);
       for (const x of latestKlines(b.klines)) k.run(klineTuple(x));
     }
+    if (b.marketSeqs !== undefined && b.marketSeqs.length > 0) {
+      const m = this.stmt(SQL.upsertMarketSeq);
+      for (const x of b.marketSeqs) m.run(x.symbolId, x.depthSeq, x.tradeSeq);
+    }
+  }
+
+  async marketSeqState(): Promise<MarketSeqState> {
+    const e = this.rows(SQL.marketEpoch)[0];
+    return {
+      epoch: toNum(e?.epoch ?? 0),
+      running: e !== undefined && toNum(e.running) !== 0,
+      seqs: this.rows(SQL.marketSeqs).map((r) => ({
+        symbolId: toNum(r.symbol_id),
+        depthSeq: toNum(r.depth_seq),
+        tradeSeq: toNum(r.trade_seq),
+      })),
+    };
+  }
+
+  async setMarketEpoch(epoch: number, running: boolean, fence?: { name: string; epoch: number }): Promise<void> {
+    if (fence !== undefined) throw new Error('sqlite store: a fenced (cluster) engine needs PostgreSQL');
+    this.stmt(SQL.setMarketEpoch).run(epoch, running ? 1 : 0);
+    await this.flush();
   }
 
   async replaceKlines(symbolId: number, intervalMs: number, klines: readonly Kline[]): Promise<void> {

@@ -8,8 +8,9 @@
 import type { Int } from '../../core/int64.js';
 import type { OrderStatus, OrderType, RejectReason, Side, TimeInForce } from '../../core/types.js';
 import type { Kline } from '../../pipeline/candles.js';
+import type { MarketSeqRow, MarketSeqState } from '../../pipeline/market-seq.js';
 
-export type { Kline };
+export type { Kline, MarketSeqRow, MarketSeqState };
 
 /** An order's latest persisted state (upserted by order_id). */
 export interface StoredOrder {
@@ -140,6 +141,8 @@ export interface SettlementBatch {
   readonly klines?: readonly Kline[];
   /** Cluster engines only (PostgreSQL). */
   readonly commands?: CommandLog;
+  /** The market-data seqs of the symbols the batch's drains stepped (upserted by symbol). */
+  readonly marketSeqs?: readonly MarketSeqRow[];
 }
 
 export interface UserRecord {
@@ -288,6 +291,17 @@ export interface Store extends ReadStore {
    */
   flushNow?(): void;
   recover(): Promise<RecoveredState>;
+  /** The persisted market-data seqs and epoch (epoch 0, not running, no seqs: never written). */
+  marketSeqState(): Promise<MarketSeqState>;
+  /**
+   * Writes the market epoch row (durably before resolving). With a fence (cluster engines, PostgreSQL), only while
+   * that leadership is still current: otherwise it writes nothing and throws the FencedError.
+   */
+  setMarketEpoch(
+    epoch: number,
+    running: boolean,
+    fence?: { readonly name: string; readonly epoch: number },
+  ): Promise<void>;
 
   /** Deletes events older than `before` (ms), never a user's newest; returns how many events. */
   pruneEvents(before: number): Promise<number>;

@@ -24,6 +24,7 @@ export function publicRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     return reply.send(
       ok({
         symbol: ctx.market.symbol(q.symbolId).name,
+        epoch: ctx.marketData.epoch,
         seq: m.seq,
         bids: m.top('BUY', q.levels).map(level),
         asks: m.top('SELL', q.levels).map(level),
