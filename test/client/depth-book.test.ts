@@ -126,3 +126,21 @@ test('a book loaded from GET /depth continues with the pushed updates', () => {
   assert.equal(b.applyUpdate(update(42, [['10.00', '2.000000']])), true);
   assert.deepEqual(b.top().bids, [['10.00', '2.000000']]);
 });
+
+test('an update of another market-data epoch is a gap; the snapshot of the new epoch re-syncs the book', () => {
+  const b = new LocalDepthBook('BTC_USDT');
+  b.applySnapshot({ ...snapshot(10, [['100.00', '1.000000']], []), epoch: 1 });
+  assert.equal(b.epoch, 1);
+  assert.equal(b.applyUpdate({ ...update(11, [['100.00', '2.000000']]), epoch: 1 }), true);
+  // The engine crashed and came back: seq 12 of epoch 2 is not the step after seq 11 of epoch 1.
+  assert.equal(b.applyUpdate({ ...update(12, [['100.00', '7.000000']]), epoch: 2 }), false);
+  assert.equal(b.synced, false);
+  assert.deepEqual(b.top().bids, [['100.00', '2.000000']], 'unchanged');
+  // The server sends the new epoch's snapshot by itself (its seq may be lower).
+  b.applySnapshot({ ...snapshot(9, [['101.00', '1.000000']], []), epoch: 2 });
+  assert.deepEqual([b.synced, b.epoch, b.lastSeq], [true, 2, 9]);
+  assert.equal(b.applyUpdate({ ...update(10, [['101.00', '3.000000']]), epoch: 2 }), true);
+  // A GET /depth answer carries its epoch too.
+  b.load(20, { bids: [], asks: [] }, 3);
+  assert.equal(b.applyUpdate({ ...update(21, []), epoch: 2 }), false);
+});

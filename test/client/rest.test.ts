@@ -76,7 +76,7 @@ function answer(seen: Seen): [number, unknown] {
     case 'GET /api/v1/symbols':
       return [200, ok({ assets: [], symbols: [] })];
     case 'GET /api/v1/depth':
-      return [200, ok({ symbol: 'BTC_USDT', seq: 9, bids: [['84999.00', '1.200000']], asks: [] })];
+      return [200, ok({ symbol: 'BTC_USDT', epoch: 1, seq: 9, bids: [['84999.00', '1.200000']], asks: [] })];
     case 'GET /api/v1/market/trades':
       return [200, ok({ trades: [] })];
     case 'GET /api/v1/ticker':

@@ -255,6 +255,7 @@ describe('PushClient', () => {
     conn.send({
       type: 'depth.snapshot',
       symbol: 'BTC_USDT',
+      epoch: 1,
       seq: 10,
       data: {
         bids: [
@@ -275,6 +276,7 @@ describe('PushClient', () => {
     conn.send({
       type: 'depth.update',
       symbol: 'BTC_USDT',
+      epoch: 1,
       seq: 11,
       data: { bids: [['100.00', '0.000000']], asks: [['100.05', '1.000000']] },
     });
@@ -289,17 +291,24 @@ describe('PushClient', () => {
     assert.equal(book.lastSeq, 11);
 
     const gap = c.nextEvent('depth.gap');
-    conn.send({ type: 'depth.update', symbol: 'BTC_USDT', seq: 13, data: { bids: [], asks: [] } });
+    conn.send({ type: 'depth.update', symbol: 'BTC_USDT', epoch: 1, seq: 13, data: { bids: [], asks: [] } });
     assert.deepEqual(await gap, ['BTC_USDT', 12, 13]);
     assert.equal(book.synced, false);
     assert.deepEqual(await conn.next(), { type: 'unsubscribe', channel: 'depth', symbol: 'BTC_USDT' });
     assert.deepEqual(await conn.next(), { type: 'subscribe', channel: 'depth', symbol: 'BTC_USDT', levels: 3 });
     // Stale updates before the new snapshot are ignored (no second resubscribe); the snapshot resynchronizes.
-    conn.send({ type: 'depth.update', symbol: 'BTC_USDT', seq: 14, data: { bids: [['1.00', '1.000000']], asks: [] } });
+    conn.send({
+      type: 'depth.update',
+      symbol: 'BTC_USDT',
+      epoch: 1,
+      seq: 14,
+      data: { bids: [['1.00', '1.000000']], asks: [] },
+    });
     const resynced = c.nextEvent('depth');
     conn.send({
       type: 'depth.snapshot',
       symbol: 'BTC_USDT',
+      epoch: 1,
       seq: 20,
       data: { bids: [['98.00', '3.000000']], asks: [] },
     });
