@@ -220,14 +220,11 @@ class EngineWorker {
 
   /**
    * A clean stop: every batch is durable, so the persisted seqs are exactly the ones sent, and the next start keeps
-   * the epoch. Fenced in a cluster (a stale leader must not say so); if it fails, the next start takes a new epoch.
+   * the epoch. Fenced in a cluster (a stale leader must not say so). If it fails (fenced, or the database is gone)
+   * the row still says running and the next start takes a new epoch: the safe side, so nothing more to do.
    */
   private async markStopped(): Promise<void> {
-    try {
-      await this.store.setMarketEpoch(this.seqs.epoch, false, this.init.fence);
-    } catch (e) {
-      this.t.post({ kind: 'storage', ok: false, error: `market epoch not marked stopped: ${(e as Error).message}` });
-    }
+    await this.store.setMarketEpoch(this.seqs.epoch, false, this.init.fence).catch(() => undefined);
   }
 
   /** Over the user's rate limit: answered (and recorded like any answer) without touching the core. */

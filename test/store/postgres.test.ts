@@ -3,7 +3,9 @@
 import { after, test } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import assert from 'node:assert/strict';
 import { PostgresStore } from '../../src/adapters/store/postgres-store.js';
+import { FencedError, ensureCommandLog, raiseFence } from '../../src/adapters/store/command-log-sql.js';
 import { storeSuite } from './store-suite.js';
 
 const url = process.env.DATABASE_URL;
@@ -35,5 +37,26 @@ if (!url) {
     schemas.push(schema);
     const store = await open(schema);
     return { store, reopen: () => open(schema) };
+  });
+
+  test('postgres: a fenced market-epoch write lands only while its leadership is current', async () => {
+    const schema = `${run}_${schemas.length + 1}`;
+    schemas.push(schema);
+    const store = await open(schema);
+    const pool = new pg.Pool({ connectionString: url, max: 1, options: `-c search_path=${schema}` });
+    try {
+      await ensureCommandLog(pool);
+      assert.ok(await raiseFence(pool, 'fs', 5, 'node-a', 1));
+      await store.setMarketEpoch(3, true, { name: 'fs', epoch: 5 });
+      assert.ok(await raiseFence(pool, 'fs', 6, 'node-b', 2));
+      // The old leader's clean stop comes too late: it must not mark the market stopped.
+      await assert.rejects(store.setMarketEpoch(3, false, { name: 'fs', epoch: 5 }), FencedError);
+      assert.deepEqual(await store.marketSeqState(), { epoch: 3, running: true, seqs: [] });
+      await store.setMarketEpoch(4, false, { name: 'fs', epoch: 6 });
+      assert.deepEqual(await store.marketSeqState(), { epoch: 4, running: false, seqs: [] });
+    } finally {
+      await pool.end();
+      await store.close();
+    }
   });
 }
