@@ -16,7 +16,7 @@ export function marketTests(ctx: MainServer): void {
     // Empty books first.
     const depth0 = await s.ok<{ seq: number }>('/api/v1/depth?symbol=BTC_USDT');
     assert.ok(Number.isSafeInteger(depth0.seq));
-    assert.deepEqual(depth0, { symbol: 'BTC_USDT', seq: depth0.seq, bids: [], asks: [] });
+    assert.deepEqual(depth0, { symbol: 'BTC_USDT', epoch: 1, seq: depth0.seq, bids: [], asks: [] });
     assert.deepEqual(withoutTimes(await s.ok('/api/v1/ticker?symbol=BTC_USDT')), {
       symbol: 'BTC_USDT',
       last: null,
@@ -53,6 +53,7 @@ export function marketTests(ctx: MainServer): void {
     assert.deepEqual(await s.balances(a), [balance('BTC', '0.900000', '0.100000', '1.000000')]);
     assert.deepEqual(await s.ok('/api/v1/depth?symbol=BTC_USDT'), {
       symbol: 'BTC_USDT',
+      epoch: 1,
       seq: depth0.seq + 1,
       bids: [],
       asks: [['30000.00', '0.100000']],
@@ -167,6 +168,7 @@ export function marketTests(ctx: MainServer): void {
     });
     assert.deepEqual(await s.ok('/api/v1/depth?symbol=BTC_USDT'), {
       symbol: 'BTC_USDT',
+      epoch: 1,
       seq: depth0.seq + 2,
       bids: [],
       asks: [],
@@ -212,6 +214,7 @@ export function marketTests(ctx: MainServer): void {
     const d1 = await s.ok<{ seq: number }>('/api/v1/depth?symbol=ETH_USDT&levels=2');
     assert.deepEqual(d1, {
       symbol: 'ETH_USDT',
+      epoch: 1,
       seq: d1.seq,
       bids: [
         ['1000.02', '0.250000'],
@@ -251,6 +254,7 @@ export function marketTests(ctx: MainServer): void {
     assert.ok(d2.seq > d1.seq);
     assert.deepEqual(d2, {
       symbol: 'ETH_USDT',
+      epoch: 1,
       seq: d2.seq,
       bids: [['1000.02', '0.100000']],
       asks: [['90000.00', '0.500000']],
