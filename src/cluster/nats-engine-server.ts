@@ -101,6 +101,11 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
     this.stopped = { promise: new Promise<void>((r) => (resolveStopped = r)), resolve: () => resolveStopped() };
   }
 
+  /** The public market-data epoch this engine runs under (pipeline/market-seq.ts; set once it recovered). */
+  get marketEpoch(): number {
+    return this.mirror.epoch;
+  }
+
   /** Recovers the engine, then consumes commands from just after the last committed one. */
   static async start(o: EngineServerOptions): Promise<NatsEngineServer> {
     const s = new NatsEngineServer(o);

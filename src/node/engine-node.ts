@@ -91,7 +91,10 @@ export async function startEngineNode(config: Config, log: Logger): Promise<Runn
     if (s.ok) log.info('storage is back: commits resumed');
     else log.error({ error: s.error }, 'commit failed; retrying');
   });
-  log.info({ recoveredOrders: server.recoveredOrders, epoch: server.epoch, leaderEpoch }, 'engine ready');
+  log.info(
+    { recoveredOrders: server.recoveredOrders, epoch: server.epoch, leaderEpoch, marketEpoch: server.marketEpoch },
+    'engine ready',
+  );
   return {
     server,
     lease,
