@@ -17,6 +17,14 @@ const bid = (cid: string) => ({
   cid,
 });
 
+/** The market-data epoch the gateway shows (GET /depth). */
+async function marketEpoch(base: string): Promise<number> {
+  const r = (await (await fetch(`${base}/api/v1/depth?symbol=BTC_USDT&levels=5`)).json()) as {
+    data: { epoch: number };
+  };
+  return r.data.epoch;
+}
+
 /** The failover lab with one gateway and one funded user. */
 async function lab() {
   const l = await failoverLab();
@@ -55,6 +63,7 @@ if (needServices('cluster: engine failover')) {
           }
         };
         const clients = [client(), client(), client()];
+        assert.equal(await marketEpoch(base), 1, 'the first leader: market-data epoch 1');
         const takeovers: number[] = [];
         for (let round = 0; round < 3; round++) {
           await waitFor('orders acknowledged', () => acked.size >= (round + 1) * 30, 30_000);
@@ -65,6 +74,11 @@ if (needServices('cluster: engine failover')) {
           const tookOver = Date.now() - killedAt;
           const before = acked.size;
           await waitFor('orders acknowledged by the new leader', () => acked.size >= before + 10, 20_000);
+          // A takeover bumps the market-data epoch (the gateway re-snapshots from the new leader).
+          await waitFor(
+            'the gateway at the next market-data epoch',
+            async () => (await marketEpoch(base)) === round + 2,
+          );
           takeovers.push(tookOver);
           console.log(`takeover ${round + 1}: the standby led ${tookOver} ms after kill -9 (lease 1500 ms)`);
           assert.ok(tookOver < 10_000, `takeover within 10 s (took ${tookOver} ms)`);
@@ -72,6 +86,13 @@ if (needServices('cluster: engine failover')) {
           [a, b] = [b, l.engine()];
           await waitFor('restarted engine waits as standby', () => b.output().includes('engine standby'));
         }
+        // A clean stop of the leader marks the market stopped, yet the standby's takeover is still a new epoch.
+        a.child.kill('SIGTERM');
+        await a.exited;
+        await waitFor(`standby takes over after a clean stop: ${b.output()}`, () => l.leads(b), 20_000);
+        await waitFor('the gateway at the epoch after the clean stop', async () => (await marketEpoch(base)) === 5);
+        const last = acked.size;
+        await waitFor('orders acknowledged after the clean handover', () => acked.size >= last + 10, 20_000);
         running = false;
         await Promise.all(clients);
         const rows = (await l.pool.query<{ order_id: string; cid: string }>('SELECT order_id, cid FROM orders')).rows;
@@ -84,7 +105,13 @@ if (needServices('cluster: engine failover')) {
           l.prefix,
         ]);
         assert.equal(epochs.rows.length, 1);
-        assert.ok(Number(epochs.rows[0]?.epoch) >= 4, 'four leaderships, each with a larger epoch');
+        assert.ok(Number(epochs.rows[0]?.epoch) >= 5, 'five leaderships, each with a larger epoch');
+        const market = await l.pool.query<{ epoch: string }>('SELECT epoch FROM market_epoch');
+        assert.deepEqual(
+          market.rows.map((r) => Number(r.epoch)),
+          [5],
+          'each takeover started the next market-data epoch',
+        );
       } finally {
         await l.close();
       }
