@@ -17,7 +17,7 @@ import {
   marketIndex,
 } from '../src/config.js';
 import { Engine } from '../src/core/engine.js';
-import { encryptionKeyBytes } from '../src/gateway/auth.js';
+import { encryptionKeyBytes } from '../src/auth/credentials.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fillstream-config-'));
 let n = 0;

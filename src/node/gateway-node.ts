@@ -10,7 +10,7 @@ import { NatsEngineClient } from '../cluster/nats-engine-client.js';
 import { RevocationSync } from '../cluster/revocation-sync.js';
 import { StoreWatch } from '../cluster/store-watch.js';
 import { clusterNames } from '../cluster/wire.js';
-import { type RunningServer, startServer } from '../gateway/server.js';
+import { type RunningServer, startServer } from './server-node.js';
 import { checkRole } from './role-requirements.js';
 
 /** How often a gateway checks its database link, and how long a check may take before it counts as lost. */

@@ -17,7 +17,7 @@ import {
   errorCodeName,
   type ServerMessage,
 } from '../../src/client/index.js';
-import { issueToken } from '../../src/gateway/auth.js';
+import { issueToken } from '../../src/auth/credentials.js';
 import { ADMIN_TOKEN, Lab, TOKEN_SECRET, type TestServer, type TestUser } from '../http/harness.js';
 
 const root = process.cwd();
@@ -36,7 +36,7 @@ function serverMessageTypes(): Set<string> {
   const push = readdirSync(join(root, 'src/push'), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts'))
     .map((f) => read(join('src/push', f)));
-  const code = [...push, read('src/gateway/format.ts'), read('src/errors.ts')].join('\n');
+  const code = [...push, read('src/wire/format.ts'), read('src/errors.ts')].join('\n');
   return new Set(
     [...code.matchAll(/type: '([a-z_]+(?:\.[a-z_]+)?)'|"type":"([a-z_]+(?:\.[a-z_]+)?)"/g)].map(
       (m) => (m[1] ?? m[2]) as string,

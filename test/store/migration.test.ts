@@ -24,12 +24,7 @@ import type {
 import { loadConfig, marketIndex } from '../../src/config.js';
 import { INT64_MAX, norm } from '../../src/core/int64.js';
 import { BalanceEvent, OrderEvent, TradeEvent } from '../../src/core/types.js';
-import {
-  balanceUpdateMessage,
-  orderUpdateMessage,
-  renderPrivateEvent,
-  tradeMessage,
-} from '../../src/gateway/format.js';
+import { balanceUpdateMessage, orderUpdateMessage, renderPrivateEvent, tradeMessage } from '../../src/wire/format.js';
 import { orderEventOf } from '../support/fixtures.js';
 import { encodeBalance, encodeOrder } from '../../src/pipeline/event-codec.js';
 

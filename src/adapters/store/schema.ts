@@ -25,7 +25,7 @@
 //   The open-order index stays for recovery. event_log's ts index becomes (ts, user_id, last_seq) so pruning can
 //   walk it in bounded steps from where the last step stopped.
 // - v5 adds users.revoked (a revoked user's keys and tokens are refused; api_keys.revoked existed since v1). Both
-//   flags are loaded into memory at start (gateway/revocations.ts), so no request reads them from the database.
+//   flags are loaded into memory at start (auth/revocations.ts), so no request reads them from the database.
 // - v6 adds klines: one row per (symbol, interval, open time) with at least one trade (pipeline/candles.ts),
 //   upserted by settlement in the batch that holds the trades; first/last trade id say which trades it holds,
 //   so the engine worker folds at start any trade a candle does not hold yet (a database from before v6 gets

@@ -74,7 +74,7 @@ export interface EventChunk {
   readonly body: string;
 }
 
-/** One private event read back from the log; render `line` with gateway/format.ts renderPrivateEvent. */
+/** One private event read back from the log; render `line` with wire/format.ts renderPrivateEvent. */
 export interface StoredEvent {
   readonly userId: number;
   /** Per user, gap-free, starting at 1. */

@@ -3,8 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
 import { type GatewayContext, ok, requireUser, sendRaw, unwrap } from '../context.js';
-import { formatBalance, formatOrder, formatUserTrade, renderPrivateEvent } from '../format.js';
-import { parseEventsQuery, parseOrderIdParam, parseOrdersQuery, parseTradesQuery } from '../order-request.js';
+import { formatBalance, formatOrder, formatUserTrade, renderPrivateEvent } from '../../wire/format.js';
+import { parseEventsQuery, parseOrderIdParam, parseOrdersQuery, parseTradesQuery } from '../../orders/order-request.js';
 
 export function queryRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.get<{ Params: { order_id: string } }>('/api/v1/order/:order_id', async (req, reply) => {

@@ -7,12 +7,22 @@
 import { ApiError, apiErrorOfResult } from '../errors.js';
 import { EngineUnavailableError, QueueFullError } from '../pipeline/engine-host.js';
 import type { Ack, AckCode } from '../pipeline/protocol.js';
-import type { GatewayContext } from './context.js';
+import type { MarketIndex } from '../config.js';
+import type { Store } from '../adapters/store/store.js';
+import type { EnginePort } from '../pipeline/engine-port.js';
+import type { Metrics } from '../metrics.js';
 import { parseCancel, parseCreateOrder } from './order-request.js';
 import type { RateClass, RateLimiter } from '../rate-limit.js';
 
-/** What order entry needs of the gateway context. */
-export type OrderEntryContext = Pick<GatewayContext, 'engine' | 'market' | 'metrics' | 'store' | 'limiter' | 'clock'>;
+/** What order entry needs of a node: the HTTP routes' context and the push server's both provide it. */
+export interface OrderEntryContext {
+  readonly engine: EnginePort;
+  readonly market: MarketIndex;
+  readonly metrics: Metrics;
+  readonly store: Store;
+  readonly limiter: RateLimiter;
+  readonly clock: () => number;
+}
 
 export interface PlacedOrder {
   readonly order_id: number | null;
@@ -64,8 +74,8 @@ export function withoutOwnUserId(body: unknown, userId: number): unknown {
 
 /** Sends a command to the engine, mapping overload and outages to 5001. */
 export async function submit(
-  ctx: Pick<GatewayContext, 'engine' | 'metrics'>,
-  cmd: Parameters<GatewayContext['engine']['submit']>[0],
+  ctx: Pick<OrderEntryContext, 'engine' | 'metrics'>,
+  cmd: Parameters<EnginePort['submit']>[0],
 ): Promise<Ack> {
   try {
     ctx.metrics.queueDepth.set(ctx.engine.inFlight + 1);
