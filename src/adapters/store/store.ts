@@ -122,7 +122,16 @@ export interface CommandLog {
   /** The command stream, and the last stream seq this batch covers. */
   readonly stream: string;
   readonly consumedSeq: number;
-  readonly results: ReadonlyArray<{ readonly commandId: string; readonly answer: string; readonly ts: number }>;
+  readonly results: ReadonlyArray<{
+    readonly commandId: string;
+    readonly answer: string;
+    readonly ts: number;
+    /**
+     * The command's deadline plus the margin (ms): past it by the database's clock the batch must not commit (a
+     * gateway may have settled the command as expired meanwhile). Absent: no bound.
+     */
+    readonly notAfter?: number;
+  }>;
   /** The committing engine's leadership (cluster_leader row): the batch commits only while it is still current. */
   readonly fence?: { readonly name: string; readonly epoch: number };
 }
