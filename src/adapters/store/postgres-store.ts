@@ -279,6 +279,11 @@ export class PostgresStore implements Store {
     return r ? orderFromRow(r) : null;
   }
 
+  async getOrderByCid(userId: number, cid: string): Promise<StoredOrder | null> {
+    const r = (await this.read({ kind: 'orderByCid', userId, cid }))[0];
+    return r ? orderFromRow(r) : null;
+  }
+
   async listOrders(q: OrderQuery): Promise<StoredOrder[]> {
     if (q.limit <= 0) return [];
     return (await this.read({ kind: 'orders', q })).map(orderFromRow);

@@ -237,6 +237,8 @@ export interface UserTrade extends StoredTrade {
  */
 export interface ReadStore {
   getOrder(userId: number, orderId: number): Promise<StoredOrder | null>;
+  /** The user's newest order with this cid (null: none). */
+  getOrderByCid(userId: number, cid: string): Promise<StoredOrder | null>;
   listOrders(q: OrderQuery): Promise<StoredOrder[]>;
   listTrades(q: TradeQuery): Promise<UserTrade[]>;
   /** Latest public trades of a symbol, newest first. */
@@ -259,6 +261,7 @@ export interface ReadStore {
 /** The ReadStore methods, by name (what a reader thread may be asked to run). */
 export const READ_METHODS = [
   'getOrder',
+  'getOrderByCid',
   'listOrders',
   'listTrades',
   'marketTrades',
