@@ -126,6 +126,9 @@ if (needServices('cluster: exactly-once order entry')) {
         await Promise.all(clients);
 
         const codes = [...answers.values()].map((r) => r.code);
+        const tally = new Map<number, number>();
+        for (const c of codes) tally.set(c, (tally.get(c) ?? 0) + 1);
+        console.log(`kill -9 mid-flow: ${answers.size} orders, answers by code ${JSON.stringify([...tally])}`);
         for (const [cid, r] of answers) {
           // 5001 only as a refusal before the command went out (the gateway re-snapshotting the new leader's books):
           // never "outcome unknown" while the database is reachable.
