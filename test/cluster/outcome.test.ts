@@ -31,6 +31,7 @@ import {
   waitFor,
 } from './cluster-lab.js';
 import { assetTotals, failoverLab, storeViolations } from './failover-lab.js';
+import { WsOrders } from './order-load.js';
 import { tcpProxy } from './tcp-proxy.js';
 
 const bid = (cid: string) => ({
@@ -73,12 +74,13 @@ async function inProcessGateway(dbUrl: string, prefix: string, extra: Record<str
   );
 }
 
-async function fundedUser(base: string, usdt: string): Promise<{ userId: number; auth: Json }> {
+async function fundedUser(base: string, usdt: string): Promise<{ userId: number; token: string; auth: Json }> {
   const admin = { 'x-admin-token': ADMIN_TOKEN };
   const u = (await post(base, '/api/v1/admin/users', admin, {})).data;
   const d = await post(base, '/api/v1/admin/deposit', admin, { user_id: u.user_id, asset: 'USDT', qty: usdt });
   assert.equal(d.code, 0, JSON.stringify(d));
-  return { userId: u.user_id as number, auth: { authorization: `Bearer ${u.token as string}` } };
+  const token = u.token as string;
+  return { userId: u.user_id as number, token, auth: { authorization: `Bearer ${token}` } };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -173,7 +175,8 @@ if (needServices('cluster: exactly-once order entry')) {
           FILLSTREAM_CLUSTER_DEADLINE_MARGIN_MS: String(MARGIN),
         });
         const url = gateway.url;
-        const { userId, auth } = await fundedUser(url, '1000');
+        const { userId, token, auth } = await fundedUser(url, '1000');
+        const ws = await WsOrders.open(url, token);
         const balances = async () =>
           (
             await pool.query<{ asset_id: number; avail: string; frozen: string }>(
@@ -198,9 +201,12 @@ if (needServices('cluster: exactly-once order entry')) {
         proxy.restore();
         await waitFor('the engine stops on its late batch', () => fatal.length > 0, 20_000);
         assert.match(fatal[0] as string, /late batch rolled back/);
-        // Nothing more is applied by the stopped engine (its memory is ahead of the database).
-        const r2 = await post(url, '/api/v1/create_order', auth, bid('late-2'));
+        // Nothing more is applied by the stopped engine (its memory is ahead of the database); over the WebSocket
+        // the same answer as over HTTP.
+        const r2 = (await ws.request('order.place', bid('late-2'))) as Answer;
         assert.equal(r2.code, 5002, `the stopped engine applied nothing: ${JSON.stringify(r2)}`);
+        assert.match(r2.msg ?? '', /the order was not placed/);
+        ws.close();
         await engine.stop();
 
         // The next engine recovers from PostgreSQL and finds both commands settled: neither is ever placed.
@@ -215,7 +221,7 @@ if (needServices('cluster: exactly-once order entry')) {
           'the late orders are absent',
         );
         await checkLookup(url, auth, 'late-1', r as Answer);
-        await checkLookup(url, auth, 'late-2', r2 as Answer);
+        await checkLookup(url, auth, 'late-2', r2);
         await engine.stop();
         // Balances: each asset's total unchanged, and only the order placed afterwards holds a lock.
         const now = await balances();
