@@ -242,8 +242,10 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
     }
     // An answer that arrived meanwhile over NATS already settled it (the same answer: the log holds one).
     if (!this.pending.delete(id)) return;
-    if ('expired' in answer) p.reject(new CommandNotAppliedError());
-    else p.resolve({ ...answer.ack, reqId: 0 });
+    if ('expired' in answer) {
+      this.o.log.warn({ id }, 'no answer in time: the command is settled as not applied (5002)');
+      p.reject(new CommandNotAppliedError());
+    } else p.resolve({ ...answer.ack, reqId: 0 });
   }
 
   private resolveAll(answers: readonly Answer[]): void {
