@@ -2,6 +2,7 @@
 // that gets no answer in time is settled against the command log, so the client gets the one true answer:
 // (a) kill -9 of the leader while orders flow: each order is answered 0 (by the standby after its takeover, or found
 //     recorded in the log) or 5002 "not placed", and GET /order?cid agrees with each answer (placed once or not at all);
+//     and an order waiting at a frozen, then killed leader is applied by the standby within its deadline: answered 0;
 // (b) an engine whose commit could not reach the database until after the command's deadline: the gateway settled it
 //     as expired (5002), the engine's late batch rolls back (LateBatchError: it stops and applies nothing more), and
 //     the engine started after it recovers without the order: absent, balances unchanged;
@@ -145,6 +146,39 @@ if (needServices('cluster: exactly-once order entry')) {
         );
         assert.ok(codes.filter((c) => c === 0).length >= 15, 'orders before and after the takeover were placed');
         assert.deepEqual(await storeViolations(l.pool, totals), [], 'invariants hold, no cid on two orders');
+      } finally {
+        await l.close();
+      }
+    },
+  );
+
+  test(
+    'the leader frozen then killed with an order in flight: the standby takes it from the stream and its answer is the one',
+    { timeout: 90_000 },
+    async () => {
+      // A deadline longer than a takeover: the order waiting at the frozen leader is applied by the next one.
+      const l = await failoverLab({ FILLSTREAM_CLUSTER_COMMAND_TTL_MS: '8000' });
+      try {
+        const a = l.engine();
+        await waitFor('first engine leads', () => l.leads(a));
+        const b = l.engine();
+        await waitFor('second engine waits as standby', () => l.waits(b));
+        const { base } = await l.gateway();
+        const { auth } = await l.user(base, { USDT: '1000' });
+        a.child.kill('SIGSTOP');
+        const pending = post(base, '/api/v1/create_order', auth, bid('in-flight'));
+        await sleep(300);
+        a.child.kill('SIGKILL');
+        const r = (await pending) as Answer;
+        assert.equal(r.code, 0, `the new leader's answer: ${JSON.stringify(r)}`);
+        assert.ok(l.leads(b), 'answered by the standby after its takeover');
+        await checkLookup(base, auth, 'in-flight', r);
+        const rows = (await l.pool.query<{ cid: string }>('SELECT cid FROM orders')).rows;
+        assert.deepEqual(
+          rows.map((x) => x.cid),
+          ['in-flight'],
+          'placed once',
+        );
       } finally {
         await l.close();
       }
