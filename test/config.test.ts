@@ -193,6 +193,27 @@ test('validation errors name the setting and its source', () => {
   );
 });
 
+test('cluster deadlines: the margin is bounded, and TTL + margin must fit in the duplicate window', () => {
+  assert.equal(loadConfig({ env: {} }).cluster.deadlineMarginMs, 1000);
+  assert.equal(loadConfig({ env: { FILLSTREAM_CLUSTER_DEADLINE_MARGIN_MS: '250' } }).cluster.deadlineMarginMs, 250);
+  assert.match(
+    configError(() => loadConfig({ env: { FILLSTREAM_CLUSTER_DEADLINE_MARGIN_MS: '50' } })),
+    /^FILLSTREAM_CLUSTER_DEADLINE_MARGIN_MS="50": expected an integer 100\.\.60000/,
+  );
+  assert.match(
+    configError(() =>
+      loadConfig({
+        env: {
+          FILLSTREAM_CLUSTER_COMMAND_TTL_MS: '5000',
+          FILLSTREAM_CLUSTER_DEADLINE_MARGIN_MS: '1000',
+          FILLSTREAM_CLUSTER_DUPLICATE_WINDOW_MS: '5500',
+        },
+      }),
+    ),
+    /cluster\.commandTtlMs \(5000\) \+ cluster\.deadlineMarginMs \(1000\) must not exceed cluster\.duplicateWindowMs \(5500\)/,
+  );
+});
+
 test('secret values are never echoed in error messages; database passwords are masked', () => {
   const m = configError(() => loadConfig({ env: { FILLSTREAM_TOKEN_SECRET: 'tooshort-secret' } }));
   assert.ok(!m.includes('tooshort-secret'), m);

@@ -158,6 +158,7 @@ export const QUERIES = {
     msParam('end_time', 'candles opened at or before (ms); not before start_time'),
     limitParam(KLINES_LIMIT_DEFAULT, KLINES_LIMIT_MAX),
   ],
+  cid: [q('cid', cid, 'the client order id (the newest of the user’s orders with it)', true)],
   orderId: [
     {
       name: 'order_id',

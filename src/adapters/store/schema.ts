@@ -207,6 +207,13 @@ CREATE TABLE klines (
 ) STRICT, WITHOUT ROWID;
 `,
   },
+  {
+    version: 7,
+    name: 'orders by client order id (GET /order?cid=)',
+    sql: `
+CREATE INDEX orders_user_cid ON orders (user_id, cid, order_id);
+`,
+  },
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -363,6 +370,13 @@ CREATE TABLE klines (
   last_trade_id BIGINT NOT NULL,
   PRIMARY KEY (symbol_id, interval_ms, open_time)
 );
+`,
+  },
+  {
+    version: 7,
+    name: 'orders by client order id (GET /order?cid=)',
+    sql: `
+CREATE INDEX orders_user_cid ON orders (user_id, cid, order_id);
 `,
   },
 ];
