@@ -25,6 +25,14 @@ const ioModules = [
   'pino',
 ];
 
+/** Import patterns refusing the given top-level directories of src/ (by any relative path). */
+function layerPatterns(dirs) {
+  return dirs.map((d) => ({
+    regex: `^(\\.\\./)+${d}/|^\\./${d}/`,
+    message: `src/${d}/ is an outer layer here: see the import layers at the top of eslint.config.js.`,
+  }));
+}
+
 export default tseslint.config(
   { ignores: ['dist/', 'packages/*/dist/', 'node_modules/', 'data/', 'coverage/'] },
   js.configs.recommended,
@@ -33,6 +41,28 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // Imports run one way (outer to inner): cli -> node (composition roots) -> gateway (HTTP) | push (WebSocket)
+    // -> the shared modules (auth, orders, wire, api, metrics, ...) and cluster -> pipeline -> adapters -> core.
+    // gateway/ and push/ are siblings: neither imports the other; what both use lives in a shared module.
+    files: ['src/**/*.ts'],
+    ignores: ['src/core/**', 'src/client/**', 'src/cli/**', 'src/node/**', 'src/gateway/**', 'src/push/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: layerPatterns(['gateway', 'push', 'node', 'cli']) }],
+    },
+  },
+  {
+    files: ['src/gateway/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: layerPatterns(['push', 'node', 'cli', 'cluster']) }] },
+  },
+  {
+    files: ['src/push/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: layerPatterns(['gateway', 'node', 'cli', 'cluster']) }] },
+  },
+  {
+    files: ['src/node/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: layerPatterns(['cli']) }] },
   },
   {
     // The client package is built from src/client alone and runs in browsers: nothing from the server, no Node

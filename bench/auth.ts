@@ -26,9 +26,9 @@ import {
   newEncryptionKey,
   signRequest,
   verifySignature,
-} from '../src/gateway/auth.js';
-import { AuthThrottle } from '../src/gateway/auth-throttle.js';
-import { ReplayGuard } from '../src/gateway/replay-guard.js';
+} from '../src/auth/credentials.js';
+import { AuthThrottle } from '../src/auth/throttle.js';
+import { ReplayGuard } from '../src/auth/replay-guard.js';
 import { exitOnHelp } from './help.js';
 
 exitOnHelp(`bench:auth: what the credential checks cost per request (bearer + revocation, signed + revocation + replay claim,

@@ -155,7 +155,7 @@ export function quantiles(before: string, after: string, name: string, labels = 
   return `p50 ${q(0.5)}, p99 ${q(0.99)} (${total})`;
 }
 
-/** The stages of fillstream_order_stage_seconds (src/gateway/metrics.ts), copied: the bench reads /metrics text. */
+/** The stages of fillstream_order_stage_seconds (src/metrics.ts), copied: the bench reads /metrics text. */
 const STAGES = ['to_engine', 'match', 'wait_commit', 'commit', 'sync', 'to_gateway', 'push', 'total'];
 
 /** "stage p50/p99 ms" (bucket upper bounds) of every order stage between two scrapes, the batches counted. */

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openStore } from '../src/adapters/store/index.js';
-import { issueToken } from '../src/gateway/auth.js';
+import { issueToken } from '../src/auth/credentials.js';
 import { HEAVY_USER, T0, USERS, heavyShape, heavyUserSql } from '../test/support/heavy-user.js';
 import { freePort } from '../test/support/net.js';
 import { exitOnHelp } from './help.js';

@@ -94,6 +94,12 @@ export interface Config {
     readonly prefix: string;
     /** A command's deadline is this long after a gateway took it; the engine never applies it later. */
     readonly commandTtlMs: number;
+    /**
+     * After a command's deadline the engine's clock refuses it; a batch holding it whose deadline plus this margin
+     * has passed by the database's clock is rolled back (the engine steps down); and only once it has passed does a
+     * gateway that got no answer settle the command against the command log (src/cluster/settle.ts).
+     */
+    readonly deadlineMarginMs: number;
     /** JetStream drops a command republished with the same id within this window. */
     readonly duplicateWindowMs: number;
     /** The engines' leader lease (NATS KV TTL): a standby takes over this long after the leader stops renewing. */
@@ -227,6 +233,7 @@ export const SETTINGS = {
     '1..40 letters, digits, _ or -',
   ),
   'cluster.commandTtlMs': int(5_000, 'FILLSTREAM_CLUSTER_COMMAND_TTL_MS', 100, 60_000),
+  'cluster.deadlineMarginMs': int(1_000, 'FILLSTREAM_CLUSTER_DEADLINE_MARGIN_MS', 100, 60_000),
   'cluster.duplicateWindowMs': int(120_000, 'FILLSTREAM_CLUSTER_DUPLICATE_WINDOW_MS', 1_000, 24 * 3600_000),
   'cluster.leaseMs': int(2_000, 'FILLSTREAM_CLUSTER_LEASE_MS', 500, 60_000),
   // Five announcements missed; above the default lease (2 s), so a quick takeover does not flip every gateway.
@@ -377,6 +384,15 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
         `http.requestTimeoutMs (${v('http.requestTimeoutMs')}, ${sources['http.requestTimeoutMs']}): the headers are part of the request`,
     );
   }
+  // A gateway republishes a command under the same Nats-Msg-Id until its deadline and waits for its answer until the
+  // margin has passed: JetStream must still know the id then, or a late republish could be stored twice.
+  if (v('cluster.commandTtlMs') + v('cluster.deadlineMarginMs') > v('cluster.duplicateWindowMs')) {
+    throw new ConfigError(
+      `cluster.commandTtlMs (${v('cluster.commandTtlMs')}) + cluster.deadlineMarginMs (${v('cluster.deadlineMarginMs')}) ` +
+        `must not exceed cluster.duplicateWindowMs (${v('cluster.duplicateWindowMs')}): a command is republished ` +
+        'under the same id until then',
+    );
+  }
   const config: Config = {
     port: v('port'),
     host: v('host'),
@@ -429,6 +445,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     cluster: {
       prefix: v('cluster.prefix'),
       commandTtlMs: v('cluster.commandTtlMs'),
+      deadlineMarginMs: v('cluster.deadlineMarginMs'),
       duplicateWindowMs: v('cluster.duplicateWindowMs'),
       leaseMs: v('cluster.leaseMs'),
       leaderTimeoutMs: v('cluster.leaderTimeoutMs'),

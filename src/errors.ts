@@ -52,6 +52,7 @@ export const ERRORS = {
   },
   HEADERS_TOO_LARGE: { code: 4311, http: 431, ws: null, message: 'request headers too large' },
   UNAVAILABLE: { code: 5001, http: 503, ws: WS_CLOSE.TRY_AGAIN_LATER, message: 'service unavailable' },
+  NOT_APPLIED: { code: 5002, http: 503, ws: null, message: 'the command was not applied' },
   INTERNAL: { code: 5000, http: 500, ws: null, message: 'internal error' },
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -17,7 +17,7 @@ import {
   marketIndex,
 } from '../src/config.js';
 import { Engine } from '../src/core/engine.js';
-import { encryptionKeyBytes } from '../src/gateway/auth.js';
+import { encryptionKeyBytes } from '../src/auth/credentials.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fillstream-config-'));
 let n = 0;
@@ -190,6 +190,27 @@ test('validation errors name the setting and its source', () => {
   assert.match(
     configError(() => loadConfig({ env: { DATABASE_URL: 'mysql://x' } })),
     /^DATABASE_URL="mysql:\/\/x"/,
+  );
+});
+
+test('cluster deadlines: the margin is bounded, and TTL + margin must fit in the duplicate window', () => {
+  assert.equal(loadConfig({ env: {} }).cluster.deadlineMarginMs, 1000);
+  assert.equal(loadConfig({ env: { FILLSTREAM_CLUSTER_DEADLINE_MARGIN_MS: '250' } }).cluster.deadlineMarginMs, 250);
+  assert.match(
+    configError(() => loadConfig({ env: { FILLSTREAM_CLUSTER_DEADLINE_MARGIN_MS: '50' } })),
+    /^FILLSTREAM_CLUSTER_DEADLINE_MARGIN_MS="50": expected an integer 100\.\.60000/,
+  );
+  assert.match(
+    configError(() =>
+      loadConfig({
+        env: {
+          FILLSTREAM_CLUSTER_COMMAND_TTL_MS: '5000',
+          FILLSTREAM_CLUSTER_DEADLINE_MARGIN_MS: '1000',
+          FILLSTREAM_CLUSTER_DUPLICATE_WINDOW_MS: '5500',
+        },
+      }),
+    ),
+    /cluster\.commandTtlMs \(5000\) \+ cluster\.deadlineMarginMs \(1000\) must not exceed cluster\.duplicateWindowMs \(5500\)/,
   );
 });
 

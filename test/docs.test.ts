@@ -48,7 +48,7 @@ test('every registered route is documented in docs/api.md', async () => {
 });
 
 test('every WebSocket message type is documented in docs/ws-protocol.md, and no other', () => {
-  const code = [...sources('src/push'), read('src/gateway/format.ts'), read('src/errors.ts')].join('\n');
+  const code = [...sources('src/push'), read('src/wire/format.ts'), read('src/errors.ts')].join('\n');
   // Messages built as objects (type: 'x') or as pre-serialized text ("type":"x").
   const sent = new Set(
     [...code.matchAll(/type: '([a-z_]+(?:\.[a-z_]+)?)'|"type":"([a-z_]+(?:\.[a-z_]+)?)"/g)].map(

@@ -52,7 +52,7 @@ const REASONS: Record<RejectReason, true> = {
 test('the catalogue holds exactly the codes of api.md, each unique', () => {
   assert.deepEqual(
     ALL_CODES,
-    [0, 1001, 1002, 1003, 1004, 2001, 2002, 2003, 4001, 4041, 4081, 4131, 4141, 4291, 4292, 4311, 5001, 5000],
+    [0, 1001, 1002, 1003, 1004, 2001, 2002, 2003, 4001, 4041, 4081, 4131, 4141, 4291, 4292, 4311, 5001, 5002, 5000],
   );
   assert.equal(new Set(ALL_CODES).size, ALL_CODES.length);
   assert.equal(CODES.MALFORMED, 1001);
@@ -91,6 +91,7 @@ test('HTTP statuses and WS close codes follow api.md and ws-protocol.md', () => 
     4292: 429,
     4311: 431,
     5001: 503,
+    5002: 503,
     5000: 500,
   });
   assert.equal(wsCloseCodeOf(2001), 4001);
@@ -99,7 +100,7 @@ test('HTTP statuses and WS close codes follow api.md and ws-protocol.md', () => 
   assert.equal(wsCloseCodeOf(4131), 1009);
   assert.equal(wsCloseCodeOf(5001), 1013);
   assert.equal(wsCloseCodeOf(4292), 4029);
-  for (const c of [0, 1001, 1002, 1003, 1004, 2003, 4001, 4041, 4081, 4141, 4311, 5000])
+  for (const c of [0, 1001, 1002, 1003, 1004, 2003, 4001, 4041, 4081, 4141, 4311, 5002, 5000])
     assert.equal(wsCloseCodeOf(c), null, String(c));
 });
 

@@ -214,7 +214,9 @@ export const BODIES: Readonly<Record<string, JsonSchema>> = {
   UserRevokeKey: USER_REVOKE_KEY,
 };
 
-const ENGINE = [5001]; // the engine queue is full or the engine is down
+// The engine queue is full, the engine is down or (a cluster) the outcome is unknown: 5001; a cluster command settled
+// as not applied (no answer by its deadline): 5002 (docs/api.md "Order entry in a cluster").
+const ENGINE = [5001, 5002];
 const ASSET_FILE = {
   name: 'file',
   in: 'path',
@@ -295,6 +297,19 @@ export const ROUTES: readonly RouteSpec[] = [
     status: 200,
     answer: { data: 'Order' },
     errors: [4001, 4141],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/order',
+    operationId: 'getOrderByCid',
+    tag: 'queries',
+    summary: 'The user’s newest order with this client order id (cid): what became of an order whose answer was lost',
+    auth: 'user',
+    rate: 'queries',
+    parameters: QUERIES.cid,
+    status: 200,
+    answer: { data: 'Order' },
+    errors: [4001],
   },
   {
     method: 'GET',

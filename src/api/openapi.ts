@@ -4,7 +4,7 @@
 
 import type { Config } from '../config.js';
 import { ALL_CODES, ERRORS, errorName, httpStatusOf } from '../errors.js';
-import { SIGNATURE_WINDOW_MS } from '../gateway/auth.js';
+import { SIGNATURE_WINDOW_MS } from '../auth/credentials.js';
 import { errorTable } from './error-table.js';
 import { ANSWERS, BODIES, ROUTES, type RateClass, type RouteSpec } from './http-routes.js';
 import { type JsonSchema, constant, object, str } from './json-schema.js';

@@ -1,5 +1,5 @@
 // The schema of every request body, query string and path parameter (one per request). The gateway's parsers
-// (src/gateway/order-request.ts) take their field lists, enums, patterns and bounds from here and check every body
+// (src/orders/order-request.ts) take their field lists, enums, patterns and bounds from here and check every body
 // against its schema, and the OpenAPI document (openapi.ts) is generated from the same objects.
 //
 // Decisions:
@@ -158,6 +158,7 @@ export const QUERIES = {
     msParam('end_time', 'candles opened at or before (ms); not before start_time'),
     limitParam(KLINES_LIMIT_DEFAULT, KLINES_LIMIT_MAX),
   ],
+  cid: [q('cid', cid, 'the client order id (the newest of the user’s orders with it)', true)],
   orderId: [
     {
       name: 'order_id',

@@ -2,7 +2,7 @@
 // (asyncapi.ts) is built from this table and the push tests validate every frame they receive against it.
 // Adding a message: one entry in WS_MESSAGES (the docs test also wants it in docs/ws-protocol.md).
 
-import { DEPTH_LEVELS_MAX, DEPTH_SIZES } from '../push/depth-top.js';
+import { BATCH_MAX, DEPTH_LEVELS_MAX, DEPTH_SIZES, REQUEST_ID_MAX } from './ws-limits.js';
 import { type JsonSchema, constant, int, millis, nullable, object, oneOfValues, str } from './json-schema.js';
 import {
   DEPTH_SIDES,
@@ -15,7 +15,6 @@ import {
   seq,
 } from './payload-schemas.js';
 import { CANCEL_ORDER_BODY, CREATE_ORDER_BODY } from './request-schemas.js';
-import { REQUEST_ID_MAX } from '../push/order-requests.js';
 
 export type Direction = 'client' | 'server';
 
@@ -45,7 +44,7 @@ const channel = oneOfValues(WS_CHANNELS);
 const levels = int({
   minimum: 1,
   maximum: DEPTH_LEVELS_MAX,
-  description: 'depth only; rounded up to 5, 10, 20, 50, 100, 500',
+  description: `depth only; rounded up to ${DEPTH_SIZES.join(', ')}`,
 });
 const interval = { ...KLINE_INTERVAL, description: 'kline only (required there): the candle interval' };
 const token = str({ description: 'the bearer token of the HTTP API' });
@@ -370,12 +369,14 @@ export const WS_MESSAGES: readonly WsMessageSpec[] = [
   {
     type: 'order.batch_place',
     from: 'client',
-    summary: 'Place 1..20 orders; each is answered by its own order.result with its index',
+    summary: `Place 1..${BATCH_MAX} orders; each is answered by its own order.result with its index`,
     schema: msg(
       'order.batch_place',
       {
         id: requestId,
-        params: object({ orders: { type: 'array', items: CREATE_ORDER_BODY, minItems: 1, maxItems: 20 } }, ['orders']),
+        params: object({ orders: { type: 'array', items: CREATE_ORDER_BODY, minItems: 1, maxItems: BATCH_MAX } }, [
+          'orders',
+        ]),
       },
       ['id', 'params'],
     ),
@@ -396,7 +397,7 @@ export const WS_MESSAGES: readonly WsMessageSpec[] = [
           anyOf: [requestId, { type: 'null' }],
           description: 'the request id; null when it was missing or invalid',
         },
-        index: int({ minimum: 0, maximum: 19, description: 'order.batch_place: the order of the batch' }),
+        index: int({ minimum: 0, maximum: BATCH_MAX - 1, description: 'order.batch_place: the order of the batch' }),
         code: int({ minimum: 0, description: '0, or the HTTP API code of the refusal' }),
         msg: str(),
         data: orderResultData,

@@ -5,8 +5,8 @@
 import type { Command as Program } from 'commander';
 import { pino } from 'pino';
 import { type Config, ConfigError, loadConfig } from '../config.js';
-import { PINO_REDACT } from '../gateway/auth.js';
-import { SecretsFileError } from '../gateway/secrets-file.js';
+import { PINO_REDACT } from '../auth/credentials.js';
+import { SecretsFileError } from '../auth/secrets-file.js';
 import { startEngineNode } from '../node/engine-node.js';
 import { startGatewayNode } from '../node/gateway-node.js';
 import { type ClusterRole, RoleConfigError, checkRole } from '../node/role-requirements.js';

@@ -8,8 +8,8 @@
 import { join } from 'node:path';
 import type { Command as Program } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../config.js';
-import { issueToken } from '../gateway/auth.js';
-import { type SavedSecrets, SecretsFileError, dataDirOf, readSecretsFile } from '../gateway/secrets-file.js';
+import { issueToken } from '../auth/credentials.js';
+import { type SavedSecrets, SecretsFileError, dataDirOf, readSecretsFile } from '../auth/secrets-file.js';
 import { InputError } from '../replay/errors.js';
 import { intOption } from './option-parsers.js';
 

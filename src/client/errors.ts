@@ -22,6 +22,7 @@ export const ErrorCode = Object.freeze({
   TOO_MANY_CONNECTIONS: 4292,
   HEADERS_TOO_LARGE: 4311,
   UNAVAILABLE: 5001,
+  NOT_APPLIED: 5002,
   INTERNAL: 5000,
 } as const);
 export type ErrorCodeName = keyof typeof ErrorCode;

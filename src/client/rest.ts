@@ -112,6 +112,14 @@ export class RestClient {
     return this.call(D.order, 'GET', `/api/v1/order/${encodeURIComponent(String(orderId))}`);
   }
 
+  /**
+   * The newest of the user's orders with this client order id (ApiError 4001: none): what became of an order whose
+   * answer was lost or 5001 "outcome unknown" (docs/api.md, "Order entry in a cluster").
+   */
+  getOrderByCid(cid: string): Promise<Order> {
+    return this.call(D.order, 'GET', '/api/v1/order' + queryString({ cid }));
+  }
+
   listOrders(q: OrdersQuery = {}): Promise<OrdersPage> {
     return this.call(D.orders, 'GET', '/api/v1/orders' + queryString({ ...q }));
   }

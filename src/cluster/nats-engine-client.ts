@@ -1,8 +1,12 @@
 // The engine port over NATS: what a cluster gateway uses instead of an engine worker thread.
 //
 // - submit: the command goes to the JetStream command stream with its command id as Nats-Msg-Id and a deadline
-//   (now + commandTtlMs); it resolves when the engine's answer arrives (in a committed batch, or on the answers
-//   subject for repeats and expired commands), rejects 5001 when the broker is gone or no answer came in time.
+//   (now + commandTtlMs), republished under the same id until JetStream acks it or the deadline passes (the
+//   duplicate window stores it once); it resolves when the engine's answer arrives (in a committed batch, or on the
+//   answers subject for repeats), whichever engine leads by then. No answer by deadline + margin (the engine said
+//   "expired", or died mid-batch and the next leader did not answer in time): the command is settled against the
+//   command log (settle.ts): the recorded answer, or 'expired' recorded and CommandNotAppliedError (5002); a log
+//   that cannot be read: CommandOutcomeUnknownError (5001, outcome unknown).
 // - committed batches: emitted in batch seq order; a seq jump, a new engine epoch or a reconnect emits 'gap'
 //   first, so the push server fills every connection from the event log (PostgreSQL) before going on.
 // - market data: the mirror starts from a snapshot asked of the engine (request/reply); a market seq jump, a new
@@ -22,9 +26,12 @@ import {
   type EngineLeadership,
   type EnginePort,
   type EnginePortEvents,
+  CommandNotAppliedError,
+  CommandOutcomeUnknownError,
   EngineUnavailableError,
   QueueFullError,
 } from '../pipeline/engine-port.js';
+import { type CommandSettler, SETTLE_TIMEOUT_MS } from './settle.js';
 import type { Ack, SnapshotMessage } from '../pipeline/protocol.js';
 import { ensureCommandStream } from './command-stream.js';
 import { LeaderWatch } from './leader-watch.js';
@@ -48,6 +55,8 @@ export interface EngineClientOptions {
   readonly capacity: number;
   /** A command's deadline is this long after the gateway took it. */
   readonly commandTtlMs: number;
+  /** No answer by deadline + this: the command is settled against the command log (config cluster.*). */
+  readonly deadlineMarginMs: number;
   readonly duplicateWindowMs: number;
   /** No leader announcement for this long: "no engine leader" (config cluster.leaderTimeoutMs). */
   readonly leaderTimeoutMs: number;
@@ -55,11 +64,17 @@ export interface EngineClientOptions {
   readonly now?: () => number;
   /** Why this gateway cannot reach the database (src/cluster/store-watch.ts), or null; not ready while set. */
   readonly storeProblem?: () => string | null;
+  /** Settles a command that got no answer in time (settle.ts); none: such a command's outcome is unknown (5001). */
+  readonly settler?: CommandSettler;
 }
 
 type Pending = { resolve: (a: Ack) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
 const SNAPSHOT_RETRY_MS = 500;
+/** A publish JetStream did not ack is sent again (same Nats-Msg-Id) after this, until the command's deadline. */
+const REPUBLISH_DELAY_MS = 200;
+/** How long one publish waits for JetStream's ack (at most: the time left before the deadline). */
+const PUBLISH_ACK_TIMEOUT_MS = 1_000;
 
 export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements EnginePort {
   /** Names this gateway's command ids (unique across gateways and restarts). */
@@ -70,6 +85,8 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
   private readonly subs: Subscription[] = [];
   private connected = true;
   private stopping = false;
+  /** Set once stop() gave up on what was in flight: no more republishing. */
+  private stopped = false;
   snapshot: SnapshotMessage | null = null;
   readonly recoveredOrders = 0;
   readonly storageOk = true;
@@ -173,28 +190,72 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
       cmd,
     };
     return new Promise<Ack>((resolve, reject) => {
-      // Past the deadline the engine no longer applies it; one more TTL covers an answer still on its way.
-      const timer = setTimeout(() => {
-        this.pending.delete(env.id);
-        reject(new EngineUnavailableError('no answer from the engine in time'));
-      }, 2 * this.o.commandTtlMs);
+      // Past deadline + margin no engine commits it any more: then the command log says what became of it.
+      const timer = setTimeout(() => void this.settle(env.id), env.deadline + this.o.deadlineMarginMs - this.now());
       this.pending.set(env.id, { resolve, reject, timer });
-      this.js.publish(this.o.names.commandSubject, encode(env), { msgID: env.id }).catch((e: unknown) => {
-        clearTimeout(timer);
-        this.pending.delete(env.id);
-        reject(new EngineUnavailableError(`command stream: ${(e as Error).message}`));
-      });
+      void this.publish(env);
     });
+  }
+
+  /** Publishes until JetStream acks (a lost ack or a broker hiccup: again, same msg id) or the deadline passes. */
+  private async publish(env: CommandEnvelope): Promise<void> {
+    const data = encode(env);
+    for (let attempt = 0; ; attempt++) {
+      const left = env.deadline - this.now();
+      if (!this.pending.has(env.id) || left <= 0 || this.stopped) return;
+      try {
+        await this.js.publish(this.o.names.commandSubject, data, {
+          msgID: env.id,
+          timeout: Math.max(50, Math.min(PUBLISH_ACK_TIMEOUT_MS, left)),
+        });
+        return;
+      } catch (e) {
+        if (attempt === 0) this.o.log.warn({ id: env.id, err: (e as Error).message }, 'command publish: republishing');
+        await new Promise((r) => setTimeout(r, REPUBLISH_DELAY_MS));
+      }
+    }
+  }
+
+  /** No answer by deadline + margin: the command log's answer, else 'expired' recorded (settle.ts). */
+  private async settle(id: string): Promise<void> {
+    const p = this.pending.get(id);
+    if (p === undefined) return;
+    const settler = this.o.settler;
+    if (settler === undefined) {
+      this.pending.delete(id);
+      p.reject(new CommandOutcomeUnknownError('no answer from the engine in time'));
+      return;
+    }
+    let answer: Answer;
+    try {
+      answer = JSON.parse(await settler.settle(id)) as Answer;
+    } catch (e) {
+      if (this.pending.delete(id)) {
+        this.o.log.warn(
+          { id, err: (e as Error).message },
+          'command outcome unknown: the command log could not be read',
+        );
+        p.reject(new CommandOutcomeUnknownError(`no answer in time and the command log could not be read`));
+      }
+      return;
+    }
+    // An answer that arrived meanwhile over NATS already settled it (the same answer: the log holds one).
+    if (!this.pending.delete(id)) return;
+    if ('expired' in answer) {
+      this.o.log.warn({ id }, 'no answer in time: the command is settled as not applied (5002)');
+      p.reject(new CommandNotAppliedError());
+    } else p.resolve({ ...answer.ack, reqId: 0 });
   }
 
   private resolveAll(answers: readonly Answer[]): void {
     for (const a of answers) {
+      // "Expired" from an engine is not the end: the timer settles it against the log once no engine can commit it.
+      if ('expired' in a) continue;
       const p = this.pending.get(a.id);
       if (p === undefined) continue;
       this.pending.delete(a.id);
       clearTimeout(p.timer);
-      if ('expired' in a) p.reject(new EngineUnavailableError('the command expired before the engine took it'));
-      else p.resolve({ ...a.ack, reqId: 0 });
+      p.resolve({ ...a.ack, reqId: 0 });
     }
   }
 
@@ -303,7 +364,7 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
   private failAll(reason: string): void {
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
-      p.reject(new EngineUnavailableError(reason));
+      p.reject(new CommandOutcomeUnknownError(reason));
     }
     this.pending.clear();
   }
@@ -312,11 +373,14 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    const until = this.now() + 2 * this.o.commandTtlMs;
-    while (this.pending.size > 0 && this.now() < until && this.connected) {
+    // Those in flight get their answer, or are settled (deadline + margin, then the log's read).
+    const until = this.now() + this.o.commandTtlMs + this.o.deadlineMarginMs + 2 * SETTLE_TIMEOUT_MS;
+    while (this.pending.size > 0 && this.now() < until) {
       await new Promise((r) => setTimeout(r, 20));
     }
+    this.stopped = true;
     this.failAll('gateway stopped');
+    await this.o.settler?.close();
     for (const s of this.subs) s.unsubscribe();
   }
 }

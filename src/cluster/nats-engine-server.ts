@@ -5,7 +5,9 @@
 //   batch recorded (cluster_consumers, written in the batch's own transaction with each command's answer in
 //   cluster_command_results). A command id seen before (in flight here, answered in this process, or recorded in
 //   PostgreSQL) is never applied again: it gets its original answer. A command past its deadline is never
-//   applied: it is answered "expired".
+//   applied: it is answered "expired"; and a batch holding one whose deadline plus the margin has passed by the
+//   database's clock, or one a gateway already settled as expired, rolls back (LateBatchError) and the engine stops
+//   (src/cluster/settle.ts: a gateway without an answer settles the command against the log).
 // - After commit: each committed batch (private events and answers) goes out on the committed subject with the
 //   engine's epoch and a batch seq; market data with a market seq (and the clock tick says the last one sent);
 //   gateways detect gaps from those. Market data also carries the public market-data epoch and per-symbol seqs
@@ -51,6 +53,8 @@ export interface EngineServerOptions {
   readonly pool: pg.Pool;
   readonly init: WorkerInit;
   readonly duplicateWindowMs: number;
+  /** Past a command's deadline plus this, by the database's clock, no batch holding it commits (config cluster.*). */
+  readonly deadlineMarginMs?: number;
   /** The leadership this engine commits under (cluster_leader row, checked in every batch); none: unfenced. */
   readonly fence?: { readonly name: string; readonly epoch: number };
   /** Who this engine is, as it announces itself to the gateways (its epoch is the fence's when fenced). */
@@ -74,7 +78,7 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
   private batchSeq = 0;
   private marketSeq = 0;
   private nextReqId = 1;
-  private readonly byReq = new Map<number, { id: string; seq: number }>();
+  private readonly byReq = new Map<number, { id: string; seq: number; deadline: number }>();
   /** Command ids taken and not committed yet, with repeats waiting for the same answer. */
   private readonly inFlight = new Map<string, number>();
   private readonly waiting = new Map<string, number>();
@@ -89,6 +93,7 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
   private readyWait!: { resolve: (orders: number) => void; reject: (e: Error) => void };
   private stopped: { promise: Promise<void>; resolve: () => void };
   private stopping = false;
+  private failed = false;
   private readonly now: () => number;
   recoveredOrders = 0;
 
@@ -191,7 +196,7 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
         this.publishAnswers([JSON.parse(known) as Answer]);
       } else if (this.inFlight.has(env.id)) {
         this.waiting.set(env.id, (this.waiting.get(env.id) ?? 0) + 1);
-      } else if (this.stopping) {
+      } else if (this.stopping || this.failed) {
         // Not taken, not answered: the next engine start reads it again from the stream (the cursor is before it).
         continue;
       } else if (now > env.deadline) {
@@ -200,7 +205,7 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
         this.publishAnswers([answer]);
       } else {
         const reqId = this.nextReqId++;
-        this.byReq.set(reqId, { id: env.id, seq });
+        this.byReq.set(reqId, { id: env.id, seq, deadline: env.deadline });
         this.inFlight.set(env.id, reqId);
         requests.push({ ...env.cmd, reqId } as EngineRequest);
       }
@@ -236,13 +241,15 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
 
   private commandLog(acks: readonly Ack[]): CommandLog | undefined {
     let consumed = 0;
-    const results: Array<{ commandId: string; answer: string; ts: number }> = [];
+    const results: Array<{ commandId: string; answer: string; ts: number; notAfter?: number }> = [];
+    const margin = this.o.deadlineMarginMs;
     for (const a of acks) {
       const taken = this.byReq.get(a.reqId);
       const answer = this.answerOf(a);
       if (taken === undefined || answer === null) continue;
       consumed = Math.max(consumed, taken.seq);
-      results.push({ commandId: taken.id, answer: JSON.stringify(answer), ts: a.ts });
+      const r = { commandId: taken.id, answer: JSON.stringify(answer), ts: a.ts };
+      results.push(margin === undefined ? r : { ...r, notAfter: taken.deadline + margin });
     }
     if (consumed === 0) return undefined;
     const log = { stream: this.o.names.commandStream, consumedSeq: consumed, results };
@@ -321,6 +328,8 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
         if (m.error !== null) this.o.log.warn({ error: m.error }, 'event retention: pruning failed; retried later');
         break;
       case 'fatal':
+        // The engine stopped for good (a fenced or late batch, a failed flush): take no more commands.
+        this.failed = true;
         this.readyWait.reject(new Error(m.error));
         if (this.listenerCount('fatal') > 0) this.emit('fatal', m.error);
         this.stopped.resolve();

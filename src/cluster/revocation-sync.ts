@@ -5,7 +5,7 @@
 
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Store } from '../adapters/store/store.js';
-import type { Revocations } from '../gateway/revocations.js';
+import type { Revocations } from '../auth/revocations.js';
 
 export interface RevocationSyncOptions {
   readonly nc: NatsConnection;

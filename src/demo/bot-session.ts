@@ -4,7 +4,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClientError, RestClient } from '../client/index.js';
-import { signRequest } from '../gateway/auth.js';
+import { signRequest } from '../auth/credentials.js';
 
 /** What a demo user signs in with (its API secret stays in this process and the demo-users file). */
 export interface DemoCredentials {

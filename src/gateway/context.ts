@@ -9,20 +9,14 @@ import type { Store } from '../adapters/store/store.js';
 import type { EnginePort } from '../pipeline/engine-port.js';
 import type { MarketData } from '../pipeline/market-data.js';
 import { ApiError } from '../errors.js';
-import { type Authenticated, authenticate, checkAdmin, decryptSecret } from './auth.js';
-import { auditAction, auditAuthFailure, auditBan, type ActionRecord } from './audit.js';
-import { type AuthThrottle, clientKey } from './auth-throttle.js';
+import { type Authenticated, type Secrets, authenticate, checkAdmin, decryptSecret } from '../auth/credentials.js';
+import { auditAction, auditAuthFailure, auditBan, type ActionRecord } from '../auth/audit.js';
+import { type AuthThrottle, clientKey } from '../auth/throttle.js';
 import type { RateClass, RateLimiter } from '../rate-limit.js';
-import { chargeRate } from './order-entry.js';
-import type { Metrics } from './metrics.js';
-import type { ReplayGuard } from './replay-guard.js';
-import type { Revocations } from './revocations.js';
-
-export interface Secrets {
-  readonly tokenSecret: string;
-  readonly encryptionKey: string;
-  readonly adminToken: string | null;
-}
+import { chargeRate } from '../orders/order-entry.js';
+import type { Metrics } from '../metrics.js';
+import type { ReplayGuard } from '../auth/replay-guard.js';
+import type { Revocations } from '../auth/revocations.js';
 
 export interface GatewayContext {
   readonly config: Config;

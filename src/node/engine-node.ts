@@ -74,6 +74,7 @@ export async function startEngineNode(config: Config, log: Logger): Promise<Runn
         rateLimits: config.rateLimits,
       },
       duplicateWindowMs: config.cluster.duplicateWindowMs,
+      deadlineMarginMs: config.cluster.deadlineMarginMs,
       fence: { name: fenceName, epoch: leaderEpoch },
       leader: { nodeId, epoch: leaderEpoch, since: leadingSince },
       log,

@@ -1,7 +1,8 @@
 // Composition root of the `gateway` role: the HTTP API, /ws and the queries (read from PostgreSQL), with the
 // engine reached over NATS (src/cluster/nats-engine-client.ts) instead of a worker thread, a watch on this
-// gateway's own database link (src/cluster/store-watch.ts) that refuses orders while it is down, and revocations
-// shared with the other gateways (src/cluster/revocation-sync.ts).
+// gateway's own database link (src/cluster/store-watch.ts) that refuses orders while it is down, revocations
+// shared with the other gateways (src/cluster/revocation-sync.ts), and the settle of commands that got no answer in
+// time against the command log (src/cluster/settle.ts).
 
 import { connect } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -9,8 +10,9 @@ import type { Config } from '../config.js';
 import { NatsEngineClient } from '../cluster/nats-engine-client.js';
 import { RevocationSync } from '../cluster/revocation-sync.js';
 import { StoreWatch } from '../cluster/store-watch.js';
+import { pgSettler } from '../cluster/settle.js';
 import { clusterNames } from '../cluster/wire.js';
-import { type RunningServer, startServer } from '../gateway/server.js';
+import { type RunningServer, startServer } from './server-node.js';
 import { checkRole } from './role-requirements.js';
 
 /** How often a gateway checks its database link, and how long a check may take before it counts as lost. */
@@ -42,10 +44,13 @@ export async function startGatewayNode(config: Config, opts: { logger?: Logger }
           names: clusterNames(c.cluster.prefix),
           capacity: c.queueCapacity,
           commandTtlMs: c.cluster.commandTtlMs,
+          deadlineMarginMs: c.cluster.deadlineMarginMs,
           duplicateWindowMs: c.cluster.duplicateWindowMs,
           leaderTimeoutMs: c.cluster.leaderTimeoutMs,
           log,
           storeProblem: () => watch.problem,
+          // Its own small pool: a settle must not queue behind the gateway's reads.
+          settler: pgSettler(c.databaseUrl, log),
         });
       },
     });

@@ -19,6 +19,28 @@ export class QueueFullError extends Error {
 /** The engine cannot take or answer the command (stopped, starting, broker or database lost, command expired). */
 export class EngineUnavailableError extends Error {}
 
+/**
+ * A cluster command that got no answer in time and that the command log now records as expired: it was not applied
+ * and no engine will apply it later (5002). src/cluster/settle.ts.
+ */
+export class CommandNotAppliedError extends Error {
+  constructor() {
+    super('the command was not applied');
+    this.name = 'CommandNotAppliedError';
+  }
+}
+
+/**
+ * A cluster command that got no answer in time and whose outcome the gateway could not settle (the command log
+ * could not be read): it may or may not have been applied (5001 saying so).
+ */
+export class CommandOutcomeUnknownError extends EngineUnavailableError {
+  constructor(reason: string) {
+    super(`outcome unknown: ${reason}`);
+    this.name = 'CommandOutcomeUnknownError';
+  }
+}
+
 /** Which engine process leads a cluster, as a gateway last heard it (src/cluster/leader-watch.ts). */
 export interface EngineLeader {
   readonly node: string;

@@ -57,6 +57,8 @@ class EngineWorker {
   private inbox: Array<{ readonly req: EngineCommandRequest; readonly limited: Limited | null }> = [];
   private readonly limits: UserRateLimits;
   private draining = false;
+  /** Set by fail(): a batch did not land and never will; nothing after it may be applied or land either. */
+  private failed = false;
   private stopping: number | null = null;
   private lastTs = 0;
   private storageOk = true;
@@ -99,6 +101,8 @@ class EngineWorker {
   }
 
   receive(group: readonly EngineRequest[], sentAt: number): void {
+    // Stopped for good (fail()): the core is ahead of what the store holds, so nothing more may be applied.
+    if (this.failed) return;
     const before = this.received;
     for (const req of group) {
       if (req.kind === 'shutdown') this.stopping = req.reqId;
@@ -303,8 +307,14 @@ class EngineWorker {
     }
   }
 
-  /** Stops for good: a batch that must not land (fenced), so nothing after it may land either. */
+  /**
+   * Stops for good: a batch that must not land (fenced, or late: LateBatchError), so nothing after it may land
+   * either, and the core's memory (ahead of the store now) is never used again: a restart recovers from the store.
+   */
   private fail(e: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.inbox = [];
     if (this.clockTimer !== null) clearTimeout(this.clockTimer);
     this.clockTimer = null;
     this.t.post({ kind: 'fatal', error: e instanceof Error ? e.message : String(e) });
@@ -314,8 +324,8 @@ class EngineWorker {
 
   /**
    * Retries until the batch is durable (or found to have landed already): the core is already ahead, so the batch
-   * must land. Except a fenced batch (a later leader took over, cluster engines only): it was rolled back and this
-   * engine must stop, so it throws.
+   * must land. Except a fenced or late batch (cluster engines only): it was rolled back and this engine must stop,
+   * so it throws.
    */
   private async commit(batch: SettlementBatch): Promise<void> {
     let delay = 50;
@@ -330,7 +340,9 @@ class EngineWorker {
         }
         return;
       } catch (e) {
-        if (e instanceof Error && e.name === 'FencedError') throw e;
+        // Rolled back for good: a later leader took over, or a command of it is past its deadline (or settled as
+        // expired by a gateway). Retrying cannot help and going on would diverge from the store.
+        if (e instanceof Error && (e.name === 'FencedError' || e.name === 'LateBatchError')) throw e;
         this.storageOk = false;
         this.t.post({ kind: 'storage', ok: false, error: (e as Error).message });
         await sleep(delay);

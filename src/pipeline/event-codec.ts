@@ -1,7 +1,7 @@
 // The private event log's line format. Settlement writes each private event as one compact line
 // (tab-separated fields, internal integer units) instead of its rendered JSON: encoding is a few string
 // concatenations, and the JSON text of ws-protocol.md section 3 is built only when someone reads the event
-// (a connected owner, a resume, GET /events) — see renderPrivateEvent in gateway/format.ts. Rendering is a
+// (a connected owner, a resume, GET /events) — see renderPrivateEvent in wire/format.ts. Rendering is a
 // pure function of the line, its seq and the market configuration, so every reader gets the same text.
 //
 //   o  order_id symbol_id side order_type tif price qty quote_qty cid status filled_qty filled_notional reject ts

@@ -10,9 +10,9 @@ import type { Side } from '../core/types.js';
 import { type BookSide, type PriceTree, priceTree } from '../pipeline/book-side.js';
 import type { LevelChange, SymbolMarket } from '../pipeline/market-data.js';
 
-/** The sizes a depth subscription is served at; any other `levels` 1..500 is rounded up to the next one. */
-export const DEPTH_SIZES: readonly number[] = [5, 10, 20, 50, 100, 500];
-export const DEPTH_LEVELS_MAX = 500;
+import { DEPTH_LEVELS_MAX, DEPTH_SIZES } from '../api/ws-limits.js';
+
+export { DEPTH_LEVELS_MAX, DEPTH_SIZES };
 
 /** The fixed size that serves a request for `levels` (1..DEPTH_LEVELS_MAX): the smallest size >= it. */
 export function depthSize(levels: number): number {

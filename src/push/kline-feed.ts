@@ -5,7 +5,7 @@
 // serialized once for all subscribers, and only when the stream has some.
 
 import type { MarketIndex } from '../config.js';
-import { formatKline } from '../gateway/format.js';
+import { formatKline } from '../wire/format.js';
 import { type KlineInterval, intervalName } from '../pipeline/candles.js';
 import type { KlineStream, KlineStreams } from '../pipeline/kline-streams.js';
 import type { Connection } from './connection.js';

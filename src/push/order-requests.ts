@@ -7,18 +7,15 @@
 // during a resume wait for the replay).
 
 import { ApiError } from '../errors.js';
-import type { Metrics } from '../gateway/metrics.js';
-import { type OrderEntryContext, cancelOrder, chargeRate, placeOrder } from '../gateway/order-entry.js';
-import { CID_PATTERN } from '../gateway/order-request.js';
+import type { Metrics } from '../metrics.js';
+import { type OrderEntryContext, cancelOrder, chargeRate, placeOrder } from '../orders/order-entry.js';
+import { CID_PATTERN } from '../orders/order-request.js';
 import type { Connection } from './connection.js';
+import { BATCH_MAX, REQUEST_ID_MAX } from '../api/ws-limits.js';
 
 export const ORDER_MESSAGE_TYPES = ['order.place', 'order.cancel', 'order.batch_place'] as const;
 export type OrderMessageType = (typeof ORDER_MESSAGE_TYPES)[number];
-/** Orders one order.batch_place may hold. */
-export const BATCH_MAX = 20;
-/** Longest string request id (characters). */
-export const REQUEST_ID_MAX = 64;
-const REQUEST_ID_PATTERN = /^[\x21-\x7e]{1,64}$/;
+const REQUEST_ID_PATTERN = new RegExp(`^[\\x21-\\x7e]{1,${REQUEST_ID_MAX}}$`);
 
 type RequestId = string | number;
 type Obj = Record<string, unknown>;

@@ -23,7 +23,7 @@ import type { Int } from '../core/int64.js';
 import type { MarketIndex } from '../config.js';
 import type { LevelChange, MarketData, SymbolMarket } from '../pipeline/market-data.js';
 import type { PublicTrade } from '../pipeline/protocol.js';
-import { fmtAsset, fmtPrice, formatDepthLevel } from '../gateway/format.js';
+import { fmtAsset, fmtPrice, formatDepthLevel } from '../wire/format.js';
 import type { Connection } from './connection.js';
 import { type DepthWork, type LevelDiff, TopBook } from './depth-top.js';
 

@@ -1,12 +1,12 @@
 // Token checks of the WebSocket endpoint (issue 9): a banned peer address is refused before its token is looked
 // at (4291, counted); a token is verified with the revocation list; a refused one is counted, written to the audit
-// log and counted towards the address's ban (gateway/auth-throttle.ts), like a refused HTTP credential.
+// log and counted towards the address's ban (auth/throttle.ts), like a refused HTTP credential.
 
 import { ApiError } from '../errors.js';
-import { type RevocationCheck, type TokenClaims, verifyToken } from '../gateway/auth.js';
-import { type AuditLogger, auditAuthFailure, auditBan } from '../gateway/audit.js';
-import type { AuthThrottle } from '../gateway/auth-throttle.js';
-import type { Metrics } from '../gateway/metrics.js';
+import { type RevocationCheck, type TokenClaims, verifyToken } from '../auth/credentials.js';
+import { type AuditLogger, auditAuthFailure, auditBan } from '../auth/audit.js';
+import type { AuthThrottle } from '../auth/throttle.js';
+import type { Metrics } from '../metrics.js';
 
 export interface PushAuthDeps {
   readonly tokenSecret: string;

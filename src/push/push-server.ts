@@ -16,20 +16,20 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import type { Config, MarketIndex } from '../config.js';
 import type { EventChunk, Store } from '../adapters/store/store.js';
-import { renderPrivateEvent } from '../gateway/format.js';
+import { renderPrivateEvent } from '../wire/format.js';
 import type { EnginePort } from '../pipeline/engine-port.js';
 import type { MarketData } from '../pipeline/market-data.js';
-import { devUserId } from '../gateway/auth.js';
-import { type AuthThrottle, clientKey } from '../gateway/auth-throttle.js';
-import type { Metrics } from '../gateway/metrics.js';
-import type { Revocation, Revocations } from '../gateway/revocations.js';
+import { devUserId } from '../auth/credentials.js';
+import { type AuthThrottle, clientKey } from '../auth/throttle.js';
+import type { Metrics } from '../metrics.js';
+import type { Revocation, Revocations } from '../auth/revocations.js';
 import { ApiError } from '../errors.js';
 import { setLongTimeout } from '../long-timeout.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { CLOSE, Connection } from './connection.js';
 import { PushAuth } from './push-auth.js';
 import { OrderRequests } from './order-requests.js';
-import type { OrderEntryContext } from '../gateway/order-entry.js';
+import type { OrderEntryContext } from '../orders/order-entry.js';
 import {
   CHANNELS,
   type Channel,

@@ -10,7 +10,7 @@ import { CANCEL_ORDER, CREATE_ORDER, DEPOSIT } from '../../src/api/request-schem
 import { schemaCheck } from '../../src/api/request-validators.js';
 import { loadConfig, marketIndex } from '../../src/config.js';
 import { ApiError } from '../../src/errors.js';
-import { parseCancel, parseCreateOrder, parseDeposit } from '../../src/gateway/order-request.js';
+import { parseCancel, parseCreateOrder, parseDeposit } from '../../src/orders/order-request.js';
 
 const market = marketIndex(loadConfig({ env: {} }));
 

@@ -6,7 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WS_MESSAGES } from '../../src/api/ws-messages.js';
-import { issueToken } from '../../src/gateway/auth.js';
+import { issueToken } from '../../src/auth/credentials.js';
 import { Lab, TOKEN_SECRET } from '../http/harness.js';
 import { limit } from '../http/api-helpers.js';
 import { RawClient, wsUrl } from '../push/raw-client.js';

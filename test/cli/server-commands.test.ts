@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signRequest } from '../../src/gateway/auth.js';
+import { signRequest } from '../../src/auth/credentials.js';
 import { freePort } from '../support/net.js';
 
 test('serve + user create --deposit + token + deposit, then SIGTERM', { timeout: 60_000 }, async () => {

@@ -117,7 +117,7 @@ console.log(JSON.stringify({ exports: Object.keys(c).sort(), sig, symbol: symbol
 `,
   );
   const out = JSON.parse(await run(dir, ['check.mjs', s.url])) as Record<string, unknown>;
-  const { signRequest } = await import('../../src/gateway/auth.js');
+  const { signRequest } = await import('../../src/auth/credentials.js');
   assert.equal(out.sig, signRequest('s3cret', '1702944000000', 'GET', '/api/v1/balances', ''));
   assert.equal(out.symbol, 'BTC_USDT');
   assert.equal(out.code, 2002);

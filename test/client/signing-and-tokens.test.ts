@@ -17,7 +17,7 @@ import {
   signRequest,
 } from '../../src/client/index.js';
 import { CODES } from '../../src/errors.js';
-import { issueToken, signRequest as serverSignRequest } from '../../src/gateway/auth.js';
+import { issueToken, signRequest as serverSignRequest } from '../../src/auth/credentials.js';
 import { ADMIN_TOKEN, Lab, TOKEN_SECRET, type TestServer, type TestUser } from '../http/harness.js';
 
 const lab = new Lab('sqlite');

@@ -17,7 +17,7 @@ import {
   errorCodeName,
   type ServerMessage,
 } from '../../src/client/index.js';
-import { issueToken } from '../../src/gateway/auth.js';
+import { issueToken } from '../../src/auth/credentials.js';
 import { ADMIN_TOKEN, Lab, TOKEN_SECRET, type TestServer, type TestUser } from '../http/harness.js';
 
 const root = process.cwd();
@@ -36,7 +36,7 @@ function serverMessageTypes(): Set<string> {
   const push = readdirSync(join(root, 'src/push'), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts'))
     .map((f) => read(join('src/push', f)));
-  const code = [...push, read('src/gateway/format.ts'), read('src/errors.ts')].join('\n');
+  const code = [...push, read('src/wire/format.ts'), read('src/errors.ts')].join('\n');
   return new Set(
     [...code.matchAll(/type: '([a-z_]+(?:\.[a-z_]+)?)'|"type":"([a-z_]+(?:\.[a-z_]+)?)"/g)].map(
       (m) => (m[1] ?? m[2]) as string,
@@ -199,6 +199,7 @@ test('every route answers what the client decodes strictly, and API errors carry
     },
     'POST /api/v1/cancel_order': () => me.cancelOrder({ cid: 'route-1' }),
     'GET /api/v1/order/{order_id}': async () => me.getOrder((await me.listOrders({ limit: 1 })).orders[0]!.order_id),
+    'GET /api/v1/order': () => me.getOrderByCid('route-1'),
     'GET /api/v1/orders': () => me.listOrders(),
     'GET /api/v1/trades': () => me.listTrades(),
     'GET /api/v1/balances': () => me.getBalances(),
@@ -253,6 +254,7 @@ test('every route answers what the client decodes strictly, and API errors carry
   // Errors: each is an ApiClientError whose code is in the client's catalogue table.
   const errors: Array<[() => Promise<unknown>, number]> = [
     [() => me.getOrder(999_999), ErrorCode.ORDER_NOT_FOUND],
+    [() => me.getOrderByCid('no-such-cid'), ErrorCode.ORDER_NOT_FOUND],
     [() => me.request('GET', '/api/v1/nope'), ErrorCode.ROUTE_NOT_FOUND],
     [() => admin.withAuth({}).getBalances(), ErrorCode.MISSING_CREDENTIALS],
     [() => me.createOrder(order('BUY', '20000.00', '1000')), ErrorCode.INSUFFICIENT_BALANCE],

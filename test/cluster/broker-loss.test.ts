@@ -11,7 +11,7 @@ import { connect } from '@nats-io/transport-node';
 import { loadConfig } from '../../src/config.js';
 import { clusterNames } from '../../src/cluster/wire.js';
 import { startGatewayNode } from '../../src/node/gateway-node.js';
-import type { RunningServer } from '../../src/gateway/server.js';
+import type { RunningServer } from '../../src/node/server-node.js';
 import {
   ADMIN_TOKEN,
   deleteStream,

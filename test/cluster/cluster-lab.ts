@@ -75,10 +75,13 @@ export async function startEngine(
   dbUrl: string,
   duplicateWindowMs = 120_000,
   rateLimits: RateLimits = loadConfig({ env: {} }).rateLimits,
+  opts: { readonly deadlineMarginMs?: number } = {},
 ): Promise<InProcessEngine> {
   const s = services() as { nats: string };
   const nc = await connect({ servers: s.nats });
   const pool = new pg.Pool({ connectionString: dbUrl, max: 2 });
+  // An idle connection cut under it (a test's proxy) must not crash the test process (the engine role logs it).
+  pool.on('error', () => undefined);
   const server = await NatsEngineServer.start({
     nc,
     names: clusterNames(prefix),
@@ -92,6 +95,7 @@ export async function startEngine(
       rateLimits,
     },
     duplicateWindowMs,
+    ...(opts.deadlineMarginMs === undefined ? {} : { deadlineMarginMs: opts.deadlineMarginMs }),
     // Unfenced, but announced like a leader: a later engine of the same test gets a larger epoch (the clock).
     leader: { nodeId: `test-engine-${process.pid}`, epoch: Date.now(), since: Date.now() },
     log: silentLog,

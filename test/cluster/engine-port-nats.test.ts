@@ -27,6 +27,7 @@ if (needServices('engine port (NATS)')) {
       names: clusterNames(prefix),
       capacity: 1000,
       commandTtlMs: 5000,
+      deadlineMarginMs: 1000,
       duplicateWindowMs: 120_000,
       leaderTimeoutMs: 5000,
       log: silentLog,

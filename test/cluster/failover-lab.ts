@@ -86,7 +86,7 @@ export async function failoverLab(extraEnv: Record<string, string> = {}) {
     await nc.close();
     await db.drop();
   };
-  return { prefix, pool, engine, leads, waits, gateway, user, close };
+  return { prefix, url: db.url, env, pool, engine, leads, waits, gateway, user, close };
 }
 
 export type FailoverLab = Awaited<ReturnType<typeof failoverLab>>;

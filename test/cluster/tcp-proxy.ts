@@ -1,7 +1,8 @@
 // A TCP proxy the cluster tests put between a gateway and NATS, to take the broker away from that one gateway (every
 // connection cut, new ones refused) and give it back, while the NATS server itself keeps serving everyone else. And
 // between an engine and PostgreSQL, to cut a connection just after it sent COMMIT: the server commits, the client
-// never hears so.
+// never hears so; or to drop the chunk holding a statement and cut every connection (cutOn): the statement never
+// reaches the server.
 
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
@@ -15,6 +16,11 @@ export interface TcpProxy {
    * server's answer is withheld, and the connection is cut `afterMs` later. Resolves when it was cut.
    */
   cutAfter(marker: string, afterMs: number): Promise<void>;
+  /**
+   * The next chunk a client sends containing `marker` is dropped (the server never sees it), and then it is as cut():
+   * every connection cut, new ones refused until restore(). Resolves when it happened.
+   */
+  cutOn(marker: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -22,6 +28,11 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
   const sockets = new Set<Socket>();
   let refusing = false;
   let trap: { marker: string; afterMs: number; done: () => void } | null = null;
+  let drop: { marker: string; done: () => void } | null = null;
+  const cutAll = () => {
+    refusing = true;
+    for (const s of sockets) s.destroy();
+  };
   const server: Server = createServer((client) => {
     if (refusing) {
       client.destroy();
@@ -37,6 +48,13 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
     upstream.on('close', () => client.destroy());
     let withheld = false;
     client.on('data', (d: Buffer) => {
+      const dr = drop;
+      if (dr !== null && d.includes(dr.marker)) {
+        drop = null;
+        cutAll();
+        dr.done();
+        return;
+      }
       upstream.write(d);
       const t = trap;
       if (t === null || !d.includes(t.marker)) return;
@@ -57,14 +75,12 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
   const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
   return {
     port,
-    cut() {
-      refusing = true;
-      for (const s of sockets) s.destroy();
-    },
+    cut: cutAll,
     restore() {
       refusing = false;
     },
     cutAfter: (marker, afterMs) => new Promise<void>((done) => (trap = { marker, afterMs, done })),
+    cutOn: (marker) => new Promise<void>((done) => (drop = { marker, done })),
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();

@@ -18,7 +18,7 @@ import { openStore } from '../../src/adapters/store/index.js';
 import { big } from '../../src/core/int64.js';
 import { decodeCommand } from '../../src/pipeline/journal.js';
 import { DEFAULT_MARKET_INPUT, loadConfig, marketIndex } from '../../src/config.js';
-import { signRequest } from '../../src/gateway/auth.js';
+import { signRequest } from '../../src/auth/credentials.js';
 import { type StoreKind, createDatabase, postgresUrl, sleep } from '../http/harness.js';
 import { freePort } from '../support/net.js';
 

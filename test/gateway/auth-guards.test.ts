@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../../src/errors.js';
-import { keyPrefix } from '../../src/gateway/audit.js';
-import { AuthThrottle, FailureCounter, clientKey } from '../../src/gateway/auth-throttle.js';
-import { ReplayGuard } from '../../src/gateway/replay-guard.js';
+import { keyPrefix } from '../../src/auth/audit.js';
+import { AuthThrottle, FailureCounter, clientKey } from '../../src/auth/throttle.js';
+import { ReplayGuard } from '../../src/auth/replay-guard.js';
 
 const W = 5000;
 const T = 1_734_533_790_123;

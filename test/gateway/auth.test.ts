@@ -26,8 +26,8 @@ import {
   signRequest,
   verifySignature,
   verifyToken,
-} from '../../src/gateway/auth.js';
-import { ReplayGuard } from '../../src/gateway/replay-guard.js';
+} from '../../src/auth/credentials.js';
+import { ReplayGuard } from '../../src/auth/replay-guard.js';
 
 const SECRET = 'token-secret-'.padEnd(40, 'x');
 /** Nothing revoked (the revocation tests below use a Revocations of their own). */

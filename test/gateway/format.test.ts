@@ -21,7 +21,7 @@ import {
   orderUpdateMessage,
   renderPrivateEvent,
   tradeMessage,
-} from '../../src/gateway/format.js';
+} from '../../src/wire/format.js';
 import { encodeBalance, encodeOrder, encodeTrade } from '../../src/pipeline/event-codec.js';
 import { specOrderEvent } from '../support/fixtures.js';
 import { Settlement } from '../../src/pipeline/settlement.js';

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { PINO_REDACT } from '../../src/gateway/auth.js';
+import { PINO_REDACT } from '../../src/auth/credentials.js';
 import { LazyChildLogger } from '../../src/gateway/lazy-logger.js';
 
 test('lazy child logger: nothing built below the level; bindings and redaction once it logs', () => {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { Metrics } from '../../src/gateway/metrics.js';
+import { Metrics } from '../../src/metrics.js';
 import { markdownTable } from '../support/markdown.js';
 
 const DOC = readFileSync(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');

@@ -18,7 +18,7 @@ import {
   parseTickerQuery,
   parseTradesQuery,
   toPlaceCommand,
-} from '../../src/gateway/order-request.js';
+} from '../../src/orders/order-request.js';
 
 const config = loadConfig();
 const market = marketIndex(config);

@@ -20,8 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
-import { startServer } from '../../src/gateway/server.js';
-import { SecretsFileError } from '../../src/gateway/secrets-file.js';
+import { startServer } from '../../src/node/server-node.js';
+import { SecretsFileError } from '../../src/auth/secrets-file.js';
 
 const silent = pino({ level: 'silent' });
 const mode = (p: string) => statSync(p).mode & 0o777;

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { issueToken } from '../../src/gateway/auth.js';
+import { issueToken } from '../../src/auth/credentials.js';
 import { ADMIN, type Credentials, NONE, TOKEN_SECRET, expectError, expectOk } from './harness.js';
 import { type MainServer, type Obj, balance, balanceUpdate, limit } from './api-helpers.js';
 

@@ -235,6 +235,28 @@ export function queryTests(ctx: MainServer): void {
     await s.cancel(u, { cid: 'y'.repeat(60) });
   });
 
+  test('GET /order?cid=: the newest of the own orders with that cid; 4001 for none or for another user', async () => {
+    const { s } = ctx;
+    const u = await s.fundedUser({ USDT: '10000' });
+    const other = await s.fundedUser({ USDT: '10000' });
+    const first = await s.place(u, limit('BUY', '10', '1', { cid: 'look-1' }));
+    await s.cancel(u, { order_id: first });
+    // A cid is unique among open orders only: once the first is canceled it may be used again.
+    const second = await s.place(u, limit('BUY', '11', '1', { cid: 'look-1' }));
+    const got = await s.ok<Obj>('/api/v1/order?cid=look-1', u.bearer);
+    assert.equal(got.order_id, second);
+    assert.equal(got.cid, 'look-1');
+    assert.equal(got.status, 'NEW');
+    assert.deepEqual(got, await s.ok<Obj>(`/api/v1/order/${second}`, u.bearer), 'the same view as GET /order/{id}');
+    expectError(await s.get('/api/v1/order?cid=look-1', other.bearer), 404, 4001, /no order with cid "look-1"/);
+    expectError(await s.get('/api/v1/order?cid=never-used', u.bearer), 404, 4001);
+    expectError(await s.get('/api/v1/order', u.bearer), 400, 1001, /cid is required/);
+    expectError(await s.get('/api/v1/order?cid=a%20b', u.bearer), 400, 1001);
+    expectError(await s.get('/api/v1/order?cid=a&cid=b', u.bearer), 400, 1001);
+    expectError(await s.get('/api/v1/order?cid=look-1'), 401, 2001);
+    await s.cancel(u, { order_id: second });
+  });
+
   test('unknown routes answer 404 / 4041 with the envelope, never a 500', async () => {
     const { s } = ctx;
     expectError(await s.get('/api/v1/nothing-here'), 404, 4041, /no route GET \/api\/v1\/nothing-here/);

@@ -6,7 +6,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { issueToken } from '../../src/gateway/auth.js';
+import { issueToken } from '../../src/auth/credentials.js';
 import { RawClient, wsUrl } from '../push/raw-client.js';
 import {
   ADMIN,

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { pino, type Logger } from 'pino';
-import { PINO_REDACT } from '../../src/gateway/auth.js';
+import { PINO_REDACT } from '../../src/auth/credentials.js';
 import { type Closed, type Msg, RawClient, wsUrl } from '../push/raw-client.js';
 import { type Credentials, type Envelope, NONE, type Res, type TestServer, authHeaders } from './harness.js';
 

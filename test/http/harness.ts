@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { type Logger, pino } from 'pino';
 import { type Config, loadConfig } from '../../src/config.js';
-import { signRequest } from '../../src/gateway/auth.js';
-import { type RunningServer, startServer } from '../../src/gateway/server.js';
+import { signRequest } from '../../src/auth/credentials.js';
+import { type RunningServer, startServer } from '../../src/node/server-node.js';
 import { checkHttpResponse } from '../support/api-conformance.js';
 
 export type StoreKind = 'sqlite' | 'postgres';

@@ -25,7 +25,7 @@ import {
   orderUpdateMessage,
   renderPrivateEvent,
   tradeMessage,
-} from '../../src/gateway/format.js';
+} from '../../src/wire/format.js';
 import { orderEventOf, specOrderEvent } from '../support/fixtures.js';
 import {
   decodeLine,

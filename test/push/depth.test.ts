@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
-import { startServer } from '../../src/gateway/server.js';
+import { startServer } from '../../src/node/server-node.js';
 import { PushClient } from '../../src/client/index.js';
 import { DEPTH_SIZES, depthSize } from '../../src/push/depth-top.js';
 import { Prng } from '../../src/replay/prng.js';

@@ -15,8 +15,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
-import { issueToken } from '../../src/gateway/auth.js';
-import { startServer } from '../../src/gateway/server.js';
+import { issueToken } from '../../src/auth/credentials.js';
+import { startServer } from '../../src/node/server-node.js';
 import {
   ADMIN_TOKEN,
   ENCRYPTION_KEY,

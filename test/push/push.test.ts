@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
-import { startServer, type RunningServer } from '../../src/gateway/server.js';
+import { startServer, type RunningServer } from '../../src/node/server-node.js';
 
 const ADMIN = 'push-test-admin-token-0123456789';
 const SECRET = 'push-test-token-secret-0123456789abcdef';

@@ -24,12 +24,7 @@ import type {
 import { loadConfig, marketIndex } from '../../src/config.js';
 import { INT64_MAX, norm } from '../../src/core/int64.js';
 import { BalanceEvent, OrderEvent, TradeEvent } from '../../src/core/types.js';
-import {
-  balanceUpdateMessage,
-  orderUpdateMessage,
-  renderPrivateEvent,
-  tradeMessage,
-} from '../../src/gateway/format.js';
+import { balanceUpdateMessage, orderUpdateMessage, renderPrivateEvent, tradeMessage } from '../../src/wire/format.js';
 import { orderEventOf } from '../support/fixtures.js';
 import { encodeBalance, encodeOrder } from '../../src/pipeline/event-codec.js';
 
@@ -472,17 +467,20 @@ function migrationSuite(name: string, makeBackend: () => Backend): void {
       const tables = await backend.tables();
       assert.ok(tables.includes('event_log') && !tables.includes('events'), `${tables}`);
       assert.equal(await backend.eventLogRows(), EVENTS.length, 'one row per old event');
-      // Migrations after 3 rework them again (4: one index range per query filter, pruning keyed by ts).
+      // Migrations after 3 rework them again (4: one index range per query filter, pruning keyed by ts; 7: orders
+      // by cid).
       const idx = await backend.indexes();
       assert.deepEqual([...idx.keys()].sort(), [
         'event_log_ts',
         'orders_open',
+        'orders_user_cid',
         'orders_user_status',
         'orders_user_symbol_status',
       ]);
       assert.match(idx.get('orders_open') ?? '', /\(user_id, order_id\) WHERE/);
       assert.match(idx.get('orders_user_symbol_status') ?? '', /\(user_id, symbol_id, status, order_id\)/);
       assert.match(idx.get('event_log_ts') ?? '', /\(ts, user_id, last_seq\)/);
+      assert.match(idx.get('orders_user_cid') ?? '', /\(user_id, cid, order_id\)/);
     });
 
     test('listEvents gives every old event with its seq and ts, the old payload as its line', async () => {

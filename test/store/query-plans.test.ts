@@ -21,7 +21,7 @@ import type { OrderQuery, Store, TradeQuery } from '../../src/adapters/store/sto
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { PostgresStore } from '../../src/adapters/store/postgres-store.js';
 import { type Dialect, type ReadQuery, type Sql, readSql } from '../../src/adapters/store/read-sql.js';
-import { HEAVY_USER, T0, heavyOrder, heavyShape, heavyTrades, heavyUserSql } from '../support/heavy-user.js';
+import { CID_CYCLE, HEAVY_USER, T0, heavyOrder, heavyShape, heavyTrades, heavyUserSql } from '../support/heavy-user.js';
 
 const N = 500_000;
 const LIMIT = 100;
@@ -52,6 +52,8 @@ interface Shape {
   /** Patterns every index search of the statement's arms must show among its constraints (SQLite). */
   readonly constraints: readonly RegExp[];
   readonly list: boolean;
+  /** The index the statement must use (both planners), where one is meant for it. */
+  readonly index?: string;
 }
 
 /** One filter of a list query: what it sets, and what an index search must show for it (SQLite). */
@@ -131,6 +133,10 @@ const SHAPES: Shape[] = [
     { kind: 'order', userId: HEAVY_USER, orderId: 300_001 },
     /\b(rowid|order_id)=\?/,
   ),
+  {
+    ...point('GET /order?cid=', { kind: 'orderByCid', userId: HEAVY_USER, cid: 'c1234' }, /\bcid=\?/),
+    index: 'orders_user_cid',
+  },
   point('GET /balances', { kind: 'balances', userId: HEAVY_USER }, /\buser_id=\?/),
   {
     ...point('GET /events?after=N', { kind: 'events', userId: HEAVY_USER, after: 60_000, limit: LIMIT }, /last_seq>\?/),
@@ -194,6 +200,17 @@ async function checkRows(store: Store, read: ReadQuery): Promise<void> {
     case 'order':
       assert.equal((await store.getOrder(read.userId, read.orderId))?.createdAt, heavyOrder(read.orderId).createdAt);
       return;
+    case 'orderByCid': {
+      // The newest of the user's orders with that cid (order i has cid c<i % CID_CYCLE>).
+      let want: number | null = null;
+      for (let i = shape.orders; i >= 1 && want === null; i--) {
+        if (`c${i % CID_CYCLE}` === read.cid && heavyOrder(i).userId === read.userId) want = i;
+      }
+      assert.ok(want !== null);
+      assert.equal((await store.getOrderByCid(read.userId, read.cid))?.orderId, want);
+      assert.equal(await store.getOrderByCid(read.userId, 'c-none'), null);
+      return;
+    }
     case 'events': {
       const got = await store.listEvents(read.userId, read.after, read.limit);
       assert.deepEqual(
@@ -250,6 +267,7 @@ function checkSqlitePlan(s: Shape, plan: readonly PlanRow[]): void {
   assert.ok(arms.length > 0, `no index search in\n${text}`);
   for (const arm of arms) {
     for (const c of s.constraints) assert.match(arm.detail, c, `${arm.detail} lacks ${c} in\n${text}`);
+    if (s.index !== undefined) assert.match(arm.detail, new RegExp(`USING (COVERING )?INDEX ${s.index}\\b`), text);
   }
 }
 
@@ -306,6 +324,7 @@ describe('query plans, sqlite: every read uses an index on 500k-shaped data', ()
 interface PgNode {
   readonly 'Node Type': string;
   readonly 'Relation Name'?: string;
+  readonly 'Index Name'?: string;
   readonly 'Actual Rows'?: number;
   readonly 'Actual Loops'?: number;
   readonly 'Rows Removed by Filter'?: number;
@@ -390,6 +409,10 @@ if (!url) {
             buffers <= most,
             `${mode} plan touched ${buffers} buffers (at most ${most}): ${JSON.stringify(plan)}`,
           );
+          if (s.index !== undefined) {
+            const used = all.flatMap((n) => (n['Index Name'] === undefined ? [] : [n['Index Name']]));
+            assert.ok(used.includes(s.index), `${mode} plan does not use ${s.index}: ${JSON.stringify(plan)}`);
+          }
           const rows = rowsRead(plan);
           const mostRows = s.list ? PG_LIST_ROWS : PG_POINT_ROWS;
           assert.ok(rows <= mostRows, `${mode} plan read ${rows} rows (at most ${mostRows}): ${JSON.stringify(plan)}`);

@@ -36,11 +36,14 @@ const PRICE = `(3000000 + (i % 100) * 100)`;
 const QTY = '100000';
 const FILLED = `(${STATUS}) = 'FILLED'`;
 
+/** Order i carries cid `c<i % CID_CYCLE>`: every cid is reused by a dozen orders (GET /order?cid= is the newest). */
+export const CID_CYCLE = 50_000;
+
 function ordersSelect(): string {
   const quote = `${PRICE} * ${QTY} / 100000000`;
   return (
     `SELECT i, ${USER}, ${SYMBOL}, CASE WHEN i % 2 = 0 THEN 'BUY' ELSE 'SELL' END, 'LIMIT', ` +
-    `CASE WHEN (${STATUS}) = 'EXPIRED' THEN 'IOC' ELSE 'GTC' END, ${PRICE}, ${QTY}, 0, NULL, ${STATUS}, ` +
+    `CASE WHEN (${STATUS}) = 'EXPIRED' THEN 'IOC' ELSE 'GTC' END, ${PRICE}, ${QTY}, 0, 'c' || (i % ${CID_CYCLE}), ${STATUS}, ` +
     `CASE WHEN ${FILLED} THEN ${QTY} ELSE 0 END, CASE WHEN ${FILLED} THEN ${quote} ELSE 0 END, ` +
     `CASE WHEN ${FILLED} THEN ${quote} ELSE 0 END, 0, ` +
     `CASE WHEN (${STATUS}) = 'REJECTED' THEN 'INSUFFICIENT_BALANCE' ELSE NULL END, ${T0} + i * 10, ${T0} + i * 10 + 5`

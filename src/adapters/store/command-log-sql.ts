@@ -4,6 +4,9 @@
 // arrives whose id might have been answered before (a redelivery). And the fence of engine leadership
 // (cluster_leader: one row per cluster, the epoch of its current leader): a new leader raises it when it takes over,
 // and every batch of a leader locks the row and checks its own epoch first, so a stale leader commits nothing.
+// A gateway that got no answer in time settles its command here too (settleCommand: its answer, or 'expired' recorded
+// first), and a batch holding a command settled so, or one past its deadline by the database's clock, rolls back
+// (LateBatchError): the command log decides, once, whether a command was applied.
 
 import type pg from 'pg';
 import type { CommandLog } from './store.js';
@@ -28,6 +31,41 @@ export class FencedError extends Error {
     super(`fenced: this engine's epoch ${mine} is stale (cluster_leader holds ${current ?? 'nothing'})`);
     this.name = 'FencedError';
   }
+}
+
+/**
+ * A batch holding a command a gateway already settled as expired (its result row exists), or one whose deadline plus
+ * margin has passed by the database's clock: rolled back, never retried (the engine's memory is ahead of the
+ * database now, so the engine stops and a restart or takeover recovers from PostgreSQL).
+ */
+export class LateBatchError extends Error {
+  constructor(readonly why: string) {
+    super(`late batch rolled back: ${why}`);
+    this.name = 'LateBatchError';
+  }
+}
+
+/** The answer a gateway records for a command it gave up waiting for (the engine's own 'expired' answer). */
+export function expiredAnswer(commandId: string): string {
+  return JSON.stringify({ id: commandId, expired: true });
+}
+
+/**
+ * A gateway's settle of a command that got no answer in time: records 'expired' unless an answer is there (or comes
+ * first: an engine batch holding the command that is still open makes the insert wait for its outcome), then reads
+ * what the log holds. That answer is the command's one outcome: the engine's, or 'expired' (never applied).
+ */
+export async function settleCommand(db: Queryable, commandId: string, now: number): Promise<string> {
+  await db.query(
+    'INSERT INTO cluster_command_results (command_id, answer, ts) VALUES ($1, $2, $3) ON CONFLICT (command_id) DO NOTHING',
+    [commandId, expiredAnswer(commandId), now],
+  );
+  const r = await db.query<{ answer: string }>('SELECT answer FROM cluster_command_results WHERE command_id = $1', [
+    commandId,
+  ]);
+  const answer = r.rows[0]?.answer;
+  if (answer === undefined) throw new Error(`command log: no row for ${commandId} after settling it`);
+  return answer;
 }
 
 /**
@@ -71,23 +109,40 @@ export async function fenceHolder(db: Queryable, name: string): Promise<{ epoch:
   return row === undefined ? null : { epoch: Number(row.epoch), node: row.node };
 }
 
-/** The statements that record one batch's log (run inside the batch's transaction). */
-export function commandLogStatements(log: CommandLog): Array<[string, unknown[]]> {
-  const out: Array<[string, unknown[]]> = [
-    [
-      'INSERT INTO cluster_consumers (stream, last_seq) VALUES ($1, $2) ' +
-        'ON CONFLICT (stream) DO UPDATE SET last_seq = GREATEST(cluster_consumers.last_seq, EXCLUDED.last_seq)',
-      [log.stream, log.consumedSeq],
-    ],
-  ];
-  if (log.results.length > 0) {
-    out.push([
-      'INSERT INTO cluster_command_results (command_id, answer, ts) ' +
-        'SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT (command_id) DO NOTHING',
-      [log.results.map((r) => r.commandId), log.results.map((r) => r.answer), log.results.map((r) => r.ts)],
-    ]);
+/**
+ * Records one batch's log inside the batch's transaction: throws LateBatchError (the caller rolls back) when a
+ * command's deadline plus margin has passed by the database's clock, or a command already has a result (a gateway
+ * settled it as expired).
+ */
+export async function writeCommandLog(db: Queryable, log: CommandLog): Promise<void> {
+  const bounds = log.results.flatMap((r) => (r.notAfter === undefined ? [] : [r.notAfter]));
+  if (bounds.length > 0) {
+    const late = await db.query<{ now: string }>(
+      'SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now WHERE $1::bigint < extract(epoch FROM clock_timestamp()) * 1000',
+      [Math.min(...bounds)],
+    );
+    if (late.rows.length > 0) {
+      throw new LateBatchError(
+        `a command's deadline + margin (${Math.min(...bounds)}) passed (database clock ${late.rows[0]?.now})`,
+      );
+    }
   }
-  return out;
+  await db.query(
+    'INSERT INTO cluster_consumers (stream, last_seq) VALUES ($1, $2) ' +
+      'ON CONFLICT (stream) DO UPDATE SET last_seq = GREATEST(cluster_consumers.last_seq, EXCLUDED.last_seq)',
+    [log.stream, log.consumedSeq],
+  );
+  if (log.results.length === 0) return;
+  const r = await db.query<{ command_id: string }>(
+    'INSERT INTO cluster_command_results (command_id, answer, ts) ' +
+      'SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT (command_id) DO NOTHING RETURNING command_id',
+    [log.results.map((x) => x.commandId), log.results.map((x) => x.answer), log.results.map((x) => x.ts)],
+  );
+  if (r.rows.length !== log.results.length) {
+    const written = new Set(r.rows.map((x) => x.command_id));
+    const taken = log.results.filter((x) => !written.has(x.commandId)).map((x) => x.commandId);
+    throw new LateBatchError(`command(s) ${taken.slice(0, 5).join(', ')} already settled (expired by a gateway)`);
+  }
 }
 
 export async function ensureCommandLog(db: Queryable): Promise<void> {

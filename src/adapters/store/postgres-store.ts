@@ -27,7 +27,7 @@ import type {
   MarketSeqState,
 } from './store.js';
 import { checkNotNewer, POSTGRES_MIGRATIONS } from './schema.js';
-import { checkFence, commandLogStatements } from './command-log-sql.js';
+import { checkFence, writeCommandLog } from './command-log-sql.js';
 import { type ReadQuery, readSql } from './read-sql.js';
 import { cursorOf, eventsOf, pruneAll, pruneDeleteSql, pruneEndSql } from './prune-sql.js';
 import {
@@ -235,8 +235,9 @@ export class PostgresStore implements Store {
     await this.withClient((c) =>
       this.inTransaction(c, async () => {
         if (log.fence !== undefined) await checkFence(c, log.fence);
+        // First: a late batch (LateBatchError) rolls back before writing anything else.
+        await writeCommandLog(c, log);
         await this.q(c, SQL.writeBatch, params);
-        for (const [text, values] of commandLogStatements(log)) await this.q(c, text, values);
       }),
     );
   }
@@ -322,6 +323,11 @@ export class PostgresStore implements Store {
 
   async getOrder(userId: number, orderId: number): Promise<StoredOrder | null> {
     const r = (await this.read({ kind: 'order', userId, orderId }))[0];
+    return r ? orderFromRow(r) : null;
+  }
+
+  async getOrderByCid(userId: number, cid: string): Promise<StoredOrder | null> {
+    const r = (await this.read({ kind: 'orderByCid', userId, cid }))[0];
     return r ? orderFromRow(r) : null;
   }
 

@@ -213,6 +213,9 @@ export class GatewayStore implements Store {
   getOrder(userId: number, orderId: number): Promise<StoredOrder | null> {
     return this.pool.call('getOrder', [userId, orderId]);
   }
+  getOrderByCid(userId: number, cid: string): Promise<StoredOrder | null> {
+    return this.pool.call('getOrderByCid', [userId, cid]);
+  }
   listOrders(q: OrderQuery): Promise<StoredOrder[]> {
     return this.pool.call('listOrders', [q]);
   }

@@ -22,6 +22,7 @@ export class Params {
 /** One read of the gateway: what a route (or the push service's resume) asks the store. */
 export type ReadQuery =
   | { readonly kind: 'order'; readonly userId: number; readonly orderId: number }
+  | { readonly kind: 'orderByCid'; readonly userId: number; readonly cid: string }
   | { readonly kind: 'orders'; readonly q: OrderQuery }
   | { readonly kind: 'trades'; readonly q: TradeQuery }
   | { readonly kind: 'marketTrades'; readonly symbolId: number; readonly limit: number }
@@ -163,6 +164,12 @@ export function readSql(r: ReadQuery, dialect: Dialect): Sql {
   switch (r.kind) {
     case 'order':
       text = `SELECT ${ORDER_COLS} FROM orders WHERE order_id = ${p.add(r.orderId)} AND user_id = ${p.add(r.userId)}`;
+      break;
+    case 'orderByCid':
+      // orders_user_cid (migration 7): one index range, newest first.
+      text =
+        `SELECT ${ORDER_COLS} FROM orders WHERE user_id = ${p.add(r.userId)} AND cid = ${p.add(r.cid)} ` +
+        'ORDER BY order_id DESC LIMIT 1';
       break;
     case 'orders':
       text = listOrdersSql(r.q, p);

@@ -25,17 +25,17 @@
 //   The open-order index stays for recovery. event_log's ts index becomes (ts, user_id, last_seq) so pruning can
 //   walk it in bounded steps from where the last step stopped.
 // - v5 adds users.revoked (a revoked user's keys and tokens are refused; api_keys.revoked existed since v1). Both
-//   flags are loaded into memory at start (gateway/revocations.ts), so no request reads them from the database.
+//   flags are loaded into memory at start (auth/revocations.ts), so no request reads them from the database.
 // - v6 adds klines: one row per (symbol, interval, open time) with at least one trade (pipeline/candles.ts),
 //   upserted by settlement in the batch that holds the trades; first/last trade id say which trades it holds,
 //   so the engine worker folds at start any trade a candle does not hold yet (a database from before v6 gets
 //   its candles that way) and `fillstream candles rebuild` can recompute them. Whether a candle is closed is
 //   not stored: it follows from its close time and the clock.
-// - v8 (7 is another change's) adds the engine's public market-data sequence (pipeline/market-seq.ts):
+// - v8 adds the engine's public market-data sequence (pipeline/market-seq.ts):
 //   market_seqs, one row per symbol (depth_seq, trade_seq) upserted in the settlement batch that carries the
 //   drains, and market_epoch, one row (id = 1: epoch, running) written at engine start (running) and clean stop.
-//   The migration runners apply every listed version not yet applied, in list order, so a gap in the numbering
-//   (or 7 arriving later than 8) is fine: 7 and 8 touch different tables.
+//   The migration runners apply every listed version not yet applied, in list order (a database that got 8
+//   before 7 gets 7 next: they touch different tables).
 
 export interface Migration {
   readonly version: number;
@@ -213,6 +213,13 @@ CREATE TABLE klines (
 `,
   },
   {
+    version: 7,
+    name: 'orders by client order id (GET /order?cid=)',
+    sql: `
+CREATE INDEX orders_user_cid ON orders (user_id, cid, order_id);
+`,
+  },
+  {
     version: 8,
     name: 'market-data seqs and epoch',
     sql: `
@@ -384,6 +391,13 @@ CREATE TABLE klines (
   last_trade_id BIGINT NOT NULL,
   PRIMARY KEY (symbol_id, interval_ms, open_time)
 );
+`,
+  },
+  {
+    version: 7,
+    name: 'orders by client order id (GET /order?cid=)',
+    sql: `
+CREATE INDEX orders_user_cid ON orders (user_id, cid, order_id);
 `,
   },
   {

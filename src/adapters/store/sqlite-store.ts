@@ -348,6 +348,11 @@ export class SqliteStore implements Store {
     return r ? orderFromRow(r) : null;
   }
 
+  async getOrderByCid(userId: number, cid: string): Promise<StoredOrder | null> {
+    const r = this.read({ kind: 'orderByCid', userId, cid })[0];
+    return r ? orderFromRow(r) : null;
+  }
+
   async listOrders(q: OrderQuery): Promise<StoredOrder[]> {
     if (q.limit <= 0) return [];
     return this.read({ kind: 'orders', q }).map(orderFromRow);

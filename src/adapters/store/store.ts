@@ -75,7 +75,7 @@ export interface EventChunk {
   readonly body: string;
 }
 
-/** One private event read back from the log; render `line` with gateway/format.ts renderPrivateEvent. */
+/** One private event read back from the log; render `line` with wire/format.ts renderPrivateEvent. */
 export interface StoredEvent {
   readonly userId: number;
   /** Per user, gap-free, starting at 1. */
@@ -123,7 +123,16 @@ export interface CommandLog {
   /** The command stream, and the last stream seq this batch covers. */
   readonly stream: string;
   readonly consumedSeq: number;
-  readonly results: ReadonlyArray<{ readonly commandId: string; readonly answer: string; readonly ts: number }>;
+  readonly results: ReadonlyArray<{
+    readonly commandId: string;
+    readonly answer: string;
+    readonly ts: number;
+    /**
+     * The command's deadline plus the margin (ms): past it by the database's clock the batch must not commit (a
+     * gateway may have settled the command as expired meanwhile). Absent: no bound.
+     */
+    readonly notAfter?: number;
+  }>;
   /** The committing engine's leadership (cluster_leader row): the batch commits only while it is still current. */
   readonly fence?: { readonly name: string; readonly epoch: number };
 }
@@ -231,6 +240,8 @@ export interface UserTrade extends StoredTrade {
  */
 export interface ReadStore {
   getOrder(userId: number, orderId: number): Promise<StoredOrder | null>;
+  /** The user's newest order with this cid (null: none). */
+  getOrderByCid(userId: number, cid: string): Promise<StoredOrder | null>;
   listOrders(q: OrderQuery): Promise<StoredOrder[]>;
   listTrades(q: TradeQuery): Promise<UserTrade[]>;
   /** Latest public trades of a symbol, newest first. */
@@ -253,6 +264,7 @@ export interface ReadStore {
 /** The ReadStore methods, by name (what a reader thread may be asked to run). */
 export const READ_METHODS = [
   'getOrder',
+  'getOrderByCid',
   'listOrders',
   'listTrades',
   'marketTrades',

@@ -3,12 +3,12 @@
 
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
-import { keyPrefix } from '../audit.js';
-import { encryptSecret, issueToken, newApiKey, newApiSecret } from '../auth.js';
+import { keyPrefix } from '../../auth/audit.js';
+import { encryptSecret, issueToken, newApiKey, newApiSecret } from '../../auth/credentials.js';
 import { type GatewayContext, adminAction, ok, unwrap } from '../context.js';
-import { fmtAsset } from '../format.js';
-import { parseDeposit } from '../order-request.js';
-import { apiErrorOfAck, submit } from '../order-entry.js';
+import { fmtAsset } from '../../wire/format.js';
+import { parseDeposit } from '../../orders/order-request.js';
+import { apiErrorOfAck, submit } from '../../orders/order-entry.js';
 
 export interface NewUser {
   readonly userId: number;

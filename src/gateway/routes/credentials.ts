@@ -14,11 +14,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiKeyRecord } from '../../adapters/store/store.js';
 import { ApiError } from '../../errors.js';
-import { keyPrefix } from '../audit.js';
-import { clientKey } from '../auth-throttle.js';
-import { keyIdOf } from '../auth.js';
+import { keyPrefix } from '../../auth/audit.js';
+import { clientKey } from '../../auth/throttle.js';
+import { keyIdOf } from '../../auth/credentials.js';
 import { type GatewayContext, adminAction, audited, ok, requireUser, unwrap } from '../context.js';
-import { parseApiKeyBody, parseUserIdBody } from '../order-request.js';
+import { parseApiKeyBody, parseUserIdBody } from '../../orders/order-request.js';
 
 export function credentialRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.post('/api/v1/admin/revoke_key', async (req, reply) => {

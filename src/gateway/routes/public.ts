@@ -4,8 +4,20 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
 import { type GatewayContext, ok, unwrap } from '../context.js';
-import { fmtAsset, fmtPrice, formatDepthLevel, formatKline, formatMarketTrade, formatSymbols } from '../format.js';
-import { parseDepthQuery, parseKlinesQuery, parseMarketTradesQuery, parseTickerQuery } from '../order-request.js';
+import {
+  fmtAsset,
+  fmtPrice,
+  formatDepthLevel,
+  formatKline,
+  formatMarketTrade,
+  formatSymbols,
+} from '../../wire/format.js';
+import {
+  parseDepthQuery,
+  parseKlinesQuery,
+  parseMarketTradesQuery,
+  parseTickerQuery,
+} from '../../orders/order-request.js';
 import { closeTimeOf } from '../../pipeline/candles.js';
 
 export function publicRoutes(app: FastifyInstance, ctx: GatewayContext): void {

@@ -3,8 +3,14 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
 import { type GatewayContext, ok, requireUser, sendRaw, unwrap } from '../context.js';
-import { formatBalance, formatOrder, formatUserTrade, renderPrivateEvent } from '../format.js';
-import { parseEventsQuery, parseOrderIdParam, parseOrdersQuery, parseTradesQuery } from '../order-request.js';
+import { formatBalance, formatOrder, formatUserTrade, renderPrivateEvent } from '../../wire/format.js';
+import {
+  parseCidQuery,
+  parseEventsQuery,
+  parseOrderIdParam,
+  parseOrdersQuery,
+  parseTradesQuery,
+} from '../../orders/order-request.js';
 
 export function queryRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.get<{ Params: { order_id: string } }>('/api/v1/order/:order_id', async (req, reply) => {
@@ -12,6 +18,16 @@ export function queryRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     const id = unwrap(parseOrderIdParam(req.params.order_id));
     const o = await ctx.store.getOrder(user.userId, id);
     if (o === null) throw new ApiError(4001, 'order not found');
+    return reply.send(ok(formatOrder(o, ctx.market)));
+  });
+
+  // By client order id: the newest of the user's orders with it (a cid is unique among open orders only). How a
+  // client finds out what became of an order whose answer was lost or "outcome unknown" (docs/api.md).
+  app.get('/api/v1/order', async (req, reply) => {
+    const user = await requireUser(ctx, req, 'query');
+    const cid = unwrap(parseCidQuery(req.query));
+    const o = await ctx.store.getOrderByCid(user.userId, cid);
+    if (o === null) throw new ApiError(4001, `no order with cid "${cid}"`);
     return reply.send(ok(formatOrder(o, ctx.market)));
   });
 

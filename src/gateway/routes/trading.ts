@@ -4,9 +4,9 @@
 
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
-import { issueToken } from '../auth.js';
+import { issueToken } from '../../auth/credentials.js';
 import { type GatewayContext, ok, requireUser } from '../context.js';
-import { cancelOrder, placeOrder } from '../order-entry.js';
+import { cancelOrder, placeOrder } from '../../orders/order-entry.js';
 
 export function tradingRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.post('/api/v1/create_order', async (req, reply) => {

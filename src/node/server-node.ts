@@ -1,20 +1,13 @@
-// Builds and runs the whole server: reading store, engine worker (core +
-// settlement + writing store), market-data mirror, and the Fastify gateway
-// with its error mapping, JSON parsing (raw body kept for signatures),
-// metrics and redacted structured logs.
+// Composition root of a serving node (`serve`, and each `gateway` of a cluster through gateway-node.ts): opens the
+// reading store, resolves the secrets, starts or is given the engine (a worker thread of this process, or the
+// cluster's NATS transport), warms the market-data mirror, and wires the HTTP API (gateway/http-app.ts) and the
+// WebSocket push server (push/push-server.ts) side by side on one listener, with the connection guard in front of
+// both. It owns start-up order and shutdown order; the transports know nothing of each other.
 
-import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyReply,
-  LogController,
-} from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { type Config, configForLog, coreConfig, marketIndex } from '../config.js';
-import { ApiError } from '../errors.js';
 import { openStore } from '../adapters/store/index.js';
 import type { Store } from '../adapters/store/store.js';
 import { EngineHost } from '../pipeline/engine-host.js';
@@ -23,26 +16,16 @@ import { MarketData } from '../pipeline/market-data.js';
 import { newestCandles } from '../pipeline/candle-store.js';
 import { stageClock } from '../pipeline/protocol.js';
 import { PushServer } from '../push/push-server.js';
-import { parseStrictJson } from '../wire/strict-json.js';
-import { PINO_REDACT, SIGNATURE_WINDOW_MS } from './auth.js';
-import { AuthThrottle } from './auth-throttle.js';
-import { ConnectionGuard, openFilesLimit } from './connection-guard.js';
-import type { GatewayContext } from './context.js';
-import { SECURITY_HEADERS, clientErrorHandler, httpServerFactory } from './http-listener.js';
-import { lazyChildLoggerFactory } from './lazy-logger.js';
-import { Metrics } from './metrics.js';
+import { PINO_REDACT, SIGNATURE_WINDOW_MS } from '../auth/credentials.js';
+import { AuthThrottle } from '../auth/throttle.js';
+import { ConnectionGuard, openFilesLimit } from '../gateway/connection-guard.js';
+import type { GatewayContext } from '../gateway/context.js';
+import { type RouteInfo, buildApp } from '../gateway/http-app.js';
+import { Metrics } from '../metrics.js';
 import { RateLimiter } from '../rate-limit.js';
-import { ReplayGuard } from './replay-guard.js';
-import { Revocations } from './revocations.js';
-import { adminRoutes } from './routes/admin.js';
-import { consoleRoutes } from './routes/console.js';
-import { credentialRoutes } from './routes/credentials.js';
-import { documentRoutes } from './routes/documents.js';
-import { opsRoutes } from './routes/ops.js';
-import { publicRoutes } from './routes/public.js';
-import { queryRoutes } from './routes/queries.js';
-import { tradingRoutes } from './routes/trading.js';
-import { type ResolvedSecrets, resolveSecrets } from './secrets-file.js';
+import { ReplayGuard } from '../auth/replay-guard.js';
+import { Revocations } from '../auth/revocations.js';
+import { type ResolvedSecrets, resolveSecrets } from '../auth/secrets-file.js';
 
 /** The gateway's reader threads: two, so that one long read does not hold up every other (2-core machine). */
 const READER_THREADS = 2;
@@ -70,107 +53,6 @@ export interface StartOptions {
    * NATS transport (src/node/gateway-node.ts); it is given this process's reading store.
    */
   readonly engine?: (config: Config, log: Logger, store: Store) => Promise<EnginePort>;
-}
-
-/** A client's X-Request-ID is kept only when it is a short plain token; otherwise the server makes its own. */
-const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-
-/** Fastify's own 4xx errors (parsers, URL, limits) as catalogue errors. */
-function frameworkError(err: FastifyError, ctx: GatewayContext): ApiError | null {
-  switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError(4131, `request body larger than ${ctx.config.bodyLimitBytes} bytes`);
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError(1001, 'send JSON with Content-Type: application/json');
-    case 'FST_ERR_BAD_URL':
-      return new ApiError(1001, 'malformed URL (bad percent-encoding)');
-    case 'FST_ERR_MAX_PARAM_LENGTH':
-      return new ApiError(4141, 'a path parameter is longer than 100 characters');
-  }
-  const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
-  if (status === 413) return new ApiError(4131);
-  if (status === 414) return new ApiError(4141);
-  if (status >= 400 && status < 500) return new ApiError(1001, err.message);
-  return null;
-}
-
-/** A registered route (HEAD routes Fastify adds for GET are left out). */
-export interface RouteInfo {
-  readonly method: string;
-  readonly url: string;
-}
-
-function buildApp(
-  ctx: GatewayContext,
-  guard: ConnectionGuard,
-  log: Logger,
-): { app: FastifyInstance; routes: RouteInfo[] } {
-  // Request ids: a random prefix per start and a counter (unique across restarts, cheaper than a UUID each).
-  const bootId = randomBytes(4).toString('hex');
-  let requests = 0;
-  const app = Fastify({
-    loggerInstance: log as unknown as FastifyBaseLogger,
-    bodyLimit: ctx.config.bodyLimitBytes,
-    logController: new LogController({ disableRequestLogging: true }),
-    childLoggerFactory: lazyChildLoggerFactory,
-    requestIdHeader: false,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && CLIENT_REQUEST_ID.test(given)
-        ? given
-        : `${bootId}-${(++requests).toString(36)}`;
-    },
-    serverFactory: httpServerFactory(ctx.config, guard),
-    clientErrorHandler: clientErrorHandler(ctx.config),
-    frameworkErrors: (err, req, reply) => {
-      const api = frameworkError(err, ctx) ?? new ApiError(1001, 'malformed request');
-      const r = reply as unknown as FastifyReply;
-      void r.code(api.httpStatus).headers(SECURITY_HEADERS).header('x-request-id', req.id).send(api.toBody());
-    },
-  });
-  // JSON only: a text/plain body is refused as such instead of reaching a route as a string.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    const text = body as string;
-    req.rawBody = text;
-    if (text.trim() === '') return done(null, undefined);
-    const r = parseStrictJson(text);
-    if (r.ok) done(null, r.value);
-    else done(new ApiError(1001, r.msg === 'malformed JSON' ? 'malformed JSON body' : r.msg), undefined);
-  });
-  const routes: RouteInfo[] = [];
-  app.addHook('onRoute', (r) => {
-    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
-  });
-  app.addHook('onRequest', (req, reply, done) => {
-    void reply.headers(SECURITY_HEADERS).header('x-request-id', req.id);
-    done();
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    ctx.metrics.observeHttp(req.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000);
-  });
-  app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
-    let api = err instanceof ApiError ? err : frameworkError(err, ctx);
-    if (api === null) {
-      req.log.error({ err, reqId: req.id }, 'internal error');
-      api = new ApiError(5000, `internal error (request id ${req.id})`);
-    }
-    void reply.code(api.httpStatus).send(api.toBody());
-  });
-  app.setNotFoundHandler((req, reply) => {
-    const path = req.url.split('?')[0] as string;
-    const shown = path.length > 100 ? `${path.slice(0, 100)}...` : path;
-    void reply.code(404).send(new ApiError(4041, `no route ${req.method} ${shown}`).toBody());
-  });
-  tradingRoutes(app, ctx);
-  queryRoutes(app, ctx);
-  publicRoutes(app, ctx);
-  adminRoutes(app, ctx);
-  credentialRoutes(app, ctx);
-  opsRoutes(app, ctx);
-  consoleRoutes(app, ctx);
-  documentRoutes(app, ctx);
-  return { app, routes };
 }
 
 /** The listen address is taken by another process. */

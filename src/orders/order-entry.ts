@@ -1,18 +1,31 @@
 // Order entry shared by both transports (POST create_order / cancel_order and the WebSocket's order.place /
 // order.cancel / order.batch_place): the per-user rate-limit charge (this gateway's bucket; the engine charges its
 // own at the same time, which is what holds across gateways: src/pipeline/user-rate-limits.ts), validation of the
-// body, the engine submit (overload and outages -> 5001) and the answer's data. Every refusal is thrown as an
+// body, the engine submit (overload and outages -> 5001; in a cluster, a command settled as not applied -> 5002 and
+// one whose outcome is unknown -> 5001 saying how to look it up: docs/api.md "Order entry in a cluster") and the
+// answer's data. Every refusal is thrown as an
 // ApiError; the caller authenticates and renders (an HTTP envelope or an order.result frame).
 
 import { ApiError, apiErrorOfResult } from '../errors.js';
 import { EngineUnavailableError, QueueFullError } from '../pipeline/engine-host.js';
+import { CommandNotAppliedError, CommandOutcomeUnknownError } from '../pipeline/engine-port.js';
 import type { Ack, AckCode } from '../pipeline/protocol.js';
-import type { GatewayContext } from './context.js';
+import type { MarketIndex } from '../config.js';
+import type { Store } from '../adapters/store/store.js';
+import type { EnginePort } from '../pipeline/engine-port.js';
+import type { Metrics } from '../metrics.js';
 import { parseCancel, parseCreateOrder } from './order-request.js';
 import type { RateClass, RateLimiter } from '../rate-limit.js';
 
-/** What order entry needs of the gateway context. */
-export type OrderEntryContext = Pick<GatewayContext, 'engine' | 'market' | 'metrics' | 'store' | 'limiter' | 'clock'>;
+/** What order entry needs of a node: the HTTP routes' context and the push server's both provide it. */
+export interface OrderEntryContext {
+  readonly engine: EnginePort;
+  readonly market: MarketIndex;
+  readonly metrics: Metrics;
+  readonly store: Store;
+  readonly limiter: RateLimiter;
+  readonly clock: () => number;
+}
 
 export interface PlacedOrder {
   readonly order_id: number | null;
@@ -62,11 +75,39 @@ export function withoutOwnUserId(body: unknown, userId: number): unknown {
   return rest;
 }
 
-/** Sends a command to the engine, mapping overload and outages to 5001. */
-export async function submit(
-  ctx: Pick<GatewayContext, 'engine' | 'metrics'>,
-  cmd: Parameters<GatewayContext['engine']['submit']>[0],
-): Promise<Ack> {
+type Command = Parameters<EnginePort['submit']>[0];
+
+/** 5002: the command log records the command as expired; no engine applies it, ever. */
+function notApplied(cmd: Command): ApiError {
+  if (cmd.kind === 'cancel') {
+    return new ApiError(
+      5002,
+      'the cancel was not applied: the engine did not take it before its deadline; send it again',
+    );
+  }
+  const what = cmd.kind === 'place' ? 'the order was not placed' : 'the command was not applied';
+  return new ApiError(5002, `${what}: the engine did not take it before its deadline (it never will); send it again`);
+}
+
+/** 5001 outcome unknown: applied once or not at all, and how to find out. */
+function outcomeUnknown(cmd: Command): ApiError {
+  const head = 'outcome unknown: the engine did not answer in time and the command log could not be read';
+  if (cmd.kind === 'place') {
+    const how =
+      cmd.cid !== null
+        ? `look the order up by its cid (GET /api/v1/order?cid=${encodeURIComponent(cmd.cid)}) before sending it again`
+        : 'it was placed once or not at all; look for it in GET /api/v1/orders (give orders a cid to look them up by cid: GET /api/v1/order?cid=…)';
+    return new ApiError(5001, `${head}; ${how}`);
+  }
+  if (cmd.kind === 'cancel') {
+    const ref = cmd.cid !== null ? `?cid=${encodeURIComponent(cmd.cid)}` : `/${String(cmd.orderId)}`;
+    return new ApiError(5001, `${head}; look the order up (GET /api/v1/order${ref}) to see whether it was canceled`);
+  }
+  return new ApiError(5001, `${head}; it was applied once or not at all`);
+}
+
+/** Sends a command to the engine, mapping overload and outages to 5001 (cluster outcomes: 5002 / 5001). */
+export async function submit(ctx: Pick<OrderEntryContext, 'engine' | 'metrics'>, cmd: Command): Promise<Ack> {
   try {
     ctx.metrics.queueDepth.set(ctx.engine.inFlight + 1);
     const t0 = performance.now();
@@ -78,6 +119,8 @@ export async function submit(
       ctx.metrics.queueRejects.inc();
       throw new ApiError(5001, 'the engine queue is full, retry shortly');
     }
+    if (e instanceof CommandNotAppliedError) throw notApplied(cmd);
+    if (e instanceof CommandOutcomeUnknownError) throw outcomeUnknown(cmd);
     if (e instanceof EngineUnavailableError) throw new ApiError(5001, 'the engine is not available');
     throw e;
   } finally {

@@ -10,8 +10,7 @@ import type { Logger } from 'pino';
 import type { ApiKeyRecord } from '../adapters/store/store.js';
 import { parseStoreUrl } from '../adapters/store/index.js';
 import { type Config, ENCRYPTION_KEY_PATTERN } from '../config.js';
-import { decryptSecret, newEncryptionKey, newTokenSecret } from './auth.js';
-import type { Secrets } from './context.js';
+import { type Secrets, decryptSecret, newEncryptionKey, newTokenSecret } from './credentials.js';
 
 export const SECRET_NAMES = ['tokenSecret', 'encryptionKey', 'adminToken'] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];

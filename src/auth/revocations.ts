@@ -12,7 +12,7 @@
 //   listeners about what is new there.
 
 import type { ApiKeyRecord, Store } from '../adapters/store/store.js';
-import { keyIdOf, type RevocationCheck } from './auth.js';
+import { keyIdOf, type RevocationCheck } from './credentials.js';
 
 /** A revocation as listeners see it: one key of a user, or (keyId null) the whole user. */
 export interface Revocation {

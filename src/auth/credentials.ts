@@ -64,7 +64,14 @@ export interface TokenClaims {
   readonly keyId?: string;
 }
 
-/** What is revoked, asked on every verification (gateway/revocations.ts keeps it in memory). */
+/** The secrets a node runs with (configured, or generated once: secrets-file.ts). */
+export interface Secrets {
+  readonly tokenSecret: string;
+  readonly encryptionKey: string;
+  readonly adminToken: string | null;
+}
+
+/** What is revoked, asked on every verification (auth/revocations.ts keeps it in memory). */
 export interface RevocationCheck {
   isRevoked(userId: number, keyId: string | null | undefined): boolean;
 }

@@ -4,8 +4,8 @@
 // the engines' leadership (trackLeadership): serve has no leader to show.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { EngineLeader, EngineLeadership } from '../pipeline/engine-port.js';
-import type { BatchStages } from '../pipeline/protocol.js';
+import type { EngineLeader, EngineLeadership } from './pipeline/engine-port.js';
+import type { BatchStages } from './pipeline/protocol.js';
 
 /** The stages of fillstream_order_stage_seconds, in the order a command passes them (then their sum). */
 export const ORDER_STAGES = [

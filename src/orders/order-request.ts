@@ -268,6 +268,17 @@ export function parseOrderIdParam(text: unknown): number | ApiError {
   return run(() => id(text, 'order_id'));
 }
 
+/** The `cid` query parameter of GET /order?cid= (required; the pattern of create_order's cid). */
+export function parseCidQuery(query: unknown): string | ApiError {
+  return run(() => {
+    const c = param(queryObject(query), 'cid');
+    if (c === undefined) malformed('cid is required');
+    return CID_PATTERN.test(c as string)
+      ? (c as string)
+      : malformed('cid must be 1..64 characters of A-Z a-z 0-9 _ - : .');
+  });
+}
+
 /** Admin deposit / withdraw body `{user_id, asset, qty}` (qty with the asset's decimals). */
 export function parseDeposit(body: unknown, market: MarketIndex): ParsedDeposit | ApiError {
   return run(() => {
