@@ -76,11 +76,16 @@ export function registerClusterCommands(program: Program): void {
       process.exit(1);
     });
     // Whatever it would commit now is fenced off anyway: stop at once, a standby (or a restart) takes over.
+    // Except the lease's own 'stopped' during a shutdown: the engine has committed what it took, and the key is
+    // being given back so that a standby takes over at once (exiting here would leave it to expire).
+    let shuttingDown = false;
     node.lease.on('lost', (reason) => {
+      if (shuttingDown && reason === 'stopped') return;
       log.fatal({ reason, epoch: node.leaderEpoch }, 'engine lost the leader lease: stepping down');
       process.exit(1);
     });
     onSignals(async (signal) => {
+      shuttingDown = true;
       log.info({ signal }, 'engine shutting down: committing what it took');
       await node.close();
     });

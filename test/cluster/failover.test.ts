@@ -44,6 +44,8 @@ if (needServices('cluster: engine failover')) {
     },
     async () => {
       const l = await lab();
+      // Cleared in `finally` too, so that a failed assertion does not leave the clients looping.
+      let running = true;
       try {
         let a = l.engine();
         await waitFor('first engine leads', () => l.leads(a));
@@ -52,7 +54,6 @@ if (needServices('cluster: engine failover')) {
         assert.equal(l.leads(b), false, 'exactly one engine leads');
         const { base, auth } = await l.gateway();
         const acked = new Map<number, string>();
-        let running = true;
         let n = 0;
         const client = async () => {
           while (running) {
@@ -88,8 +89,10 @@ if (needServices('cluster: engine failover')) {
         }
         // A clean stop of the leader marks the market stopped, yet the standby's takeover is still a new epoch.
         a.child.kill('SIGTERM');
-        await a.exited;
+        const stoppedAt = Date.now();
+        assert.equal(await a.exited, 0, `a clean stop of the leader exits 0: ${a.output()}`);
         await waitFor(`standby takes over after a clean stop: ${b.output()}`, () => l.leads(b), 20_000);
+        console.log(`clean stop: the standby led ${Date.now() - stoppedAt} ms after SIGTERM`);
         await waitFor('the gateway at the epoch after the clean stop', async () => (await marketEpoch(base)) === 5);
         const last = acked.size;
         await waitFor('orders acknowledged after the clean handover', () => acked.size >= last + 10, 20_000);
@@ -113,6 +116,7 @@ if (needServices('cluster: engine failover')) {
           'each takeover started the next market-data epoch',
         );
       } finally {
+        running = false;
         await l.close();
       }
     },
