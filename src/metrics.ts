@@ -1,10 +1,11 @@
 // Prometheus metrics of one server instance (its own registry, so tests can
 // run several servers in one process): HTTP, engine queue, commits, orders,
 // and the push figures the WebSocket layer fills in. A cluster gateway adds
-// the engines' leadership (trackLeadership): serve has no leader to show.
+// the engines' leadership (trackLeadership) and the settles of commands that
+// got no answer in time (trackSettles): serve has neither.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { EngineLeader, EngineLeadership } from './pipeline/engine-port.js';
+import type { EngineLeader, EngineLeadership, SettleOutcome } from './pipeline/engine-port.js';
 import type { BatchStages } from './pipeline/protocol.js';
 
 /** The stages of fillstream_order_stage_seconds, in the order a command passes them (then their sum). */
@@ -232,6 +233,24 @@ export class Metrics {
     this.leaderInfo.reset();
     this.leaderInfo.set({ node: leader.node }, 1);
     this.lastLeaderChange.set(leader.since / 1000);
+  }
+
+  readonly commandsSettled = new Counter({
+    name: 'fillstream_cluster_commands_settled_total',
+    help: 'Commands that got no answer in time, settled against the command log, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [],
+  });
+
+  /** Registers the settle counter (cluster gateways), every outcome's series from 0 on. */
+  trackSettles(): void {
+    this.registry.registerMetric(this.commandsSettled);
+    for (const outcome of ['answered', 'not_applied', 'unknown'] as const) this.commandsSettled.inc({ outcome }, 0);
+  }
+
+  /** A command was settled (src/cluster/settle.ts). */
+  settled(outcome: SettleOutcome): void {
+    this.commandsSettled.inc({ outcome });
   }
 
   /** Where the open-connections gauge reads its value on each scrape. */

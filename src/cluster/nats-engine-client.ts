@@ -223,6 +223,7 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
     const settler = this.o.settler;
     if (settler === undefined) {
       this.pending.delete(id);
+      this.emit('settled', 'unknown');
       p.reject(new CommandOutcomeUnknownError('no answer from the engine in time'));
       return;
     }
@@ -235,12 +236,14 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
           { id, err: (e as Error).message },
           'command outcome unknown: the command log could not be read',
         );
+        this.emit('settled', 'unknown');
         p.reject(new CommandOutcomeUnknownError(`no answer in time and the command log could not be read`));
       }
       return;
     }
     // An answer that arrived meanwhile over NATS already settled it (the same answer: the log holds one).
     if (!this.pending.delete(id)) return;
+    this.emit('settled', 'expired' in answer ? 'not_applied' : 'answered');
     if ('expired' in answer) {
       this.o.log.warn({ id }, 'no answer in time: the command is settled as not applied (5002)');
       p.reject(new CommandNotAppliedError());

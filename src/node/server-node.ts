@@ -105,12 +105,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     throw e;
   }
   const metrics = new Metrics();
-  // A cluster gateway shows who leads the engines (the first leader may have been heard already).
+  // A cluster gateway shows who leads the engines (the first leader may have been heard already) and its settles.
   const leadership = engine.leadership;
   if (leadership !== undefined) {
     metrics.trackLeadership(() => engine.leadership ?? leadership);
     if (leadership.leader !== null) metrics.leaderHeard(leadership.leader, false);
     engine.on('leader', (l) => metrics.leaderHeard(l.leader, l.changed));
+    metrics.trackSettles();
+    engine.on('settled', (o) => metrics.settled(o));
   }
   const market = marketIndex(config);
   const marketData = new MarketData(market.symbols.map((s) => s.id));

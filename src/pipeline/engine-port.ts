@@ -79,7 +79,14 @@ export interface EnginePortEvents {
   gap: [];
   /** A cluster gateway heard a leader for the first time (changed: false) or a new one (changed: true). */
   leader: [{ readonly leader: EngineLeader; readonly changed: boolean }];
+  /**
+   * A cluster gateway's command got no answer in time and was settled (src/cluster/settle.ts): the log's answer
+   * (answered), 5002 not placed (not_applied), or 5001 outcome unknown (unknown).
+   */
+  settled: [SettleOutcome];
 }
+
+export type SettleOutcome = 'answered' | 'not_applied' | 'unknown';
 
 export interface EnginePort extends EventEmitter<EnginePortEvents> {
   /** Recovery is done and commands are taken. */

@@ -75,7 +75,7 @@ export async function startEngine(
   dbUrl: string,
   duplicateWindowMs = 120_000,
   rateLimits: RateLimits = loadConfig({ env: {} }).rateLimits,
-  opts: { readonly deadlineMarginMs?: number } = {},
+  opts: { readonly deadlineMarginMs?: number; readonly now?: () => number } = {},
 ): Promise<InProcessEngine> {
   const s = services() as { nats: string };
   const nc = await connect({ servers: s.nats });
@@ -96,6 +96,7 @@ export async function startEngine(
     },
     duplicateWindowMs,
     ...(opts.deadlineMarginMs === undefined ? {} : { deadlineMarginMs: opts.deadlineMarginMs }),
+    ...(opts.now === undefined ? {} : { now: opts.now }),
     // Unfenced, but announced like a leader: a later engine of the same test gets a larger epoch (the clock).
     leader: { nodeId: `test-engine-${process.pid}`, epoch: Date.now(), since: Date.now() },
     log: silentLog,

@@ -8,6 +8,7 @@
 //     the engine started after it recovers without the order: absent, balances unchanged;
 // (c) the gateway's database unreachable when it settles: 5001 "outcome unknown", naming the cid to look up; the
 //     lookup later shows it placed once or not at all.
+// Each case reads the gateway's /metrics: fillstream_cluster_commands_settled_total counts each settle by outcome.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,6 +85,18 @@ async function fundedUser(base: string, usdt: string): Promise<{ userId: number;
   return { userId: u.user_id as number, token, auth: { authorization: `Bearer ${token}` } };
 }
 
+type Settles = { answered: number; not_applied: number; unknown: number };
+
+/** fillstream_cluster_commands_settled_total by outcome, from the gateway's /metrics. */
+async function settles(base: string): Promise<Settles> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^fillstream_cluster_commands_settled_total\{outcome="([a-z_]+)"\} (\S+)$/gm)) {
+    out[m[1] as string] = Number(m[2]);
+  }
+  return out as Settles;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 if (needServices('cluster: exactly-once order entry')) {
@@ -145,6 +158,14 @@ if (needServices('cluster: exactly-once order entry')) {
           `an order sent into the takeover was settled as not placed: ${codes.join(',')}`,
         );
         assert.ok(codes.filter((c) => c === 0).length >= 15, 'orders before and after the takeover were placed');
+        const settled = await settles(base);
+        assert.equal(
+          settled.not_applied,
+          tally.get(5002),
+          `each 5002 a not_applied settle: ${JSON.stringify(settled)}`,
+        );
+        assert.equal(settled.unknown, 0, 'no outcome unknown');
+        assert.ok(settled.answered <= (tally.get(0) ?? 0), 'an answered settle is an order answered 0');
         assert.deepEqual(await storeViolations(l.pool, totals), [], 'invariants hold, no cid on two orders');
       } finally {
         await l.close();
@@ -172,6 +193,11 @@ if (needServices('cluster: exactly-once order entry')) {
         const r = (await pending) as Answer;
         assert.equal(r.code, 0, `the new leader's answer: ${JSON.stringify(r)}`);
         assert.ok(l.leads(b), 'answered by the standby after its takeover');
+        assert.deepEqual(
+          await settles(base),
+          { answered: 0, not_applied: 0, unknown: 0 },
+          'answered in time: nothing settled',
+        );
         await checkLookup(base, auth, 'in-flight', r);
         const rows = (await l.pool.query<{ cid: string }>('SELECT cid FROM orders')).rows;
         assert.deepEqual(
@@ -240,6 +266,7 @@ if (needServices('cluster: exactly-once order entry')) {
         const r2 = (await ws.request('order.place', bid('late-2'))) as Answer;
         assert.equal(r2.code, 5002, `the stopped engine applied nothing: ${JSON.stringify(r2)}`);
         assert.match(r2.msg ?? '', /the order was not placed/);
+        assert.deepEqual(await settles(url), { answered: 0, not_applied: 2, unknown: 0 }, 'both settled not applied');
         ws.close();
         await engine.stop();
 
@@ -312,6 +339,7 @@ if (needServices('cluster: exactly-once order entry')) {
         const msg = (r as Answer).msg ?? '';
         assert.match(msg, /outcome unknown/);
         assert.match(msg, /GET \/api\/v1\/order\?cid=unknown-1/);
+        assert.deepEqual(await settles(url), { answered: 0, not_applied: 0, unknown: 1 }, 'settled: outcome unknown');
 
         // Everything is back: the engine takes the command past its deadline and never applies it.
         proxy.restore();

@@ -32,8 +32,9 @@ function docRows(): Map<string, Row> {
 
 test('docs/metrics.md lists every metric the server registers, with its type and labels, and nothing else', async () => {
   const m = new Metrics();
-  // A cluster gateway's leadership metrics count too (serve does not register them).
+  // A cluster gateway's leadership and settle metrics count too (serve does not register them).
   m.trackLeadership(() => ({ leader: null, problem: 'none heard' }));
+  m.trackSettles();
   const own = new Map<string, Row>();
   for (const v of Object.values(m)) {
     if (!(v instanceof Counter || v instanceof Gauge || v instanceof Histogram)) continue;
