@@ -33,9 +33,16 @@ function open(url: string, localAddress: string): Promise<WebSocket | null> {
       if (job.mode === 'fanout') ws.send(JSON.stringify({ type: 'subscribe', channel: 'trades', symbol: 'BTC_USDT' }));
       resolve(ws);
     });
-    ws.once('error', () => resolve(null));
+    ws.once('error', (e: Error & { code?: string }) => {
+      const why = e.code ?? e.message.slice(0, 60);
+      connectErrors[why] = (connectErrors[why] ?? 0) + 1;
+      resolve(null);
+    });
   });
 }
+
+/** Sockets that did not open, by error (a refused upgrade, a connect that failed). */
+const connectErrors: Record<string, number> = {};
 
 async function openAll(): Promise<WebSocket[]> {
   const sockets: WebSocket[] = [];
@@ -118,6 +125,7 @@ async function main(): Promise<void> {
     last,
     rtts: rtts.map((r) => Math.round(r * 100) / 100),
     closes,
+    connectErrors,
     cpuMs: (cpu.user + cpu.system) / 1000,
     wallMs,
   });

@@ -24,6 +24,8 @@ export interface ClientResult {
   rtts: number[];
   /** Connections the server closed during the round, by close code. */
   closes: Record<string, number>;
+  /** Sockets that did not open, by error. */
+  connectErrors: Record<string, number>;
   cpuMs: number;
   wallMs: number;
 }

@@ -141,6 +141,13 @@ function serverCloses(results: ClientResult[]): string {
   return `; ${fmt(total)} closed by the server (${codes.join(', ')}${byCode['1013'] ? '; 1013 = slow consumer' : ''})`;
 }
 
+function connectErrors(results: ClientResult[]): string {
+  const why: Record<string, number> = {};
+  for (const r of results) for (const [e, n] of Object.entries(r.connectErrors ?? {})) why[e] = (why[e] ?? 0) + n;
+  const list = Object.entries(why).map(([e, n]) => `${e}: ${fmt(n)}`);
+  return list.length === 0 ? '' : ` (${list.join(', ')})`;
+}
+
 function clientCpu(results: ClientResult[]): string {
   const busiest = Math.max(...results.map((r) => r.cpuMs / r.wallMs));
   return (
@@ -200,6 +207,8 @@ async function fanoutRound(
 ): Promise<number> {
   const clients = Math.ceil(subscribers / o.perClient);
   let trades = 0;
+  /** Subscribers whose socket opened (a refused or failed connect is not one). */
+  let open = 0;
   const results = await runClients(
     Array.from({ length: clients }, (_, k) => ({
       mode: 'fanout' as const,
@@ -209,7 +218,8 @@ async function fanoutRound(
       seconds: o.seconds,
       pingEveryMs: 1000,
     })),
-    async (_opened, delivered) => {
+    async (opened, delivered) => {
+      open = opened;
       const base = bases[0] as string;
       const order = (side: string, token: string) =>
         post(
@@ -229,7 +239,7 @@ async function fanoutRound(
       // says how many are missing); the rate runs from the first delivery to the last one seen.
       let seen = -1;
       let idleSince = performance.now();
-      while (delivered() < trades * subscribers && performance.now() - idleSince < TAIL_IDLE_MS) {
+      while (delivered() < trades * open && performance.now() - idleSince < TAIL_IDLE_MS) {
         await sleep(250);
         if (delivered() !== seen) [seen, idleSince] = [delivered(), performance.now()];
       }
@@ -241,7 +251,9 @@ async function fanoutRound(
   const rate = n > 0 && last > first ? n / ((last - first) / 1000) : 0;
   console.log(
     `    ${fmt(rate)} deliveries/s to ${fmt(subscribers)} subscribers over ${bases.length} server(s) ` +
-      `(${fmt(trades)} trades; ${fmt(n)} of ${fmt(trades * subscribers)} expected deliveries)${serverCloses(results)}; ${clientCpu(results)}` +
+      `(${fmt(trades)} trades; ${fmt(n)} of ${fmt(trades * open)} expected deliveries` +
+      `${open < subscribers ? `; only ${fmt(open)} of the ${fmt(subscribers)} subscribers' sockets opened${connectErrors(results)}` : ''})` +
+      `${serverCloses(results)}; ${clientCpu(results)}` +
       (n === 0 ? ' (no delivery arrived: were the subscribers refused?)' : ''),
   );
   return rate;
