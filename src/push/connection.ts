@@ -44,6 +44,11 @@ export class Connection {
   /** Order results that came while a resume replays: sent after the replay, never before their order's events. */
   heldResults: string[] = [];
   lastPongAt: number;
+  /**
+   * Heartbeat pings sent since the last pong. The heartbeat counts beats, not wall time: a server whose own event
+   * loop was held up (a fan-out to many sockets) has not read the pongs that wait in its sockets yet.
+   */
+  unansweredPings = 0;
   closed = false;
   /**
    * Messages sent since this connection's buffer was last empty: an upper bound of those still queued, kept

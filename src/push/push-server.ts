@@ -156,7 +156,10 @@ export class PushServer {
     this.conns.add(c);
     this.d.metrics.wsConnections.set(this.conns.size);
     ws.on('message', (data, isBinary) => void this.onMessage(c, data, isBinary));
-    ws.on('pong', () => (c.lastPongAt = Date.now()));
+    ws.on('pong', () => {
+      c.lastPongAt = Date.now();
+      c.unansweredPings = 0;
+    });
     ws.on('close', () => this.drop(c));
     ws.on('error', () => this.drop(c));
     if (identity === null && this.anonymous.size >= this.d.config.ws.maxAnonymousConnections) {
@@ -464,15 +467,22 @@ export class PushServer {
     this.drop(c);
   }
 
+  /**
+   * A peer that answered none of the last two pings (two intervals) is terminated. Counted in beats, not in time
+   * since its last pong: after this process's event loop was held up past two intervals (a fan-out of many trades
+   * to thousands of sockets), the pongs its peers sent meanwhile are still unread, and a wall-clock rule dropped
+   * every live connection of a busy gateway at once.
+   */
   private beat(): void {
-    const now = Date.now();
-    const limit = 2 * this.d.config.ws.pingIntervalMs;
     for (const c of this.conns) {
-      if (now - c.lastPongAt > limit) {
+      if (c.unansweredPings >= 2) {
         c.closed = true;
         c.ws.terminate();
         this.drop(c);
-      } else if (!c.closed) c.ws.ping();
+      } else if (!c.closed) {
+        c.ws.ping();
+        c.unansweredPings++;
+      }
     }
   }
 

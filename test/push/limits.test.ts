@@ -377,6 +377,25 @@ describe('main server: bad input, auth, timeouts, caps, heartbeat, expiry, shutd
     await c.waitClose();
   });
 
+  test('heartbeat: a server whose event loop was held up past two intervals keeps its live peers', async () => {
+    disposeAll();
+    await until(() => s.srv.push.connections === 0, 'earlier connections to be gone');
+    const c = await authed(s, await s.createUser());
+    await assertPong(c, 'JSON ping');
+    const pings = c.pings;
+    await c.until(() => c.pings >= pings + 1, 'a protocol ping', 5 * WS.pingIntervalMs);
+    // This process's loop is held up for three intervals, as a gateway's is by a fan-out of many trades to many
+    // sockets: the peer's pongs wait unread in the socket. A rule on time since the last pong dropped it here.
+    const end = Date.now() + 3 * WS.pingIntervalMs;
+    while (Date.now() < end) {
+      // busy: nothing else runs
+    }
+    await sleep(2 * WS.pingIntervalMs);
+    assert.ok(c.open, 'the live peer is still connected');
+    assert.equal(s.srv.push.connections, 1);
+    await assertPong(c, 'after the stall');
+  });
+
   test('auth.expiring before expiry; re-auth extends the connection; without it, close 4001 at expiry', async () => {
     const [ua, ub] = [await s.createUser(), await s.createUser()];
     // Tokens of 3 s (2 to 3 s left: expiry is whole seconds); auth.expiring comes at half the remaining time.
