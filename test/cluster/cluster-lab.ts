@@ -162,3 +162,13 @@ export async function post(
   });
   return (await res.json()) as { code: number; data: Json };
 }
+
+/** A small resting LIMIT BUY with a client order id (funded users of the labs can place many). */
+export const bid = (cid: string) => ({
+  symbol: 'BTC_USDT',
+  side: 'BUY',
+  order_type: 'LIMIT',
+  price: '1.00',
+  qty: '0.01',
+  cid,
+});

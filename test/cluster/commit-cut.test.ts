@@ -24,7 +24,7 @@ import {
   startEngine,
   clusterEnv,
 } from './cluster-lab.js';
-import { tcpProxy } from './tcp-proxy.js';
+import { databaseViaProxy } from './tcp-proxy.js';
 
 if (needServices('cluster: the engine loses its database link during COMMIT')) {
   test(
@@ -36,12 +36,8 @@ if (needServices('cluster: the engine loses its database link during COMMIT')) {
       const s = services() as { nats: string };
       const prefix = freshPrefix();
       const db = await freshDatabase();
-      const direct = new URL(db.url);
-      const proxy = await tcpProxy(direct.hostname, Number(direct.port || 5432));
-      const viaProxy = new URL(db.url);
-      viaProxy.hostname = '127.0.0.1';
-      viaProxy.port = String(proxy.port);
-      const engine = await startEngine(prefix, viaProxy.toString());
+      const { proxy, url: viaProxy } = await databaseViaProxy(db.url);
+      const engine = await startEngine(prefix, viaProxy);
       const storage: boolean[] = [];
       engine.server.on('storage', (x) => storage.push(x.ok));
       const pool = new pg.Pool({ connectionString: db.url, max: 1 });

@@ -23,7 +23,7 @@ import {
   waitFor,
   clusterEnv,
 } from './cluster-lab.js';
-import { tcpProxy } from './tcp-proxy.js';
+import { databaseViaProxy } from './tcp-proxy.js';
 
 type Json = Record<string, unknown>;
 
@@ -44,11 +44,7 @@ if (needServices('cluster: a gateway loses its database')) {
       const s = services() as { nats: string };
       const prefix = freshPrefix();
       const db = await freshDatabase();
-      const direct = new URL(db.url);
-      const proxy = await tcpProxy(direct.hostname, Number(direct.port || 5432));
-      const viaProxy = new URL(db.url);
-      viaProxy.hostname = '127.0.0.1';
-      viaProxy.port = String(proxy.port);
+      const { proxy, url: viaProxy } = await databaseViaProxy(db.url);
       const engine = await startEngine(prefix, db.url);
       let gateway: RunningServer | null = null;
       let ws: WebSocket | null = null;
@@ -56,7 +52,7 @@ if (needServices('cluster: a gateway loses its database')) {
         gateway = await startGatewayNode(
           loadConfig({
             env: {
-              ...clusterEnv(viaProxy.toString(), s.nats, prefix),
+              ...clusterEnv(viaProxy, s.nats, prefix),
               FILLSTREAM_PORT: '0',
               FILLSTREAM_HOST: '127.0.0.1',
               FILLSTREAM_RATE_ORDERS: '100000',

@@ -5,17 +5,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { needServices, post, waitFor } from './cluster-lab.js';
+import { bid, needServices, post, waitFor } from './cluster-lab.js';
 import { failoverLab } from './failover-lab.js';
-
-const bid = (cid: string) => ({
-  symbol: 'BTC_USDT',
-  side: 'BUY',
-  order_type: 'LIMIT',
-  price: '1.00',
-  qty: '0.01',
-  cid,
-});
 
 /** The market-data epoch the gateway shows (GET /depth). */
 async function marketEpoch(base: string): Promise<number> {

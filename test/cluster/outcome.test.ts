@@ -31,19 +31,11 @@ import {
   silentLog,
   startEngine,
   waitFor,
+  bid,
 } from './cluster-lab.js';
 import { assetTotals, failoverLab, storeViolations } from './failover-lab.js';
 import { WsOrders } from './order-load.js';
-import { tcpProxy } from './tcp-proxy.js';
-
-const bid = (cid: string) => ({
-  symbol: 'BTC_USDT',
-  side: 'BUY',
-  order_type: 'LIMIT',
-  price: '1.00',
-  qty: '0.01',
-  cid,
-});
+import { databaseViaProxy } from './tcp-proxy.js';
 
 async function get(base: string, path: string, headers: Json): Promise<{ status: number; code: number; data: Json }> {
   const res = await fetch(base + path, { headers: headers as Record<string, string> });
@@ -218,13 +210,9 @@ if (needServices('cluster: exactly-once order entry')) {
       const s = services() as { nats: string };
       const prefix = freshPrefix();
       const db = await freshDatabase();
-      const direct = new URL(db.url);
-      const proxy = await tcpProxy(direct.hostname, Number(direct.port || 5432));
-      const viaProxy = new URL(db.url);
-      viaProxy.hostname = '127.0.0.1';
-      viaProxy.port = String(proxy.port);
+      const { proxy, url: viaProxy } = await databaseViaProxy(db.url);
       const MARGIN = 500;
-      let engine = await startEngine(prefix, viaProxy.toString(), 120_000, undefined, { deadlineMarginMs: MARGIN });
+      let engine = await startEngine(prefix, viaProxy, 120_000, undefined, { deadlineMarginMs: MARGIN });
       const fatal: string[] = [];
       engine.server.on('fatal', (e) => fatal.push(e));
       const pool = new pg.Pool({ connectionString: db.url, max: 1 });
@@ -312,16 +300,12 @@ if (needServices('cluster: exactly-once order entry')) {
     { timeout: 90_000 },
     async () => {
       const l = await failoverLab();
-      const direct = new URL(l.url);
-      const proxy = await tcpProxy(direct.hostname, Number(direct.port || 5432));
-      const viaProxy = new URL(l.url);
-      viaProxy.hostname = '127.0.0.1';
-      viaProxy.port = String(proxy.port);
+      const { proxy, url: viaProxy } = await databaseViaProxy(l.url);
       let gateway: RunningServer | null = null;
       try {
         const e = l.engine();
         await waitFor('engine leads', () => l.leads(e));
-        gateway = await inProcessGateway(viaProxy.toString(), l.prefix, {
+        gateway = await inProcessGateway(viaProxy, l.prefix, {
           FILLSTREAM_CLUSTER_COMMAND_TTL_MS: '1000',
           FILLSTREAM_CLUSTER_DEADLINE_MARGIN_MS: '500',
         });

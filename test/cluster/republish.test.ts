@@ -25,17 +25,9 @@ import {
   silentLog,
   startEngine,
   waitFor,
+  bid,
 } from './cluster-lab.js';
 import { tcpProxy } from './tcp-proxy.js';
-
-const bid = (cid: string) => ({
-  symbol: 'BTC_USDT',
-  side: 'BUY',
-  order_type: 'LIMIT',
-  price: '1.00',
-  qty: '0.01',
-  cid,
-});
 
 if (needServices('cluster: a command republished until JetStream acks it')) {
   test(

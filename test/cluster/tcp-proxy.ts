@@ -88,3 +88,13 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
       }),
   };
 }
+
+/** A proxy in front of the server a database URL names (port 5432 when it names none), and the URL through it. */
+export async function databaseViaProxy(url: string): Promise<{ proxy: TcpProxy; url: string }> {
+  const direct = new URL(url);
+  const proxy = await tcpProxy(direct.hostname, Number(direct.port || 5432));
+  const via = new URL(url);
+  via.hostname = '127.0.0.1';
+  via.port = String(proxy.port);
+  return { proxy, url: via.toString() };
+}
