@@ -3,7 +3,9 @@
 //  - "hold": open `urls.length`-spread authenticated connections, print "open <n>", then for `seconds` send a
 //    WebSocket protocol ping on every connection every `pingEveryMs` and time each pong;
 //  - "fanout": open subscribers to the trades channel, print "open <n>", count every trade until a stdin line,
-//    printing "count <n>" every 250 ms so the parent can wait for the last deliveries instead of guessing a tail.
+//    printing "count <n>" every 250 ms so the parent can wait for the last deliveries instead of guessing a tail,
+//    and per server (index in `urls`): sockets opened, subscriptions confirmed, sockets that got no trade, and
+//    messages other than trades by type (an error answer, say), so a shortfall can be traced to a server.
 // It ends by printing one JSON line: what it reached, the round trips or the deliveries (with epoch-ms first/last
 // times, comparable across processes), and its own CPU time, so the parent can tell when the client was the limit.
 
@@ -23,6 +25,20 @@ interface Job {
 const job = JSON.parse(process.argv[2] ?? '{}') as Job;
 const now = (): number => performance.timeOrigin + performance.now();
 
+/** Fan-out sockets per server (index in `urls`), and what each received. */
+interface PerServer {
+  open: number;
+  subscribed: number;
+  noTrade: number;
+  deliveries: number;
+  /** Messages that are neither a trade nor the subscription's answer, by type (and code, for an error). */
+  other: Record<string, number>;
+}
+const perServer: PerServer[] = job.urls.map(() => ({ open: 0, subscribed: 0, noTrade: 0, deliveries: 0, other: {} }));
+const serverOf = new Map<WebSocket, number>();
+/** Fan-out sockets whose subscription the server confirmed (`subscribed`). */
+const confirmed = new Set<WebSocket>();
+
 function open(url: string, localAddress: string): Promise<WebSocket | null> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, { perMessageDeflate: false, localAddress });
@@ -30,7 +46,15 @@ function open(url: string, localAddress: string): Promise<WebSocket | null> {
       ws.on('error', () => undefined);
       // Subscribed at once: an anonymous connection without a subscription is closed after ws.authTimeoutMs (4008),
       // and opening thousands on a busy machine can take longer than that.
-      if (job.mode === 'fanout') ws.send(JSON.stringify({ type: 'subscribe', channel: 'trades', symbol: 'BTC_USDT' }));
+      if (job.mode === 'fanout') {
+        ws.send(JSON.stringify({ type: 'subscribe', channel: 'trades', symbol: 'BTC_USDT' }));
+        const confirm = (d: Buffer) => {
+          if (!d.toString('latin1', 0, 40).includes('"subscribed"')) return;
+          confirmed.add(ws);
+          ws.off('message', confirm);
+        };
+        ws.on('message', confirm);
+      }
       resolve(ws);
     });
     ws.once('error', (e: Error & { code?: string }) => {
@@ -51,7 +75,10 @@ async function openAll(): Promise<WebSocket[]> {
       Array.from({ length: Math.min(250, job.count - i) }, (_, k) => {
         const j = i + k;
         const local = `127.${job.subnet}.${1 + Math.floor(j / 250)}.${1 + (j % 250)}`;
-        return open(job.urls[j % job.urls.length] as string, local);
+        return open(job.urls[j % job.urls.length] as string, local).then((ws) => {
+          if (ws !== null) serverOf.set(ws, j % job.urls.length);
+          return ws;
+        });
       }),
     );
     for (const ws of batch) if (ws !== null) sockets.push(ws);
@@ -70,11 +97,24 @@ async function main(): Promise<void> {
   /** Connections the server closed during the round, by close code (a slow consumer is closed 1013). */
   const closes: Record<string, number> = {};
   for (const ws of sockets) ws.once('close', (code) => (closes[code] = (closes[code] ?? 0) + 1));
+  const trades = new Map<WebSocket, number>();
   if (job.mode === 'fanout') {
     for (const ws of sockets) {
+      const server = perServer[serverOf.get(ws) as number] as PerServer;
+      server.open++;
+      trades.set(ws, 0);
       ws.on('message', (d: Buffer) => {
         // Trades only: a subscription's answer read late (a busy machine) is not a delivery.
-        if (!d.toString('latin1', 0, 40).includes('"market.trade"')) return;
+        const head = d.toString('latin1', 0, 40);
+        if (!head.includes('"market.trade"')) {
+          const m = JSON.parse(d.toString()) as { type?: string; code?: number };
+          if (m.type !== 'subscribed') {
+            const what = `${m.type}${m.code === undefined ? '' : ` ${m.code}`}`;
+            server.other[what] = (server.other[what] ?? 0) + 1;
+          }
+          return;
+        }
+        trades.set(ws, (trades.get(ws) as number) + 1);
         const t = now();
         if (deliveries++ === 0) first = t;
         last = t;
@@ -83,6 +123,7 @@ async function main(): Promise<void> {
   }
   await sleep(500);
   deliveries = 0;
+  for (const ws of sockets) trades.set(ws, 0);
   process.stdout.write(`open ${sockets.length}\n`);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -115,6 +156,12 @@ async function main(): Promise<void> {
     clearInterval(progress);
   }
   const cpu = process.cpuUsage(cpu0);
+  for (const [ws, n] of trades) {
+    const server = perServer[serverOf.get(ws) as number] as PerServer;
+    server.deliveries += n;
+    if (confirmed.has(ws)) server.subscribed++;
+    if (n === 0) server.noTrade++;
+  }
   const wallMs = performance.now() - t0;
   for (const ws of sockets) ws.removeAllListeners('close').terminate();
   // Round trips to 10 µs (shorter line); exit only once the line is written (a pipe write may be asynchronous).
@@ -126,6 +173,7 @@ async function main(): Promise<void> {
     rtts: rtts.map((r) => Math.round(r * 100) / 100),
     closes,
     connectErrors,
+    perServer: job.mode === 'fanout' ? perServer : [],
     cpuMs: (cpu.user + cpu.system) / 1000,
     wallMs,
   });

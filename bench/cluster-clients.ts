@@ -26,6 +26,14 @@ export interface ClientResult {
   closes: Record<string, number>;
   /** Sockets that did not open, by error. */
   connectErrors: Record<string, number>;
+  /** Fan-out only: per server (index in the job's urls), sockets opened and confirmed, and what they received. */
+  perServer: Array<{
+    open: number;
+    subscribed: number;
+    noTrade: number;
+    deliveries: number;
+    other: Record<string, number>;
+  }>;
   cpuMs: number;
   wallMs: number;
 }

@@ -86,6 +86,8 @@ const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 interface Proc {
   child: ChildProcess;
   out(): string;
+  /** Log lines at warn or above so far, by message (pino's JSON "msg"). */
+  warnings(): Record<string, number>;
 }
 
 function spawnMain(args: string[], env: Record<string, string>): Proc {
@@ -94,10 +96,20 @@ function spawnMain(args: string[], env: Record<string, string>): Proc {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const keep = (d: Buffer) => (out = (out + d.toString()).slice(-20_000));
+  let partial = '';
+  const warnings: Record<string, number> = {};
+  const keep = (d: Buffer) => {
+    out = (out + d.toString()).slice(-20_000);
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /"level":(\d+).*?"msg":"([^"]*)"/.exec(line);
+      if (m && Number(m[1]) >= 40) warnings[m[2] as string] = (warnings[m[2] as string] ?? 0) + 1;
+    }
+  };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  return { child, out: () => out };
+  return { child, out: () => out, warnings: () => ({ ...warnings }) };
 }
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
@@ -139,6 +151,44 @@ function serverCloses(results: ClientResult[]): string {
   if (total === 0) return '';
   const codes = Object.entries(byCode).map(([c, n]) => `${c}: ${fmt(n)}`);
   return `; ${fmt(total)} closed by the server (${codes.join(', ')}${byCode['1013'] ? '; 1013 = slow consumer' : ''})`;
+}
+
+/** The newest public trade id of BTC_USDT (0: none yet); trade ids only grow. */
+async function lastTradeId(base: string): Promise<number> {
+  const r = await fetch(`${base}/api/v1/market/trades?symbol=BTC_USDT&limit=1`);
+  const body = (await r.json()) as { data: { trades: Array<{ trade_id: number }> } };
+  return body.data.trades[0]?.trade_id ?? 0;
+}
+
+/** Where a fan-out round's missing deliveries were: per server, its sockets, confirmations, silent sockets, what
+ * else they received, and the server's warnings during the round (a market-data gap, a NATS reconnect). */
+function shortfall(
+  results: ClientResult[],
+  bases: string[],
+  servers: Proc[],
+  warnedBefore: Array<Record<string, number>>,
+  trades: number,
+): string {
+  return bases
+    .map((base, i) => {
+      const per = results.map((r) => r.perServer[i]).filter((x) => x !== undefined);
+      const sum = (k: 'open' | 'subscribed' | 'noTrade' | 'deliveries') => per.reduce((s, x) => s + x[k], 0);
+      const other: Record<string, number> = {};
+      for (const x of per) for (const [t, n] of Object.entries(x.other)) other[t] = (other[t] ?? 0) + n;
+      const before = warnedBefore[i] ?? {};
+      const warned = Object.entries(servers[i]?.warnings() ?? {})
+        .map(([msg, n]) => [msg, n - (before[msg] ?? 0)] as const)
+        .filter(([, n]) => n > 0)
+        .map(([msg, n]) => `"${msg}" x${n}`);
+      const others = Object.entries(other).map(([t, n]) => `${t}: ${fmt(n)}`);
+      return (
+        `      ${base}: ${fmt(sum('open'))} open, ${fmt(sum('subscribed'))} confirmed, ${fmt(sum('noTrade'))} got no ` +
+        `trade, ${fmt(sum('deliveries'))} of ${fmt(trades * sum('open'))} deliveries` +
+        (others.length > 0 ? `; other messages ${others.join(', ')}` : '') +
+        (warned.length > 0 ? `; server warnings ${warned.join(', ')}` : '')
+      );
+    })
+    .join('\n');
 }
 
 function connectErrors(results: ClientResult[]): string {
@@ -202,13 +252,17 @@ const SERVE_MAX_SUBSCRIBERS = 18_000;
 async function fanoutRound(
   o: Options,
   bases: string[],
+  servers: Proc[],
   traders: Array<{ token: string }>,
   subscribers: number,
 ): Promise<number> {
+  const warned = servers.map((p) => p.warnings());
   const clients = Math.ceil(subscribers / o.perClient);
   let trades = 0;
   /** Subscribers whose socket opened (a refused or failed connect is not one). */
   let open = 0;
+  /** Orders of the trade generator answered with an error, by code. */
+  const refused: Record<string, number> = {};
   const results = await runClients(
     Array.from({ length: clients }, (_, k) => ({
       mode: 'fanout' as const,
@@ -229,12 +283,21 @@ async function fanoutRound(
           { authorization: `Bearer ${token}` },
         );
       const [a, b] = traders as [{ token: string }, { token: string }];
+      const tradeIdBefore = await lastTradeId(base);
       const end = performance.now() + o.seconds * 1000;
-      while (performance.now() < end && (o.fanoutTrades <= 0 || trades < o.fanoutTrades)) {
-        await Promise.all(Array.from({ length: 50 }, () => order('SELL', b.token)));
-        await Promise.all(Array.from({ length: 50 }, () => order('BUY', a.token)));
-        trades += 50;
+      let made = 0;
+      while (performance.now() < end && (o.fanoutTrades <= 0 || made < o.fanoutTrades)) {
+        for (const [side, token] of [
+          ['SELL', b.token],
+          ['BUY', a.token],
+        ] as const) {
+          for (const r of await Promise.all(Array.from({ length: 50 }, () => order(side, token))))
+            if (r.code !== 0) refused[r.code] = (refused[r.code] ?? 0) + 1;
+        }
+        made += 50;
       }
+      // The trades that happened (an order refused under load, 5001 say, makes one fewer), not the pairs sent.
+      trades = (await lastTradeId(base)) - tradeIdBefore;
       // The last deliveries land: wait until all expected arrived, or none arrived for TAIL_IDLE_MS (then the line
       // says how many are missing); the rate runs from the first delivery to the last one seen.
       let seen = -1;
@@ -254,8 +317,14 @@ async function fanoutRound(
       `(${fmt(trades)} trades; ${fmt(n)} of ${fmt(trades * open)} expected deliveries` +
       `${open < subscribers ? `; only ${fmt(open)} of the ${fmt(subscribers)} subscribers' sockets opened${connectErrors(results)}` : ''})` +
       `${serverCloses(results)}; ${clientCpu(results)}` +
+      (Object.keys(refused).length > 0
+        ? `; orders refused ${Object.entries(refused)
+            .map(([c, k]) => `${c}: ${k}`)
+            .join(', ')}`
+        : '') +
       (n === 0 ? ' (no delivery arrived: were the subscribers refused?)' : ''),
   );
+  if (n < trades * open) console.log(shortfall(results, bases, servers, warned, trades));
   return rate;
 }
 
@@ -296,7 +365,12 @@ async function main(): Promise<void> {
     const bases: string[] = [];
     for (let i = 0; i < o.gateways; i++) {
       const port = await freePort();
-      const g = spawnMain(['gateway'], { ...env(clusterDb), FILLSTREAM_PORT: String(port) });
+      // At warn, so a fan-out round that lost deliveries can name what the gateway saw (counted, not printed).
+      const g = spawnMain(['gateway'], {
+        ...env(clusterDb),
+        FILLSTREAM_PORT: String(port),
+        FILLSTREAM_LOG_LEVEL: 'warn',
+      });
       procs.push(g);
       gateways.push(g);
       bases.push(`http://127.0.0.1:${port}`);
@@ -347,9 +421,11 @@ async function main(): Promise<void> {
     const serveTraders = serveUsers.slice(0, 2);
     for (let r = 0; r < o.runs; r++) {
       console.log('  cluster:');
-      ours.push(await fanoutRound(o, bases, clusterTraders, o.subscribers));
+      ours.push(await fanoutRound(o, bases, gateways, clusterTraders, o.subscribers));
       console.log('  serve:');
-      theirs.push(await fanoutRound(o, [serveBase], serveTraders, Math.min(o.subscribers, SERVE_MAX_SUBSCRIBERS)));
+      theirs.push(
+        await fanoutRound(o, [serveBase], [serve], serveTraders, Math.min(o.subscribers, SERVE_MAX_SUBSCRIBERS)),
+      );
     }
     console.log(
       `  medians of ${o.runs} rounds: cluster ${fmt(med(ours))} / serve ${fmt(med(theirs))} deliveries/s = ` +

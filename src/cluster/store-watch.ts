@@ -1,4 +1,5 @@
-// Watches a cluster gateway's own link to the database: a cheap round trip every interval, bounded by a timeout.
+// Watches a cluster gateway's own link to the database: a cheap round trip every interval, bounded by a timeout
+// counted in time the process could run (a loop held up by other work does not make the database late).
 // While it fails the gateway refuses orders (5001; its answers and queries could not be read back, and gap fills
 // would fail) and /readyz says why; the sockets stay open, and the first round trip that succeeds makes it ready
 // again, by itself. The engine has its own link: this only says whether this gateway can read the truth.
@@ -39,14 +40,9 @@ export class StoreWatch {
 
   /** One round trip; updates `problem` and logs the transitions. */
   async check(): Promise<void> {
-    let timeout: NodeJS.Timeout | undefined;
+    const timeout = new ResponsiveTimeout(this.o.timeoutMs);
     try {
-      await Promise.race([
-        this.o.ping(),
-        new Promise<never>((_, reject) => {
-          timeout = setTimeout(() => reject(new Error(`no answer in ${this.o.timeoutMs} ms`)), this.o.timeoutMs);
-        }),
-      ]);
+      await Promise.race([this.o.ping(), timeout.expired]);
       if (this.failure !== null) this.o.log.info({}, 'database is back: orders accepted again');
       this.failure = null;
     } catch (e) {
@@ -54,7 +50,42 @@ export class StoreWatch {
       if (this.failure === null) this.o.log.warn({ error: message }, 'database lost: orders refused until it is back');
       this.failure = message;
     } finally {
-      clearTimeout(timeout);
+      timeout.cancel();
     }
+  }
+}
+
+/** Steps of a ResponsiveTimeout, and the most one step counts however late it fired. */
+const STEP_MS = 100;
+const STEP_MAX_MS = 2 * STEP_MS;
+
+/**
+ * Rejects `expired` once `ms` of time has passed in which this process could run, not `ms` of wall time: a
+ * gateway whose event loop was held for seconds (a fan-out of trades to thousands of sockets) would otherwise find
+ * its one timer overdue and the database's answer still unread in the socket, and refuse orders for nothing. It
+ * ticks every STEP_MS and counts at most STEP_MAX_MS per tick, so a hung link is still caught after about `ms`.
+ */
+class ResponsiveTimeout {
+  readonly expired: Promise<never>;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(ms: number) {
+    let left = ms;
+    let last = performance.now();
+    this.expired = new Promise<never>((_, reject) => {
+      const tick = () => {
+        const now = performance.now();
+        left -= Math.min(now - last, STEP_MAX_MS);
+        last = now;
+        if (left <= 0) reject(new Error(`no answer in ${ms} ms`));
+        else this.timer = setTimeout(tick, Math.min(STEP_MS, left));
+      };
+      this.timer = setTimeout(tick, Math.min(STEP_MS, left));
+    });
+    this.expired.catch(() => undefined);
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
   }
 }
