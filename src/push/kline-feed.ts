@@ -2,22 +2,24 @@
 // A subscriber gets the current (or last) candle at once with the stream's current seq, then every step with
 // the next seq: an update of the open candle on every trade, and its final `is_closed: true` state when the
 // interval ends (on the next trade after it, or on the engine's clock when none comes). Each message is
-// serialized once for all subscribers, and only when the stream has some.
+// serialized once for all subscribers, and only when the stream has some; sent through the Broadcaster.
 
 import type { MarketIndex } from '../config.js';
 import { formatKline } from '../wire/format.js';
 import { type KlineInterval, intervalName } from '../pipeline/candles.js';
 import type { KlineStream, KlineStreams } from '../pipeline/kline-streams.js';
 import type { Connection } from './connection.js';
+import type { Broadcaster, Members } from './broadcaster.js';
 
 export class KlineFeed {
   /** Subscribers by `symbolId:intervalMs`; an entry exists while it has members. */
-  private readonly members = new Map<string, Set<Connection>>();
+  private readonly members = new Map<string, Members>();
 
   constructor(
     private readonly market: MarketIndex,
     private readonly streams: KlineStreams,
     private readonly sent: (type: string, bytes: number, recipients: number) => void,
+    private readonly out: Broadcaster,
   ) {
     streams.onStep((s) => this.onStep(s));
   }
@@ -42,8 +44,8 @@ export class KlineFeed {
     c.sendJson({ type: 'subscribed', channel: 'kline', symbol, interval });
     const id = `${symbolId}:${intervalMs}`;
     let m = this.members.get(id);
-    if (m === undefined) this.members.set(id, (m = new Set()));
-    m.add(c);
+    if (m === undefined) this.members.set(id, (m = new Map()));
+    this.out.join(m, c);
     if (s.kline !== null) c.send(this.message(s));
   }
 
@@ -75,7 +77,6 @@ export class KlineFeed {
     const m = this.members.get(`${s.symbolId}:${s.intervalMs}`);
     if (m === undefined || m.size === 0) return;
     const bytes = Buffer.from(this.message(s));
-    for (const c of m) c.send(bytes);
-    this.sent('kline', bytes.length, m.size);
+    this.sent('kline', bytes.length, this.out.broadcast(m, bytes));
   }
 }

@@ -1,7 +1,8 @@
 // Public channels: trades, depth (snapshot + gap-free updates of a top-N
 // book) and ticker, per symbol. Fed by the market-data mirror right after
-// matching; every message is serialized once and the same string goes to
-// every subscriber.
+// matching; every message is serialized once and the same bytes go to every
+// subscriber, through the Broadcaster (broadcaster.ts: in order, without
+// holding the event loop for a big fan-out).
 //
 // Depth is served at the fixed sizes of depth-top.ts (a request for other
 // `levels` is rounded up to the next size): one incrementally kept TopBook
@@ -26,6 +27,7 @@ import type { PublicTrade } from '../pipeline/protocol.js';
 import { fmtAsset, fmtPrice, formatDepthLevel } from '../wire/format.js';
 import type { Connection } from './connection.js';
 import { type DepthWork, type LevelDiff, TopBook } from './depth-top.js';
+import type { Broadcaster, Members } from './broadcaster.js';
 
 export { DEPTH_LEVELS_MAX, DEPTH_SIZES, depthSize } from './depth-top.js';
 
@@ -34,15 +36,15 @@ export const CHANNELS: readonly Channel[] = ['trades', 'depth', 'ticker'];
 export const DEPTH_LEVELS_DEFAULT = 20;
 
 interface DepthGroup {
-  readonly members: Set<Connection>;
+  readonly members: Members;
   readonly top: TopBook;
   /** The `data` of a snapshot at the symbol's current seq, serialized; null until asked for after a change. */
   snapshot: string | null;
 }
 
 interface SymbolFeed {
-  readonly trades: Set<Connection>;
-  readonly ticker: Set<Connection>;
+  readonly trades: Members;
+  readonly ticker: Members;
   /** By size; a group exists while it has members. */
   readonly depth: Map<number, DepthGroup>;
 }
@@ -63,8 +65,9 @@ export class PublicFeed {
     private readonly market: MarketIndex,
     private readonly data: MarketData,
     private readonly sent: (type: string, bytes: number, recipients: number) => void,
+    private readonly out: Broadcaster,
   ) {
-    for (const s of market.symbols) this.feeds.set(s.id, { trades: new Set(), ticker: new Set(), depth: new Map() });
+    for (const s of market.symbols) this.feeds.set(s.id, { trades: new Map(), ticker: new Map(), depth: new Map() });
     data.onUpdate((symbolId, seq, trades, levels, tradeSeq) => this.onUpdate(symbolId, seq, trades, levels, tradeSeq));
     data.onResync((symbolId) => this.resync(symbolId));
   }
@@ -86,17 +89,17 @@ export class PublicFeed {
     c.subscriptions.add(this.key(channel, symbolId, levels));
     const epoch = this.data.epoch;
     c.sendJson({ type: 'subscribed', channel, symbol, ...(channel === 'depth' ? { levels } : {}), epoch });
-    if (channel === 'trades') f.trades.add(c);
+    if (channel === 'trades') this.out.join(f.trades, c);
     else if (channel === 'ticker') {
-      f.ticker.add(c);
+      this.out.join(f.ticker, c);
       c.send(this.tickerMessage(symbolId, m));
     } else {
       let g = f.depth.get(levels);
       if (g === undefined) {
-        g = { members: new Set(), top: new TopBook(levels, m, this.stats), snapshot: null };
+        g = { members: new Map(), top: new TopBook(levels, m, this.stats), snapshot: null };
         f.depth.set(levels, g);
       }
-      g.members.add(c);
+      this.out.join(g.members, c);
       c.send(this.snapshotText(symbolId, g, m));
     }
   }
@@ -158,11 +161,11 @@ export class PublicFeed {
     return Buffer.from(JSON.stringify({ type: 'depth.update', symbol, epoch: this.data.epoch, seq, data }));
   }
 
-  private broadcast(members: Set<Connection>, type: string, text: string | Buffer): void {
+  /** To every member, through the broadcaster (in order, a bounded number of sends per event-loop turn). */
+  private broadcast(members: Members, type: string, text: string | Buffer): void {
     if (members.size === 0) return;
     const bytes = typeof text === 'string' ? Buffer.from(text) : text; // encoded once for every recipient
-    for (const c of members) c.send(bytes);
-    this.sent(type, bytes.length, members.size);
+    this.sent(type, bytes.length, this.out.broadcast(members, bytes));
   }
 
   private tickerMessage(symbolId: number, m: SymbolMarket): string {

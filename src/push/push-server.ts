@@ -26,6 +26,7 @@ import type { Revocation, Revocations } from '../auth/revocations.js';
 import { ApiError } from '../errors.js';
 import { setLongTimeout } from '../long-timeout.js';
 import { parseStrictJson } from '../wire/strict-json.js';
+import { Broadcaster } from './broadcaster.js';
 import { CLOSE, Connection } from './connection.js';
 import { PushAuth } from './push-auth.js';
 import { OrderRequests } from './order-requests.js';
@@ -73,6 +74,8 @@ export class PushServer {
   private readonly anonymous = new Set<Connection>();
   private readonly feed: PublicFeed;
   private readonly klines: KlineFeed;
+  /** Public broadcasts, a bounded number of sends per event-loop turn (broadcaster.ts). */
+  private readonly out = new Broadcaster();
   private readonly heartbeat: NodeJS.Timeout;
   private nextId = 1;
   private accepting = true;
@@ -90,8 +93,13 @@ export class PushServer {
       log: d.log,
     });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: d.config.ws.maxFrameBytes });
-    this.feed = new PublicFeed(d.market, d.marketData, (type, bytes, n) => this.count(type, bytes, n));
-    this.klines = new KlineFeed(d.market, d.marketData.klines, (type, bytes, n) => this.count(type, bytes, n));
+    this.feed = new PublicFeed(d.market, d.marketData, (type, bytes, n) => this.count(type, bytes, n), this.out);
+    this.klines = new KlineFeed(
+      d.market,
+      d.marketData.klines,
+      (type, bytes, n) => this.count(type, bytes, n),
+      this.out,
+    );
     d.engine.on('committed', (m) => this.deliver(m.events, m.committedAt));
     d.engine.on('gap', () => this.refill());
     d.revocations.onRevoke((r) => this.closeRevoked(r));
@@ -521,7 +529,7 @@ export class PushServer {
     clearInterval(this.heartbeat);
     const all = [...this.conns];
     const deadline = Date.now() + 2000;
-    while (Date.now() < deadline && all.some((c) => !c.closed && c.ws.bufferedAmount > 0)) {
+    while (Date.now() < deadline && (!this.out.idle || all.some((c) => !c.closed && c.ws.bufferedAmount > 0))) {
       await new Promise((r) => setTimeout(r, 10));
     }
     await Promise.all(
