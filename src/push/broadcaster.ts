@@ -76,6 +76,10 @@ export class Broadcaster {
       if (this.head === this.queue.length) {
         this.queue.length = 0;
         this.head = 0;
+      } else if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+        // A queue that never empties (a fan-out always behind) drops its sent slots instead of growing forever.
+        this.queue.splice(0, this.head);
+        this.head = 0;
       }
     }
     this.scheduleTurn();
