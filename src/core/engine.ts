@@ -14,17 +14,14 @@ import {
   type Command,
   type CommandResult,
   type CoreConfig,
-  type CoreEvent,
   type PlaceOrderCommand,
   type RejectReason,
   type ResultCode,
   type SymbolConfig,
-  BalanceEvent,
-  DepthEvent,
+  type BalanceReason,
   FEE_RATE_SCALE,
-  OrderEvent,
-  TradeEvent,
 } from './types.js';
+import { EventBuffer } from './event-buffer.js';
 
 /** Per-symbol runtime state with the cost formula's constants precomputed. */
 export class SymbolState {
@@ -91,9 +88,8 @@ export class Engine {
   nextTradeId = 1;
 
   private readonly slots: number;
-  /** The current command's events: the first `eventCount` entries (reused; copied out at their exact size). */
-  private events: CoreEvent[] = [];
-  private eventCount = 0;
+  /** The current command's events (one buffer reused for every command: valid until the next `process`). */
+  private readonly out = new EventBuffer();
   private stamp = 0;
   /** Levels the current command touched: the first `touchedCount` entries (the array is reused). */
   private readonly touched: Array<Level | undefined> = [];
@@ -160,7 +156,7 @@ export class Engine {
   }
 
   process(cmd: Command): CommandResult {
-    this.eventCount = 0;
+    this.out.reset();
     this.stamp++;
     this.now = cmd.ts;
     let code: ResultCode;
@@ -179,10 +175,7 @@ export class Engine {
         code = 'INVALID_ORDER';
     }
     if (this.touchedCount > 0) this.flushDepth();
-    const events = this.events.slice(0, this.eventCount);
-    // Keep a small scratch list; drop a big one so it does not hold on to a sweep's events.
-    if (this.eventCount > 256) this.events = [];
-    return { code, events };
+    return { code, events: this.out };
   }
 
   // ---- deposits and withdrawals ----
@@ -277,7 +270,7 @@ export class Engine {
     else lock = avail;
     if (acc === undefined || lock > avail || lock === 0) return this.reject(cmd, 'INSUFFICIENT_BALANCE');
     if (cmd.tif === 'FOK' && !this.canFillFully(s, opp, cmd)) {
-      this.emit(this.orderEventOf(cmd, 'EXPIRED', null));
+      this.orderEventOf(cmd, 'EXPIRED', null);
       return 'OK';
     }
 
@@ -445,22 +438,20 @@ export class Engine {
     if (feeS !== 0) fa.avail[quote] = add(fa.avail[quote] as Int, feeS);
 
     const tradeId = this.nextTradeId++;
-    this.emit(
-      new TradeEvent(
-        tradeId,
-        s.cfg.id,
-        t,
-        q,
-        c,
-        taker.side,
-        maker.id,
-        maker.userId,
-        taker.id,
-        taker.userId,
-        takerBuys ? feeS : feeB,
-        takerBuys ? feeB : feeS,
-        this.now,
-      ),
+    this.out.trade(
+      tradeId,
+      s.cfg.id,
+      t,
+      q,
+      c,
+      taker.side,
+      maker.id,
+      maker.userId,
+      taker.id,
+      taker.userId,
+      takerBuys ? feeS : feeB,
+      takerBuys ? feeB : feeS,
+      this.now,
     );
     this.orderEvent(maker);
     this.orderEvent(taker);
@@ -546,42 +537,36 @@ export class Engine {
     for (let i = 0; i < this.touchedCount; i++) {
       const level = touched[i] as Level;
       touched[i] = undefined;
-      this.emit(new DepthEvent(symbolId, level.side, level.price, level.total));
+      this.out.depth(symbolId, level.side, level.price, level.total);
     }
     this.touchedCount = 0;
   }
 
-  private emit(e: CoreEvent): void {
-    this.events[this.eventCount++] = e;
-  }
-
   private orderEvent(o: Order): void {
-    this.emit(
-      new OrderEvent(
-        o.id,
-        o.userId,
-        o.symbolId,
-        o.side,
-        o.orderType,
-        o.tif,
-        o.price,
-        o.qty,
-        o.quoteQty,
-        o.cid,
-        o.status,
-        o.filled,
-        o.filledQuote,
-        o.filledNotional,
-        o.lock,
-        null,
-        this.now,
-      ),
+    this.out.order(
+      o.id,
+      o.userId,
+      o.symbolId,
+      o.side,
+      o.orderType,
+      o.tif,
+      o.price,
+      o.qty,
+      o.quoteQty,
+      o.cid,
+      o.status,
+      o.filled,
+      o.filledQuote,
+      o.filledNotional,
+      o.lock,
+      null,
+      this.now,
     );
   }
 
-  private orderEventOf(cmd: PlaceOrderCommand, status: 'REJECTED' | 'EXPIRED', reason: RejectReason | null) {
+  private orderEventOf(cmd: PlaceOrderCommand, status: 'REJECTED' | 'EXPIRED', reason: RejectReason | null): void {
     const price = cmd.orderType === 'LIMIT' ? cmd.price : 0;
-    return new OrderEvent(
+    this.out.order(
       cmd.orderId,
       cmd.userId,
       cmd.symbolId,
@@ -603,11 +588,11 @@ export class Engine {
   }
 
   private reject(cmd: PlaceOrderCommand, reason: RejectReason): ResultCode {
-    this.emit(this.orderEventOf(cmd, 'REJECTED', reason));
+    this.orderEventOf(cmd, 'REJECTED', reason);
     return reason;
   }
 
-  private balanceEvent(acc: Account, asset: number, delta: Int, reason: BalanceEvent['reason']): void {
-    this.emit(new BalanceEvent(acc.userId, asset, acc.avail[asset] as Int, acc.frozen[asset] as Int, delta, reason));
+  private balanceEvent(acc: Account, asset: number, delta: Int, reason: BalanceReason): void {
+    this.out.balance(acc.userId, asset, acc.avail[asset] as Int, acc.frozen[asset] as Int, delta, reason);
   }
 }
