@@ -72,6 +72,9 @@ export interface RestoredOrder {
   readonly lock: Int;
 }
 
+/** User ids below this are also found through a dense array (no hashing on the hot path); the rest only in the Map. */
+const DENSE_USERS = 1 << 20;
+
 function fee(amount: Int, rate: Int): Int {
   return rate === 0 ? 0 : mulDivFloor(amount, rate, FEE_RATE_SCALE);
 }
@@ -80,6 +83,8 @@ export class Engine {
   readonly assets: ReadonlyArray<AssetConfig | undefined>;
   readonly symbols: ReadonlyArray<SymbolState | undefined>;
   readonly accounts = new Map<number, Account>();
+  /** accounts again, indexed by user id for ids below DENSE_USERS (grown to the largest such id seen). */
+  private readonly dense: Array<Account | undefined> = [];
   /** Open (resting) orders by id. */
   readonly orders = new OrderIndex();
   /** Per asset: deposits - withdrawals. */
@@ -116,12 +121,24 @@ export class Engine {
   }
 
   accountFor(userId: number): Account {
-    let a = this.accounts.get(userId);
+    let a = this.account(userId);
     if (a === undefined) {
       a = new Account(userId, this.slots);
       this.accounts.set(userId, a);
+      if (userId >>> 0 === userId && userId < DENSE_USERS) {
+        // Grown one slot at a time so the array stays dense (a far index would make it a dictionary).
+        while (this.dense.length <= userId) this.dense.push(undefined);
+        this.dense[userId] = a;
+      }
     }
     return a;
+  }
+
+  /** The user's account, if it has one. */
+  private account(userId: number): Account | undefined {
+    if (userId >>> 0 === userId && userId < DENSE_USERS)
+      return userId < this.dense.length ? this.dense[userId] : undefined;
+    return this.accounts.get(userId);
   }
 
   // ---- recovery: rebuild the state of the last committed batch ----
@@ -194,7 +211,7 @@ export class Engine {
       this.balanceEvent(acc, asset, cmd.amount, 'deposit');
       return 'OK';
     }
-    const acc = this.accounts.get(cmd.userId);
+    const acc = this.account(cmd.userId);
     if (acc === undefined || (acc.avail[asset] as Int) < cmd.amount) return 'INSUFFICIENT_BALANCE';
     this.supply[asset] = sub(this.supply[asset] as Int, cmd.amount);
     acc.avail[asset] = sub(acc.avail[asset] as Int, cmd.amount);
@@ -248,7 +265,7 @@ export class Engine {
     this.depthSymbol = cmd.symbolId;
     const invalid = this.validate(s, cmd);
     if (invalid !== null) return this.reject(cmd, invalid);
-    const acc = this.accounts.get(cmd.userId);
+    const acc = this.account(cmd.userId);
     if (cmd.cid !== null && acc !== undefined && acc.cids !== null && acc.cids.has(cmd.cid)) {
       return this.reject(cmd, 'DUPLICATE_CID');
     }
@@ -482,7 +499,7 @@ export class Engine {
   private cancel(cmd: CancelOrderCommand): ResultCode {
     let order: Order | undefined;
     if (cmd.orderId !== null) order = this.orders.get(cmd.orderId);
-    else if (cmd.cid !== null) order = this.accounts.get(cmd.userId)?.cids?.get(cmd.cid);
+    else if (cmd.cid !== null) order = this.account(cmd.userId)?.cids?.get(cmd.cid);
     else return 'INVALID_ORDER';
     // Unknown or already ended: nothing to do, not an error in the core.
     if (order === undefined) return 'OK';
@@ -543,25 +560,7 @@ export class Engine {
   }
 
   private orderEvent(o: Order): void {
-    this.out.order(
-      o.id,
-      o.userId,
-      o.symbolId,
-      o.side,
-      o.orderType,
-      o.tif,
-      o.price,
-      o.qty,
-      o.quoteQty,
-      o.cid,
-      o.status,
-      o.filled,
-      o.filledQuote,
-      o.filledNotional,
-      o.lock,
-      null,
-      this.now,
-    );
+    this.out.orderOf(o, this.now);
   }
 
   private orderEventOf(cmd: PlaceOrderCommand, status: 'REJECTED' | 'EXPIRED', reason: RejectReason | null): void {

@@ -8,6 +8,7 @@
 // `toArray()` (the event classes of types.ts, field for field what the buffer holds).
 
 import type { Int } from './int64.js';
+import type { Order } from './order.js';
 import {
   type BalanceReason,
   type CoreEvent,
@@ -66,6 +67,32 @@ export class EventBuffer implements CoreEvents {
   }
 
   // ---- writing (the engine) ----
+
+  /** An order event with a live order's current state (no reject reason). */
+  orderOf(o: Order, ts: number): void {
+    const i = this.next();
+    const b = i << SHIFT;
+    const sb = i << SSHIFT;
+    const s = this.str;
+    this.num[b] = ORDER;
+    this.put(b + 1, o.id);
+    this.put(b + 2, o.userId);
+    this.put(b + 3, o.symbolId);
+    this.put(b + 4, o.price);
+    this.put(b + 5, o.qty);
+    this.put(b + 6, o.quoteQty);
+    this.put(b + 7, o.filled);
+    this.put(b + 8, o.filledQuote);
+    this.put(b + 9, o.filledNotional);
+    this.put(b + 10, o.lock);
+    this.put(b + 11, ts);
+    s[sb] = o.side;
+    s[sb + 1] = o.orderType;
+    s[sb + 2] = o.tif;
+    s[sb + 3] = o.cid;
+    s[sb + 4] = o.status;
+    s[sb + 5] = null;
+  }
 
   order(
     orderId: number,
