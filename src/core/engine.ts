@@ -74,6 +74,8 @@ export interface RestoredOrder {
 
 /** User ids below this are also found through a dense array (no hashing on the hot path); the rest only in the Map. */
 const DENSE_USERS = 1 << 20;
+/** Ended Order objects kept for reuse (at most this many: ~200 bytes each). */
+const POOL_MAX = 1 << 16;
 
 function fee(amount: Int, rate: Int): Int {
   return rate === 0 ? 0 : mulDivFloor(amount, rate, FEE_RATE_SCALE);
@@ -102,6 +104,14 @@ export class Engine {
   private now = 0;
   /** The symbol whose levels `touched` holds (one command touches one symbol). */
   private depthSymbol = -1;
+  /**
+   * Orders that ended in the current command: the first `endedCount` entries. They join `pool` once the command's
+   * events are written; a new order takes one from the pool instead of allocating, so resting orders are not young
+   * objects that every scavenge has to copy.
+   */
+  private readonly ended: Array<Order | undefined> = [];
+  private endedCount = 0;
+  private readonly pool: Order[] = [];
 
   constructor(config: CoreConfig) {
     const assets: Array<AssetConfig | undefined> = [];
@@ -192,6 +202,7 @@ export class Engine {
         code = 'INVALID_ORDER';
     }
     if (this.touchedCount > 0) this.flushDepth();
+    if (this.endedCount > 0) this.recycle();
     return { code, events: this.out };
   }
 
@@ -291,19 +302,36 @@ export class Engine {
       return 'OK';
     }
 
-    const order = new Order(
-      cmd.orderId,
-      cmd.userId,
-      acc,
-      cmd.symbolId,
-      cmd.side,
-      cmd.orderType,
-      cmd.tif,
-      isLimit ? cmd.price : 0,
-      cmd.qty,
-      cmd.quoteQty,
-      cmd.cid,
-    );
+    const price = isLimit ? cmd.price : 0;
+    const pooled = this.pool.pop();
+    const order =
+      pooled === undefined
+        ? new Order(
+            cmd.orderId,
+            cmd.userId,
+            acc,
+            cmd.symbolId,
+            cmd.side,
+            cmd.orderType,
+            cmd.tif,
+            price,
+            cmd.qty,
+            cmd.quoteQty,
+            cmd.cid,
+          )
+        : pooled.reuse(
+            cmd.orderId,
+            cmd.userId,
+            acc,
+            cmd.symbolId,
+            cmd.side,
+            cmd.orderType,
+            cmd.tif,
+            price,
+            cmd.qty,
+            cmd.quoteQty,
+            cmd.cid,
+          );
     order.lock = lock;
     acc.avail[lockAsset] = sub(avail, lock);
     acc.frozen[lockAsset] = add(acc.frozen[lockAsset] as Int, lock);
@@ -311,7 +339,10 @@ export class Engine {
     this.balanceEvent(acc, lockAsset, -lock, 'order_frozen');
 
     const stoppedBySelfTrade = this.match(s, opp, order);
-    if (order.status === 'FILLED') return 'OK';
+    if (order.status === 'FILLED') {
+      this.ended[this.endedCount++] = order;
+      return 'OK';
+    }
     if (isLimit && (cmd.tif === 'GTC' || cmd.tif === 'POST_ONLY') && !stoppedBySelfTrade) {
       const side = s.book.sideOf(cmd.side);
       const level = side.getOrCreate(cmd.price);
@@ -324,6 +355,7 @@ export class Engine {
     // IOC / FOK / MARKET remainder, or the taker side of self-trade prevention.
     const byQuoteDone = cmd.quoteQty !== 0 && order.filled !== 0 && !stoppedBySelfTrade && opp.best() !== undefined;
     this.finish(order, byQuoteDone ? 'FILLED' : 'EXPIRED', lockAsset);
+    this.ended[this.endedCount++] = order;
     return 'OK';
   }
 
@@ -516,9 +548,24 @@ export class Engine {
 
   // ---- helpers ----
 
+  /** Takes an ended order out of the index (it is recycled after this command). */
   private forget(order: Order): void {
     this.orders.delete(order.id);
     if (order.cid !== null) order.account.cids?.delete(order.cid);
+    this.ended[this.endedCount++] = order;
+  }
+
+  /** The current command's ended orders go to the pool (their events are written). */
+  private recycle(): void {
+    const ended = this.ended;
+    const pool = this.pool;
+    for (let i = 0; i < this.endedCount; i++) {
+      const o = ended[i] as Order;
+      ended[i] = undefined;
+      o.cid = null;
+      if (pool.length < POOL_MAX) pool.push(o);
+    }
+    this.endedCount = 0;
   }
 
   /** Moves an order's remaining lock back to avail (no event). */
