@@ -4,7 +4,7 @@
 
 import { Account } from './accounts.js';
 import { type Int, INT64_MAX, add, sub, mul, min, mulDivFloor, fitsInt64, big, norm, pow10 } from './int64.js';
-import { Order } from './order.js';
+import { type Order, newOrder, reuseOrder } from './order.js';
 import { OrderIndex } from './order-index.js';
 import { type BookSide, type Level, OrderBook } from './orderbook.js';
 import {
@@ -169,7 +169,7 @@ export class Engine {
     if (s === undefined) throw new Error(`restore: order ${o.orderId} on unknown symbol ${o.symbolId}`);
     if (this.orders.has(o.orderId)) throw new Error(`restore: order ${o.orderId} twice`);
     const acc = this.accountFor(o.userId);
-    const order = new Order(o.orderId, o.userId, acc, o.symbolId, o.side, o.orderType, o.tif, o.price, o.qty, 0, o.cid);
+    const order = newOrder(o.orderId, o.userId, acc, o.symbolId, o.side, o.orderType, o.tif, o.price, o.qty, 0, o.cid);
     order.remaining = sub(o.qty, o.filledQty);
     order.filled = o.filledQty;
     order.filledQuote = o.filledQuote;
@@ -306,7 +306,7 @@ export class Engine {
     const pooled = this.pool.pop();
     const order =
       pooled === undefined
-        ? new Order(
+        ? newOrder(
             cmd.orderId,
             cmd.userId,
             acc,
@@ -319,7 +319,8 @@ export class Engine {
             cmd.quoteQty,
             cmd.cid,
           )
-        : pooled.reuse(
+        : reuseOrder(
+            pooled,
             cmd.orderId,
             cmd.userId,
             acc,
