@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../src/core/engine.js';
-import type { Command, CommandResult } from '../src/core/types.js';
+import type { Command, CommandResult, CoreEvent } from '../src/core/types.js';
 import { coreConfig, loadConfig } from '../src/config.js';
 import { Settlement } from '../src/pipeline/settlement.js';
 import { SqliteStore } from '../src/adapters/store/sqlite-store.js';
@@ -55,7 +55,8 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
-type Step = { cmd: Command; result: CommandResult; ts: number };
+/** A result with its events copied out of the engine's reused buffer. */
+type Step = { cmd: Command; result: { code: CommandResult['code']; events: CoreEvent[] }; ts: number };
 
 /** The core's results for deposits and `trades` maker/taker pairs on BTC_USDT, prices walking on whole ticks. */
 function stream(trades: number): Step[] {
@@ -63,7 +64,10 @@ function stream(trades: number): Step[] {
   const engine = new Engine(core);
   const steps: Step[] = [];
   let ts = 1_700_000_000_000;
-  const run = (cmd: Command) => steps.push({ cmd, result: engine.process(cmd), ts: cmd.ts });
+  const run = (cmd: Command) => {
+    const { code, events } = engine.process(cmd);
+    steps.push({ cmd, result: { code, events: events.toArray() }, ts: cmd.ts });
+  };
   const [MAKER, TAKER] = [1001, 1002];
   run({ type: 'deposit', ts, userId: MAKER, assetId: 1, amount: 10n ** 17n });
   run({ type: 'deposit', ts, userId: TAKER, assetId: 3, amount: 10n ** 17n });

@@ -4,7 +4,7 @@
 
 import { Account } from './accounts.js';
 import { type Int, INT64_MAX, add, sub, mul, min, mulDivFloor, fitsInt64, big, norm, pow10 } from './int64.js';
-import { Order } from './order.js';
+import { type Order, newOrder, reuseOrder } from './order.js';
 import { OrderIndex } from './order-index.js';
 import { type BookSide, type Level, OrderBook } from './orderbook.js';
 import {
@@ -14,17 +14,14 @@ import {
   type Command,
   type CommandResult,
   type CoreConfig,
-  type CoreEvent,
   type PlaceOrderCommand,
   type RejectReason,
   type ResultCode,
   type SymbolConfig,
-  BalanceEvent,
-  DepthEvent,
+  type BalanceReason,
   FEE_RATE_SCALE,
-  OrderEvent,
-  TradeEvent,
 } from './types.js';
+import { EventBuffer } from './event-buffer.js';
 
 /** Per-symbol runtime state with the cost formula's constants precomputed. */
 export class SymbolState {
@@ -75,6 +72,11 @@ export interface RestoredOrder {
   readonly lock: Int;
 }
 
+/** User ids below this are also found through a dense array (no hashing on the hot path); the rest only in the Map. */
+const DENSE_USERS = 1 << 20;
+/** Ended Order objects kept for reuse (at most this many: ~200 bytes each). */
+const POOL_MAX = 1 << 16;
+
 function fee(amount: Int, rate: Int): Int {
   return rate === 0 ? 0 : mulDivFloor(amount, rate, FEE_RATE_SCALE);
 }
@@ -83,6 +85,8 @@ export class Engine {
   readonly assets: ReadonlyArray<AssetConfig | undefined>;
   readonly symbols: ReadonlyArray<SymbolState | undefined>;
   readonly accounts = new Map<number, Account>();
+  /** accounts again, indexed by user id for ids below DENSE_USERS (grown to the largest such id seen). */
+  private readonly dense: Array<Account | undefined> = [];
   /** Open (resting) orders by id. */
   readonly orders = new OrderIndex();
   /** Per asset: deposits - withdrawals. */
@@ -91,9 +95,8 @@ export class Engine {
   nextTradeId = 1;
 
   private readonly slots: number;
-  /** The current command's events: the first `eventCount` entries (reused; copied out at their exact size). */
-  private events: CoreEvent[] = [];
-  private eventCount = 0;
+  /** The current command's events (one buffer reused for every command: valid until the next `process`). */
+  private readonly out = new EventBuffer();
   private stamp = 0;
   /** Levels the current command touched: the first `touchedCount` entries (the array is reused). */
   private readonly touched: Array<Level | undefined> = [];
@@ -101,6 +104,14 @@ export class Engine {
   private now = 0;
   /** The symbol whose levels `touched` holds (one command touches one symbol). */
   private depthSymbol = -1;
+  /**
+   * Orders that ended in the current command: the first `endedCount` entries. They join `pool` once the command's
+   * events are written; a new order takes one from the pool instead of allocating, so resting orders are not young
+   * objects that every scavenge has to copy.
+   */
+  private readonly ended: Array<Order | undefined> = [];
+  private endedCount = 0;
+  private readonly pool: Order[] = [];
 
   constructor(config: CoreConfig) {
     const assets: Array<AssetConfig | undefined> = [];
@@ -120,12 +131,24 @@ export class Engine {
   }
 
   accountFor(userId: number): Account {
-    let a = this.accounts.get(userId);
+    let a = this.account(userId);
     if (a === undefined) {
       a = new Account(userId, this.slots);
       this.accounts.set(userId, a);
+      if (userId >>> 0 === userId && userId < DENSE_USERS) {
+        // Grown one slot at a time so the array stays dense (a far index would make it a dictionary).
+        while (this.dense.length <= userId) this.dense.push(undefined);
+        this.dense[userId] = a;
+      }
     }
     return a;
+  }
+
+  /** The user's account, if it has one. */
+  private account(userId: number): Account | undefined {
+    if (userId >>> 0 === userId && userId < DENSE_USERS)
+      return userId < this.dense.length ? this.dense[userId] : undefined;
+    return this.accounts.get(userId);
   }
 
   // ---- recovery: rebuild the state of the last committed batch ----
@@ -146,7 +169,7 @@ export class Engine {
     if (s === undefined) throw new Error(`restore: order ${o.orderId} on unknown symbol ${o.symbolId}`);
     if (this.orders.has(o.orderId)) throw new Error(`restore: order ${o.orderId} twice`);
     const acc = this.accountFor(o.userId);
-    const order = new Order(o.orderId, o.userId, acc, o.symbolId, o.side, o.orderType, o.tif, o.price, o.qty, 0, o.cid);
+    const order = newOrder(o.orderId, o.userId, acc, o.symbolId, o.side, o.orderType, o.tif, o.price, o.qty, 0, o.cid);
     order.remaining = sub(o.qty, o.filledQty);
     order.filled = o.filledQty;
     order.filledQuote = o.filledQuote;
@@ -160,7 +183,7 @@ export class Engine {
   }
 
   process(cmd: Command): CommandResult {
-    this.eventCount = 0;
+    this.out.reset();
     this.stamp++;
     this.now = cmd.ts;
     let code: ResultCode;
@@ -179,10 +202,8 @@ export class Engine {
         code = 'INVALID_ORDER';
     }
     if (this.touchedCount > 0) this.flushDepth();
-    const events = this.events.slice(0, this.eventCount);
-    // Keep a small scratch list; drop a big one so it does not hold on to a sweep's events.
-    if (this.eventCount > 256) this.events = [];
-    return { code, events };
+    if (this.endedCount > 0) this.recycle();
+    return { code, events: this.out };
   }
 
   // ---- deposits and withdrawals ----
@@ -201,7 +222,7 @@ export class Engine {
       this.balanceEvent(acc, asset, cmd.amount, 'deposit');
       return 'OK';
     }
-    const acc = this.accounts.get(cmd.userId);
+    const acc = this.account(cmd.userId);
     if (acc === undefined || (acc.avail[asset] as Int) < cmd.amount) return 'INSUFFICIENT_BALANCE';
     this.supply[asset] = sub(this.supply[asset] as Int, cmd.amount);
     acc.avail[asset] = sub(acc.avail[asset] as Int, cmd.amount);
@@ -255,7 +276,7 @@ export class Engine {
     this.depthSymbol = cmd.symbolId;
     const invalid = this.validate(s, cmd);
     if (invalid !== null) return this.reject(cmd, invalid);
-    const acc = this.accounts.get(cmd.userId);
+    const acc = this.account(cmd.userId);
     if (cmd.cid !== null && acc !== undefined && acc.cids !== null && acc.cids.has(cmd.cid)) {
       return this.reject(cmd, 'DUPLICATE_CID');
     }
@@ -277,23 +298,41 @@ export class Engine {
     else lock = avail;
     if (acc === undefined || lock > avail || lock === 0) return this.reject(cmd, 'INSUFFICIENT_BALANCE');
     if (cmd.tif === 'FOK' && !this.canFillFully(s, opp, cmd)) {
-      this.emit(this.orderEventOf(cmd, 'EXPIRED', null));
+      this.orderEventOf(cmd, 'EXPIRED', null);
       return 'OK';
     }
 
-    const order = new Order(
-      cmd.orderId,
-      cmd.userId,
-      acc,
-      cmd.symbolId,
-      cmd.side,
-      cmd.orderType,
-      cmd.tif,
-      isLimit ? cmd.price : 0,
-      cmd.qty,
-      cmd.quoteQty,
-      cmd.cid,
-    );
+    const price = isLimit ? cmd.price : 0;
+    const pooled = this.pool.pop();
+    const order =
+      pooled === undefined
+        ? newOrder(
+            cmd.orderId,
+            cmd.userId,
+            acc,
+            cmd.symbolId,
+            cmd.side,
+            cmd.orderType,
+            cmd.tif,
+            price,
+            cmd.qty,
+            cmd.quoteQty,
+            cmd.cid,
+          )
+        : reuseOrder(
+            pooled,
+            cmd.orderId,
+            cmd.userId,
+            acc,
+            cmd.symbolId,
+            cmd.side,
+            cmd.orderType,
+            cmd.tif,
+            price,
+            cmd.qty,
+            cmd.quoteQty,
+            cmd.cid,
+          );
     order.lock = lock;
     acc.avail[lockAsset] = sub(avail, lock);
     acc.frozen[lockAsset] = add(acc.frozen[lockAsset] as Int, lock);
@@ -301,7 +340,10 @@ export class Engine {
     this.balanceEvent(acc, lockAsset, -lock, 'order_frozen');
 
     const stoppedBySelfTrade = this.match(s, opp, order);
-    if (order.status === 'FILLED') return 'OK';
+    if (order.status === 'FILLED') {
+      this.ended[this.endedCount++] = order;
+      return 'OK';
+    }
     if (isLimit && (cmd.tif === 'GTC' || cmd.tif === 'POST_ONLY') && !stoppedBySelfTrade) {
       const side = s.book.sideOf(cmd.side);
       const level = side.getOrCreate(cmd.price);
@@ -314,6 +356,7 @@ export class Engine {
     // IOC / FOK / MARKET remainder, or the taker side of self-trade prevention.
     const byQuoteDone = cmd.quoteQty !== 0 && order.filled !== 0 && !stoppedBySelfTrade && opp.best() !== undefined;
     this.finish(order, byQuoteDone ? 'FILLED' : 'EXPIRED', lockAsset);
+    this.ended[this.endedCount++] = order;
     return 'OK';
   }
 
@@ -445,22 +488,20 @@ export class Engine {
     if (feeS !== 0) fa.avail[quote] = add(fa.avail[quote] as Int, feeS);
 
     const tradeId = this.nextTradeId++;
-    this.emit(
-      new TradeEvent(
-        tradeId,
-        s.cfg.id,
-        t,
-        q,
-        c,
-        taker.side,
-        maker.id,
-        maker.userId,
-        taker.id,
-        taker.userId,
-        takerBuys ? feeS : feeB,
-        takerBuys ? feeB : feeS,
-        this.now,
-      ),
+    this.out.trade(
+      tradeId,
+      s.cfg.id,
+      t,
+      q,
+      c,
+      taker.side,
+      maker.id,
+      maker.userId,
+      taker.id,
+      taker.userId,
+      takerBuys ? feeS : feeB,
+      takerBuys ? feeB : feeS,
+      this.now,
     );
     this.orderEvent(maker);
     this.orderEvent(taker);
@@ -491,7 +532,7 @@ export class Engine {
   private cancel(cmd: CancelOrderCommand): ResultCode {
     let order: Order | undefined;
     if (cmd.orderId !== null) order = this.orders.get(cmd.orderId);
-    else if (cmd.cid !== null) order = this.accounts.get(cmd.userId)?.cids?.get(cmd.cid);
+    else if (cmd.cid !== null) order = this.account(cmd.userId)?.cids?.get(cmd.cid);
     else return 'INVALID_ORDER';
     // Unknown or already ended: nothing to do, not an error in the core.
     if (order === undefined) return 'OK';
@@ -508,9 +549,24 @@ export class Engine {
 
   // ---- helpers ----
 
+  /** Takes an ended order out of the index (it is recycled after this command). */
   private forget(order: Order): void {
     this.orders.delete(order.id);
     if (order.cid !== null) order.account.cids?.delete(order.cid);
+    this.ended[this.endedCount++] = order;
+  }
+
+  /** The current command's ended orders go to the pool (their events are written). */
+  private recycle(): void {
+    const ended = this.ended;
+    const pool = this.pool;
+    for (let i = 0; i < this.endedCount; i++) {
+      const o = ended[i] as Order;
+      ended[i] = undefined;
+      o.cid = null;
+      if (pool.length < POOL_MAX) pool.push(o);
+    }
+    this.endedCount = 0;
   }
 
   /** Moves an order's remaining lock back to avail (no event). */
@@ -546,42 +602,18 @@ export class Engine {
     for (let i = 0; i < this.touchedCount; i++) {
       const level = touched[i] as Level;
       touched[i] = undefined;
-      this.emit(new DepthEvent(symbolId, level.side, level.price, level.total));
+      this.out.depth(symbolId, level.side, level.price, level.total);
     }
     this.touchedCount = 0;
   }
 
-  private emit(e: CoreEvent): void {
-    this.events[this.eventCount++] = e;
-  }
-
   private orderEvent(o: Order): void {
-    this.emit(
-      new OrderEvent(
-        o.id,
-        o.userId,
-        o.symbolId,
-        o.side,
-        o.orderType,
-        o.tif,
-        o.price,
-        o.qty,
-        o.quoteQty,
-        o.cid,
-        o.status,
-        o.filled,
-        o.filledQuote,
-        o.filledNotional,
-        o.lock,
-        null,
-        this.now,
-      ),
-    );
+    this.out.orderOf(o, this.now);
   }
 
-  private orderEventOf(cmd: PlaceOrderCommand, status: 'REJECTED' | 'EXPIRED', reason: RejectReason | null) {
+  private orderEventOf(cmd: PlaceOrderCommand, status: 'REJECTED' | 'EXPIRED', reason: RejectReason | null): void {
     const price = cmd.orderType === 'LIMIT' ? cmd.price : 0;
-    return new OrderEvent(
+    this.out.order(
       cmd.orderId,
       cmd.userId,
       cmd.symbolId,
@@ -603,11 +635,11 @@ export class Engine {
   }
 
   private reject(cmd: PlaceOrderCommand, reason: RejectReason): ResultCode {
-    this.emit(this.orderEventOf(cmd, 'REJECTED', reason));
+    this.orderEventOf(cmd, 'REJECTED', reason);
     return reason;
   }
 
-  private balanceEvent(acc: Account, asset: number, delta: Int, reason: BalanceEvent['reason']): void {
-    this.emit(new BalanceEvent(acc.userId, asset, acc.avail[asset] as Int, acc.frozen[asset] as Int, delta, reason));
+  private balanceEvent(acc: Account, asset: number, delta: Int, reason: BalanceReason): void {
+    this.out.balance(acc.userId, asset, acc.avail[asset] as Int, acc.frozen[asset] as Int, delta, reason);
   }
 }

@@ -60,7 +60,10 @@ export function max(a: Int, b: Int): Int {
 export function mulDivFloor(a: Int, b: Int, d: Int): Int {
   if (typeof a === 'number' && typeof b === 'number' && typeof d === 'number') {
     const p = a * b;
-    if (p <= MAX_SAFE) return (p - (p % d)) / d;
+    // Exact: p is then the true product, and for integers p <= 2^53 - 1 the rounded quotient p / d can
+    // never reach the next integer (that needs p >= 2^53), so floor gives floor(p / d). A double % is a
+    // libm call; this is one division.
+    if (p <= MAX_SAFE) return Math.floor(p / d);
     // b = bh*d + bl  =>  a*b/d = a*bh + a*bl/d, exact while a*d fits.
     if (a * d <= MAX_SAFE) {
       const bl = b % d;

@@ -90,7 +90,9 @@ export class PriceLevels<L extends Priced> {
 
   get(price: Int): L | undefined {
     const i = this.slotOf(price);
-    return i >= 0 ? this.at(i) : this.tree?.get(price);
+    if (i < 0) return this.tree?.get(price);
+    // The bitset (one bit per slot) answers "no level here" without reading the page, a likely cache miss on a wide book.
+    return this.bits.has(i) ? this.at(i) : undefined;
   }
 
   /** Adds a level at a price that has none. */

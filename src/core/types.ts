@@ -1,6 +1,7 @@
 // The core's vocabulary: configuration of assets and symbols, the commands it
 // accepts, the result codes it returns and the events it emits. Plain data only.
 
+import type { CoreEvents } from './event-buffer.js';
 import type { Int } from './int64.js';
 
 export type Side = 'BUY' | 'SELL';
@@ -109,10 +110,13 @@ export type RejectReason = Exclude<ResultCode, 'OK' | 'NOT_ORDER_OWNER'>;
 
 export interface CommandResult {
   readonly code: ResultCode;
-  readonly events: CoreEvent[];
+  /** The command's events, in order: the engine's reused buffer, valid until its next `process` call. */
+  readonly events: CoreEvents;
 }
 
 // ---- Events (internal units; formatting happens at the edges) ----
+// The engine writes them into an EventBuffer (event-buffer.ts); these classes are
+// their materialised form, what `events.at(i)` / `toArray()` return.
 
 export class OrderEvent {
   readonly kind = 'order' as const;

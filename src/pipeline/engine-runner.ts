@@ -275,7 +275,11 @@ class EngineWorker {
     const result: CommandResult = this.engine.process(cmd);
     this.settlement.add(cmd, result, ts);
     let canceled = false;
-    for (const e of result.events) {
+    const events = result.events;
+    for (let i = 0; i < events.length; i++) {
+      const kind = events.kind(i);
+      if (kind === 'balance') continue;
+      const e = events.at(i);
       if (e.kind === 'trade') {
         trades.push({
           tradeId: e.tradeId,

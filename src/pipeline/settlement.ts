@@ -6,7 +6,7 @@
 // Pure bookkeeping; the worker commits the batch.
 
 import type { Int } from '../core/int64.js';
-import type { BalanceEvent, CommandResult, OrderEvent, TradeEvent } from '../core/types.js';
+import type { BalanceEvent, CommandResult, CoreEvent, OrderEvent, TradeEvent } from '../core/types.js';
 import type { Command } from '../core/types.js';
 import { encodeCommand } from './journal.js';
 import { encodeBalance, encodeOrder, encodeTrade } from './event-codec.js';
@@ -101,8 +101,12 @@ export class Settlement {
     }
   }
 
-  /** Adds one command (to the journal) and its events, in the core's order. */
-  add(cmd: Command, result: CommandResult, ts: number): void {
+  /** Adds one command (to the journal) and its events, in the core's order (each materialised as it is read). */
+  add(
+    cmd: Command,
+    result: { readonly code: CommandResult['code']; readonly events: Iterable<CoreEvent> },
+    ts: number,
+  ): void {
     this.journal.push({ seq: ++this.lastJournalSeq, ts, command: encodeCommand(cmd) });
     for (const e of result.events) {
       switch (e.kind) {

@@ -81,8 +81,7 @@ export function runReplay(
         reasons.set(code, (reasons.get(code) ?? 0) + 1);
       }
       for (let k = 0; k < events.length; k++) {
-        const e = events[k] as (typeof events)[number];
-        if (e.kind === 'trade') trades.push(e);
+        if (events.kind(k) === 'trade') trades.push(events.at(k) as TradeEvent);
       }
     } else if (cmd.type === 'cancel') {
       if (code !== 'OK') cancelsRejected++;

@@ -107,4 +107,16 @@ test('mulDivFloor is exact on the fast, split and bigint paths', () => {
     const d = [1, 10, 100, 1e8, 1e10][i % 5] as number;
     assert.equal(BigInt(mulDivFloor(a, b, d)), (BigInt(a) * BigInt(b)) / BigInt(d));
   }
+  // The one-division fast path just below 2^53, where a rounded quotient would show first: p = k*d - r.
+  const top = 2n ** 53n - 1n;
+  for (const d of [3n, 7n, 10n, 99n, 100_000_000n, 100_000_007n, 2n ** 26n + 1n]) {
+    for (let j = 0n; j < 200n; j++) {
+      const k = top / d - j;
+      for (const r of [0n, 1n, 2n, d - 1n]) {
+        const p = k * d - r;
+        if (p < 0n || p > top) continue;
+        assert.equal(BigInt(mulDivFloor(Number(p), 1, Number(d))), p / d, `${p}/${d}`);
+      }
+    }
+  }
 });

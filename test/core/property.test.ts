@@ -345,6 +345,7 @@ const json = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (type
 
 function realTrades(events: ReturnType<Engine['process']>['events']): RefTrade[] {
   return events
+    .toArray()
     .filter((e): e is TradeEvent => e.kind === 'trade')
     .map((t) => ({
       tradeId: t.tradeId,
@@ -457,7 +458,7 @@ function runAndCompare(settings: Settings, ops: Op[], fullEvery: number, wide = 
     assert.equal(actual.code, expected.code, 'result code differs from the reference');
     assert.deepEqual(realTrades(actual.events), expected.trades, 'trades differ from the reference');
     if (history.length % fullEvery === 0) compareState(engine, ref, config);
-    observe(cmd, actual.code, actual.events, seen);
+    observe(cmd, actual.code, actual.events.toArray(), seen);
     seen.set('max-open', Math.max(seen.get('max-open') ?? 0, engine.orders.size));
     const book = engine.symbols[0]?.book;
     seen.set('max-levels', Math.max(seen.get('max-levels') ?? 0, (book?.bids.size ?? 0) + (book?.asks.size ?? 0)));

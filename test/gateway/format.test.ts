@@ -268,7 +268,7 @@ test('a real fill through the engine: each user gets trade, order.update, balanc
     cid: 'c-2',
   } as const;
   const result = engine.process(cmd);
-  const events = result.events;
+  const events = result.events.toArray();
   // Through settlement, as the server logs them: one row per user, rendered line by line with its seq.
   const settlement = new Settlement({
     meta: { lastOrderId: 1, lastTradeId: 0 },

@@ -10,6 +10,7 @@ import type {
   Command,
   CommandResult,
   CoreConfig,
+  CoreEvent,
   PlaceOrderCommand,
   StpMode,
   SymbolConfig,
@@ -54,6 +55,12 @@ export function config(over: Partial<SymbolConfig> = {}): CoreConfig {
   };
 }
 
+/** A command's result with its events copied out of the engine's reused buffer (safe to keep). */
+export interface KeptResult {
+  readonly code: CommandResult['code'];
+  readonly events: CoreEvent[];
+}
+
 /** A test harness: an engine plus auto-incrementing order ids and clock; checks invariants after every command. */
 export class Harness {
   readonly engine: Engine;
@@ -63,8 +70,9 @@ export class Harness {
     const { stp, ...rest } = over;
     this.engine = new Engine(config(stp ? { ...rest, stpMode: stp } : rest));
   }
-  run(cmd: Command): CommandResult {
-    const r = this.engine.process(cmd);
+  run(cmd: Command): KeptResult {
+    const { code, events } = this.engine.process(cmd);
+    const r = { code, events: events.toArray() };
     const violations = checkInvariants(this.engine);
     if (violations.length > 0)
       throw new Error(
@@ -72,15 +80,13 @@ export class Harness {
       );
     return r;
   }
-  deposit(userId: number, assetId: number, amount: Int): CommandResult {
+  deposit(userId: number, assetId: number, amount: Int): KeptResult {
     return this.run({ type: 'deposit', ts: ++this.ts, userId, assetId, amount });
   }
-  withdraw(userId: number, assetId: number, amount: Int): CommandResult {
+  withdraw(userId: number, assetId: number, amount: Int): KeptResult {
     return this.run({ type: 'withdraw', ts: ++this.ts, userId, assetId, amount });
   }
-  place(
-    p: Partial<PlaceOrderCommand> & Pick<PlaceOrderCommand, 'userId' | 'side'>,
-  ): CommandResult & { orderId: number } {
+  place(p: Partial<PlaceOrderCommand> & Pick<PlaceOrderCommand, 'userId' | 'side'>): KeptResult & { orderId: number } {
     const orderId = p.orderId ?? this.nextOrderId++;
     const cmd: PlaceOrderCommand = {
       type: 'place',
@@ -97,7 +103,7 @@ export class Harness {
     };
     return { ...this.run(cmd), orderId };
   }
-  cancel(userId: number, orderId: number | null, cid: string | null = null): CommandResult {
+  cancel(userId: number, orderId: number | null, cid: string | null = null): KeptResult {
     return this.run({ type: 'cancel', ts: ++this.ts, userId, orderId, cid });
   }
   bal(userId: number, assetId: number): { avail: Int; frozen: Int } {
