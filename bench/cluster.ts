@@ -2,7 +2,9 @@
 // processes on a private prefix and fresh databases, against the all-in-one `serve` (same PostgreSQL) in the same run:
 //  1. N concurrent authenticated connections spread over the gateways, held with heartbeats for --hold seconds:
 //     gateways' RSS per connection and WebSocket ping -> pong round trip p50/p99 (client processes hold them);
-//  2. create_order -> order.update push latency at --rate orders/s, cluster against serve, alternating rounds;
+//  2. create_order -> order.update push latency at --rate orders/s, cluster against serve, alternating rounds: from
+//     the engine's commit of the order's batch (the issue's target), from the HTTP answer and from the request
+//     (bench/cluster-latency.ts; serve's commits are read through bench/commit-tap.js, preloaded into it);
 //  3. one public trades stream fanned out to M subscribers across the gateways, against serve's fan-out to M.
 // Prints medians over --runs rounds and ratios, and the client processes' CPU (a client near one core is the limit).
 //
@@ -12,17 +14,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import type { Readable } from 'node:stream';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { clusterNames } from '../src/cluster/wire.js';
 import { createDatabase, type TestDatabase } from '../test/http/harness.js';
 import { freePort } from '../test/support/net.js';
 import { exitOnHelp } from './help.js';
-import { pct, post, pushLatency, type LatencyRound } from './cluster-latency.js';
+import { natsCommits, pct, post, pushLatency, tappedCommits, type LatencyRound } from './cluster-latency.js';
 import { runClients, type ClientResult } from './cluster-clients.js';
 
 exitOnHelp(`bench:cluster: the cluster (engine + gateways over NATS and PostgreSQL) against the all-in-one serve in the
-same run: memory per held connection and heartbeat round trip, create_order -> push latency, trades fan-out.
+same run: memory per held connection and heartbeat round trip, create_order -> push latency (from the engine's
+commit, the HTTP answer and the request), trades fan-out.
 Needs DATABASE_URL (PostgreSQL) and NATS_URL (NATS with JetStream); exits 2 without them.
 
 usage: npm run bench:cluster [-- --connections 12000 --gateways 6 --per-client 6000 --hold 10 --rate 1000
@@ -88,10 +92,12 @@ interface Proc {
   out(): string;
 }
 
-function spawnMain(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--max-old-space-size=4096', 'dist/src/cli/main.js', ...args], {
+/** `preload`: a module node imports first (serve's gets bench/commit-tap.js, which writes on fd 3, a pipe here). */
+function spawnMain(args: string[], env: Record<string, string>, preload?: string): Proc {
+  const node = ['--max-old-space-size=4096', ...(preload === undefined ? [] : ['--import', preload])];
+  const child = spawn(process.execPath, [...node, 'dist/src/cli/main.js', ...args], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', preload === undefined ? 'ignore' : 'pipe'],
   });
   let out = '';
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-20_000));
@@ -306,7 +312,8 @@ async function main(): Promise<void> {
         throw new Error(`${String(e)}: ${(gateways[i] as Proc).out()}`);
       });
     const servePort = await freePort();
-    const serve = spawnMain(['serve'], { ...env(serveDb), FILLSTREAM_PORT: String(servePort) });
+    const tap = new URL('./commit-tap.js', import.meta.url).href;
+    const serve = spawnMain(['serve'], { ...env(serveDb), FILLSTREAM_PORT: String(servePort) }, tap);
     procs.push(serve);
     const serveBase = `http://127.0.0.1:${servePort}`;
     await until('serve ready', ready(serveBase));
@@ -323,17 +330,28 @@ async function main(): Promise<void> {
     const single: LatencyRound[] = [];
     const clusterUsers = await Promise.all(Array.from({ length: 20 }, () => newUser(bases[0] as string, FUNDS)));
     const serveUsers = await Promise.all(Array.from({ length: 20 }, () => newUser(serveBase, FUNDS)));
-    await pushLatency(bases, clusterUsers, o.rate, 2, 'cluster (warm-up, not counted)');
-    await pushLatency([serveBase], serveUsers, o.rate, 2, 'serve (warm-up, not counted)');
+    const latencyNc = await natsConnect({ servers: nats });
+    const clusterCommits = natsCommits(latencyNc, clusterNames(prefix).committedSubject);
+    const serveCommits = tappedCommits(serve.child.stdio[3] as Readable);
+    await pushLatency(bases, clusterUsers, o.rate, 2, 'cluster (warm-up, not counted)', clusterCommits);
+    await pushLatency([serveBase], serveUsers, o.rate, 2, 'serve (warm-up, not counted)', serveCommits);
     for (let r = 0; r < o.runs; r++) {
-      cluster.push(await pushLatency(bases, clusterUsers, o.rate, o.seconds, 'cluster'));
-      single.push(await pushLatency([serveBase], serveUsers, o.rate, o.seconds, 'serve'));
+      cluster.push(await pushLatency(bases, clusterUsers, o.rate, o.seconds, 'cluster', clusterCommits));
+      single.push(await pushLatency([serveBase], serveUsers, o.rate, o.seconds, 'serve', serveCommits));
     }
+    await latencyNc.close();
     const m = (xs: LatencyRound[], k: keyof LatencyRound) => med(xs.map((x) => x[k]));
+    console.log(
+      `  medians of ${o.runs} rounds: commit -> push received p50/p99 cluster ${m(cluster, 'commitP50').toFixed(2)}/` +
+        `${m(cluster, 'commitP99').toFixed(2)} ms, serve ${m(single, 'commitP50').toFixed(2)}/` +
+        `${m(single, 'commitP99').toFixed(2)} ms (target p99 < 10 ms; p99 ratio ` +
+        `${(m(cluster, 'commitP99') / m(single, 'commitP99')).toFixed(2)}x; the cluster's commit -> batch heard on ` +
+        `NATS p50/p99 ${m(cluster, 'natsP50').toFixed(2)}/${m(cluster, 'natsP99').toFixed(2)} ms)`,
+    );
     console.log(
       `  medians of ${o.runs} rounds: ack -> push p50/p99 cluster ${m(cluster, 'p50').toFixed(2)}/` +
         `${m(cluster, 'p99').toFixed(2)} ms, serve ${m(single, 'p50').toFixed(2)}/${m(single, 'p99').toFixed(2)} ms ` +
-        `(target p99 < 10 ms; serve's push mostly leaves before its answer, so 0); request -> push p50/p99 ` +
+        `(serve's push mostly leaves before its answer, so 0); request -> push p50/p99 ` +
         `cluster ${m(cluster, 'e2eP50').toFixed(2)}/${m(cluster, 'e2eP99').toFixed(2)} ms, serve ` +
         `${m(single, 'e2eP50').toFixed(2)}/${m(single, 'e2eP99').toFixed(2)} ms (p99 ratio ` +
         `${(m(cluster, 'e2eP99') / m(single, 'e2eP99')).toFixed(2)}x); achieved ${fmt(m(cluster, 'achieved'))}/s ` +

@@ -279,6 +279,7 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
       commitMs: b.commitMs,
       syncMs: b.syncMs,
       committedAt: b.committedAt,
+      ...(b.stages === undefined ? {} : { stages: b.stages }),
     });
     this.resolveAll(b.answers);
   }

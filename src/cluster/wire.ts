@@ -1,7 +1,7 @@
 // What crosses NATS between gateways and the engine: subject and stream names under one prefix, and the JSON
 // encoding of every message (exact integers: a bigint travels as {"$int":"<decimal>"}, never as a float).
 
-import type { Ack, CommittedMessage, MarketMessage, SnapshotMessage } from '../pipeline/protocol.js';
+import type { Ack, BatchStages, CommittedMessage, MarketMessage, SnapshotMessage } from '../pipeline/protocol.js';
 import type { EngineCommand } from '../pipeline/engine-port.js';
 import type { EventChunk } from '../adapters/store/store.js';
 
@@ -63,6 +63,11 @@ export interface CommittedEnvelope {
   readonly commitMs: number;
   readonly syncMs: number;
   readonly committedAt: number;
+  /**
+   * When the batch passed each stage in the engine (stageClock(): epoch ms with a sub-ms fraction, so comparable
+   * across the processes of one machine); sentAt is 0 (the engine does not know when a gateway sent a command).
+   */
+  readonly stages?: BatchStages;
 }
 
 export interface MarketEnvelope {
