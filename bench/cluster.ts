@@ -41,7 +41,8 @@ usage: npm run bench:cluster [-- --connections 12000 --gateways 6 --per-client 6
                     process holds under the 20,000 open-files limit)
   --fanout-trades T stop a fan-out round's trades at T (multiples of 50; default 0: trade for --seconds); each
                     trade is one delivery per subscriber, so at 100,000 subscribers a cap keeps the round's tail short
-  --runs N          rounds of the latency and fan-out comparisons, alternating cluster and serve (default 3)`);
+  --runs N          rounds of the latency and fan-out comparisons, alternating cluster and serve (default 3)
+BENCH_CPU_PROF=<dir> makes every child (engine, gateways, serve) write a CPU profile there when it stops.`);
 
 interface Options {
   connections: number;
@@ -92,9 +93,16 @@ interface Proc {
   out(): string;
 }
 
+/** BENCH_CPU_PROF=<dir>: every child writes a CPU profile there when it stops (node --cpu-prof). */
+const CPU_PROF = process.env['BENCH_CPU_PROF'];
+
 /** `preload`: a module node imports first (serve's gets bench/commit-tap.js, which writes on fd 3, a pipe here). */
 function spawnMain(args: string[], env: Record<string, string>, preload?: string): Proc {
-  const node = ['--max-old-space-size=4096', ...(preload === undefined ? [] : ['--import', preload])];
+  const node = [
+    '--max-old-space-size=4096',
+    ...(preload === undefined ? [] : ['--import', preload]),
+    ...(CPU_PROF === undefined || CPU_PROF === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`]),
+  ];
   const child = spawn(process.execPath, [...node, 'dist/src/cli/main.js', ...args], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe', preload === undefined ? 'ignore' : 'pipe'],
@@ -318,6 +326,10 @@ async function main(): Promise<void> {
     const serveBase = `http://127.0.0.1:${servePort}`;
     await until('serve ready', ready(serveBase));
     console.log(`cluster: 1 engine + ${o.gateways} gateways (prefix ${prefix}); serve on the same PostgreSQL server`);
+    if (CPU_PROF !== undefined && CPU_PROF !== '') {
+      const pids = `engine ${engine.child.pid}, gateways ${gateways.map((g) => g.child.pid).join(' ')}, serve ${serve.child.pid}`;
+      console.log(`CPU profiles to ${CPU_PROF} (${pids})`);
+    }
     const load = () => `(machine load average ${loadavg()[0]?.toFixed(1)})`;
 
     console.log(

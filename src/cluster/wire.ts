@@ -135,10 +135,29 @@ const reviver = (_k: string, v: unknown): unknown => {
   return v;
 };
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Most messages hold no bigint: JSON.stringify without the replacer (a call per value) throws on the first bigint,
+ * and only then is the message written again with it. The output is the same either way.
+ */
 export function encode(v: unknown): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(v, replacer));
+  let text: string;
+  try {
+    text = JSON.stringify(v);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    text = JSON.stringify(v, replacer);
+  }
+  return encoder.encode(text);
 }
 
+/**
+ * An {"$int":…} object needs the text `"$int"` (a quote inside a JSON string is escaped, so no string's content
+ * holds it): without it, JSON.parse runs without the reviver (a call per value), with the same result.
+ */
 export function decode<T>(data: Uint8Array): T {
-  return JSON.parse(new TextDecoder().decode(data), reviver) as T;
+  const text = decoder.decode(data);
+  return JSON.parse(text, text.includes('"$int"') ? reviver : undefined) as T;
 }
