@@ -6,8 +6,10 @@
 // fraction, comparable across the processes of one machine): the cluster's engine publishes it with each committed
 // batch on NATS (read here by a subscriber of the committed subject, which also times the NATS hop), serve's engine
 // thread posts it to its main thread (read by bench/commit-tap.ts, preloaded into serve, on file descriptor 3). A
-// push is matched to its batch by (user, seq).
+// push is matched to its batch by (user, seq). Each round also reports the CPU its server processes used per answered
+// order (/proc/<pid>/stat), a figure the machine's other load disturbs far less than the latencies.
 
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
@@ -26,7 +28,22 @@ export interface LatencyRound {
   natsP50: number;
   natsP99: number;
   achieved: number;
+  /** CPU ms per answered order of each group of server processes during the round (e.g. engine, gateways). */
+  cpuPerOrder: Record<string, number>;
 }
+
+/** Server processes whose CPU a round reports, by group (a group's processes are summed). */
+export type CpuGroups = Record<string, readonly number[]>;
+
+/** CPU ms (user + system, all threads) a process used so far: /proc/<pid>/stat, in USER_HZ (100/s) ticks. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+const groupCpu = (groups: CpuGroups): Record<string, number> =>
+  Object.fromEntries(Object.entries(groups).map(([g, pids]) => [g, pids.reduce((t, p) => t + cpuMs(p), 0)]));
 
 /** stageClock() of this process (src/pipeline/protocol.ts): epoch ms with a sub-ms fraction. */
 const now = (): number => performance.timeOrigin + performance.now();
@@ -120,6 +137,7 @@ export async function pushLatency(
   seconds: number,
   label: string,
   commits: CommitSource,
+  cpu: CpuGroups,
 ): Promise<LatencyRound> {
   const acked = new Map<number, { sentAt: number; at: number }>();
   const pushedAt = new Map<number, number>();
@@ -166,6 +184,7 @@ export async function pushLatency(
   let done = 0;
   let open = 0;
   const inflight: Array<Promise<void>> = [];
+  const cpu0 = groupCpu(cpu);
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   while (performance.now() < end) {
@@ -202,6 +221,7 @@ export async function pushLatency(
     await sleep(1);
   }
   await Promise.all(inflight);
+  const cpu1 = groupCpu(cpu);
   await sleep(500);
   commits.stop();
   for (const ws of sockets) ws.terminate();
@@ -220,7 +240,11 @@ export async function pushLatency(
     natsP50: pct(stamps.heard, 50),
     natsP99: pct(stamps.heard, 99),
     achieved: done / seconds,
+    cpuPerOrder: Object.fromEntries(
+      Object.keys(cpu).map((g) => [g, ((cpu1[g] as number) - (cpu0[g] as number)) / Math.max(1, done)]),
+    ),
   };
+  const cpuLine = Object.entries(round.cpuPerOrder).map(([g, ms]) => `${g} ${ms.toFixed(2)}`);
   const f = (x: number) => x.toFixed(2);
   console.log(
     `  ${label}: achieved ${Math.round(round.achieved)}/s; commit -> push received p50 ${f(round.commitP50)} ms, ` +
@@ -229,7 +253,7 @@ export async function pushLatency(
         ? ` [commit -> batch heard on NATS p50 ${f(round.natsP50)} ms, p99 ${f(round.natsP99)} ms]`
         : '') +
       `; ack -> push p50 ${f(round.p50)} ms, p99 ${f(round.p99)} ms; request -> push p50 ${f(round.e2eP50)} ms, ` +
-      `p99 ${f(round.e2eP99)} ms (${lat.length} samples)`,
+      `p99 ${f(round.e2eP99)} ms (${lat.length} samples); CPU ms per order: ${cpuLine.join(', ')}`,
   );
   return round;
 }

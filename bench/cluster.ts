@@ -4,7 +4,8 @@
 //     gateways' RSS per connection and WebSocket ping -> pong round trip p50/p99 (client processes hold them);
 //  2. create_order -> order.update push latency at --rate orders/s, cluster against serve, alternating rounds: from
 //     the engine's commit of the order's batch (the issue's target), from the HTTP answer and from the request
-//     (bench/cluster-latency.ts; serve's commits are read through bench/commit-tap.js, preloaded into it);
+//     (bench/cluster-latency.ts; serve's commits are read through bench/commit-tap.js, preloaded into it), and the
+//     CPU per order of the engine, the gateways and serve;
 //  3. one public trades stream fanned out to M subscribers across the gateways, against serve's fan-out to M.
 // Prints medians over --runs rounds and ratios, and the client processes' CPU (a client near one core is the limit).
 //
@@ -345,14 +346,28 @@ async function main(): Promise<void> {
     const latencyNc = await natsConnect({ servers: nats });
     const clusterCommits = natsCommits(latencyNc, clusterNames(prefix).committedSubject);
     const serveCommits = tappedCommits(serve.child.stdio[3] as Readable);
-    await pushLatency(bases, clusterUsers, o.rate, 2, 'cluster (warm-up, not counted)', clusterCommits);
-    await pushLatency([serveBase], serveUsers, o.rate, 2, 'serve (warm-up, not counted)', serveCommits);
+    const pid = (p: Proc) => p.child.pid as number;
+    const clusterCpu = { engine: [pid(engine)], gateways: gateways.map(pid) };
+    const serveCpu = { serve: [pid(serve)] };
+    const clusterRound = (s: number, label: string) =>
+      pushLatency(bases, clusterUsers, o.rate, s, label, clusterCommits, clusterCpu);
+    const serveRound = (s: number, label: string) =>
+      pushLatency([serveBase], serveUsers, o.rate, s, label, serveCommits, serveCpu);
+    await clusterRound(2, 'cluster (warm-up, not counted)');
+    await serveRound(2, 'serve (warm-up, not counted)');
     for (let r = 0; r < o.runs; r++) {
-      cluster.push(await pushLatency(bases, clusterUsers, o.rate, o.seconds, 'cluster', clusterCommits));
-      single.push(await pushLatency([serveBase], serveUsers, o.rate, o.seconds, 'serve', serveCommits));
+      cluster.push(await clusterRound(o.seconds, 'cluster'));
+      single.push(await serveRound(o.seconds, 'serve'));
     }
     await latencyNc.close();
-    const m = (xs: LatencyRound[], k: keyof LatencyRound) => med(xs.map((x) => x[k]));
+    const m = (xs: LatencyRound[], k: Exclude<keyof LatencyRound, 'cpuPerOrder'>) => med(xs.map((x) => x[k]));
+    const cpuOf = (xs: LatencyRound[], g: string) => med(xs.map((x) => x.cpuPerOrder[g] as number));
+    const clusterCpuMs = cpuOf(cluster, 'engine') + cpuOf(cluster, 'gateways');
+    console.log(
+      `  medians of ${o.runs} rounds: CPU ms per order engine ${cpuOf(cluster, 'engine').toFixed(2)} + gateways ` +
+        `${cpuOf(cluster, 'gateways').toFixed(2)} = ${clusterCpuMs.toFixed(2)}, serve ${cpuOf(single, 'serve').toFixed(2)} ` +
+        `(${(clusterCpuMs / cpuOf(single, 'serve')).toFixed(2)}x; PostgreSQL and NATS not counted)`,
+    );
     console.log(
       `  medians of ${o.runs} rounds: commit -> push received p50/p99 cluster ${m(cluster, 'commitP50').toFixed(2)}/` +
         `${m(cluster, 'commitP99').toFixed(2)} ms, serve ${m(single, 'commitP50').toFixed(2)}/` +
