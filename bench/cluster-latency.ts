@@ -28,6 +28,9 @@ export interface LatencyRound {
   natsP50: number;
   natsP99: number;
   achieved: number;
+  /** The engine's transactions during the round: mean duration (ms) and commands per transaction. */
+  commitMs: number;
+  batchCommands: number;
   /** CPU ms per answered order of each group of server processes during the round (e.g. engine, gateways). */
   cpuPerOrder: Record<string, number>;
 }
@@ -40,6 +43,13 @@ function cpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/** The sums and counts of the commit histograms a server shows on /metrics (a gateway: the engine's batches). */
+async function commitCounters(base: string): Promise<number[]> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const at = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return ['commit_seconds_sum', 'commit_seconds_count', 'commit_batch_commands_sum'].map((n) => at(`fillstream_${n}`));
 }
 
 const groupCpu = (groups: CpuGroups): Record<string, number> =>
@@ -184,6 +194,7 @@ export async function pushLatency(
   let done = 0;
   let open = 0;
   const inflight: Array<Promise<void>> = [];
+  const commits0 = await commitCounters(bases[0] as string);
   const cpu0 = groupCpu(cpu);
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
@@ -223,6 +234,7 @@ export async function pushLatency(
   await Promise.all(inflight);
   const cpu1 = groupCpu(cpu);
   await sleep(500);
+  const [sum, count, commands] = (await commitCounters(bases[0] as string)).map((x, i) => x - (commits0[i] as number));
   commits.stop();
   for (const ws of sockets) ws.terminate();
   const fromCommit: number[] = [];
@@ -240,6 +252,8 @@ export async function pushLatency(
     natsP50: pct(stamps.heard, 50),
     natsP99: pct(stamps.heard, 99),
     achieved: done / seconds,
+    commitMs: (1000 * (sum as number)) / (count as number),
+    batchCommands: (commands as number) / (count as number),
     cpuPerOrder: Object.fromEntries(
       Object.keys(cpu).map((g) => [g, ((cpu1[g] as number) - (cpu0[g] as number)) / Math.max(1, done)]),
     ),
@@ -253,7 +267,8 @@ export async function pushLatency(
         ? ` [commit -> batch heard on NATS p50 ${f(round.natsP50)} ms, p99 ${f(round.natsP99)} ms]`
         : '') +
       `; ack -> push p50 ${f(round.p50)} ms, p99 ${f(round.p99)} ms; request -> push p50 ${f(round.e2eP50)} ms, ` +
-      `p99 ${f(round.e2eP99)} ms (${lat.length} samples); CPU ms per order: ${cpuLine.join(', ')}`,
+      `p99 ${f(round.e2eP99)} ms (${lat.length} samples); CPU ms per order: ${cpuLine.join(', ')}; ` +
+      `${count} transactions of ${round.batchCommands.toFixed(1)} commands, ${f(round.commitMs)} ms each (mean)`,
   );
   return round;
 }

@@ -361,6 +361,11 @@ async function main(): Promise<void> {
     }
     await latencyNc.close();
     const m = (xs: LatencyRound[], k: Exclude<keyof LatencyRound, 'cpuPerOrder'>) => med(xs.map((x) => x[k]));
+    console.log(
+      `  medians of ${o.runs} rounds: the engine's transaction ${m(cluster, 'commitMs').toFixed(2)} ms (mean of a ` +
+        `round) for ${m(cluster, 'batchCommands').toFixed(1)} commands, serve's ${m(single, 'commitMs').toFixed(2)} ms ` +
+        `for ${m(single, 'batchCommands').toFixed(1)}`,
+    );
     const cpuOf = (xs: LatencyRound[], g: string) => med(xs.map((x) => x.cpuPerOrder[g] as number));
     const clusterCpuMs = cpuOf(cluster, 'engine') + cpuOf(cluster, 'gateways');
     console.log(
