@@ -43,7 +43,9 @@ usage: npm run bench:cluster [-- --connections 12000 --gateways 6 --per-client 6
   --fanout-trades T stop a fan-out round's trades at T (multiples of 50; default 0: trade for --seconds); each
                     trade is one delivery per subscriber, so at 100,000 subscribers a cap keeps the round's tail short
   --runs N          rounds of the latency and fan-out comparisons, alternating cluster and serve (default 3)
-BENCH_CPU_PROF=<dir> makes every child (engine, gateways, serve) write a CPU profile there when it stops.`);
+serve runs under node --import <bench/commit-tap.js> (it reports its engine's commit instants to the latency rounds);
+BENCH_CPU_PROF=<dir> makes every child (engine, gateways, serve) write a CPU profile there when it stops (node
+--cpu-prof).`);
 
 interface Options {
   connections: number;
