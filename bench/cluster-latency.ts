@@ -1,15 +1,126 @@
 // bench:cluster's latency round: create_order at an offered rate through one or more servers (gateways, or serve),
 // each owner's socket on one of them (round-robin, so most orders enter on another gateway than the socket's), and
-// the time from the HTTP answer (and from the request) to the owner's order.update NEW push.
+// the time to the owner's order.update NEW push (received by this process) from three points: the HTTP answer, the
+// request, and the engine's commit of the batch holding the order. The commit instant is the one the engine takes
+// when its transaction returned (engine-runner.ts stages.committedAt, stageClock(): epoch ms with a sub-ms
+// fraction, comparable across the processes of one machine): the cluster's engine publishes it with each committed
+// batch on NATS (read here by a subscriber of the committed subject, which also times the NATS hop), serve's engine
+// thread posts it to its main thread (read by bench/commit-tap.ts, preloaded into serve, on file descriptor 3). A
+// push is matched to its batch by (user, seq). Each round also reports the CPU its server processes used per answered
+// order (/proc/<pid>/stat), a figure the machine's other load disturbs far less than the latencies.
 
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import WebSocket from 'ws';
+import { type CommittedEnvelope, decode } from '../src/cluster/wire.js';
 
 export interface LatencyRound {
   p50: number;
   p99: number;
   e2eP50: number;
   e2eP99: number;
+  /** The engine's commit -> the push received here. */
+  commitP50: number;
+  commitP99: number;
+  /** The engine's commit -> this process heard the batch on NATS (NaN: not over NATS). */
+  natsP50: number;
+  natsP99: number;
   achieved: number;
+  /** The engine's transactions during the round: mean duration (ms) and commands per transaction. */
+  commitMs: number;
+  batchCommands: number;
+  /** CPU ms per answered order of each group of server processes during the round (e.g. engine, gateways). */
+  cpuPerOrder: Record<string, number>;
+}
+
+/** Server processes whose CPU a round reports, by group (a group's processes are summed). */
+export type CpuGroups = Record<string, readonly number[]>;
+
+/** CPU ms (user + system, all threads) a process used so far: /proc/<pid>/stat, in USER_HZ (100/s) ticks. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/** The sums and counts of the commit histograms a server shows on /metrics (a gateway: the engine's batches). */
+async function commitCounters(base: string): Promise<number[]> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const at = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return ['commit_seconds_sum', 'commit_seconds_count', 'commit_batch_commands_sum'].map((n) => at(`fillstream_${n}`));
+}
+
+const groupCpu = (groups: CpuGroups): Record<string, number> =>
+  Object.fromEntries(Object.entries(groups).map(([g, pids]) => [g, pids.reduce((t, p) => t + cpuMs(p), 0)]));
+
+/** stageClock() of this process (src/pipeline/protocol.ts): epoch ms with a sub-ms fraction. */
+const now = (): number => performance.timeOrigin + performance.now();
+
+/** The commit instants of the batches seen during a round, by (user, seq) of the private events they hold. */
+export class CommitStamps {
+  private readonly at = new Map<string, number>();
+  /** Commit -> heard here, per batch (over NATS only). */
+  readonly heard: number[] = [];
+
+  /** A committed batch: its commit instant, its events' (user, first seq, last seq), and when it was heard. */
+  add(committedAt: number, chunks: ReadonlyArray<readonly [number, number, number]>, heardAt?: number): void {
+    if (heardAt !== undefined) this.heard.push(heardAt - committedAt);
+    for (const [user, first, last] of chunks)
+      for (let s = first; s <= last; s++) this.at.set(`${user}:${s}`, committedAt);
+  }
+
+  get(user: number, seq: number): number | undefined {
+    return this.at.get(`${user}:${seq}`);
+  }
+}
+
+/** Where a round's commit instants come from: started before the round, stopped after it. */
+export interface CommitSource {
+  start(stamps: CommitStamps): void;
+  stop(): void;
+}
+
+/** The cluster's: the engine's committed batches, as every gateway gets them (a subscriber of their subject). */
+export function natsCommits(nc: NatsConnection, subject: string): CommitSource {
+  let sub: Subscription | null = null;
+  return {
+    start(stamps) {
+      sub = nc.subscribe(subject, {
+        callback: (err, msg) => {
+          const heardAt = now();
+          if (err !== null) return;
+          const b = decode<CommittedEnvelope>(msg.data);
+          const t = b.stages?.committedAt;
+          if (t !== undefined)
+            stamps.add(
+              t,
+              b.events.map((e) => [e.userId, e.firstSeq, e.lastSeq]),
+              heardAt,
+            );
+        },
+      });
+    },
+    stop() {
+      sub?.unsubscribe();
+      sub = null;
+    },
+  };
+}
+
+/** serve's: the lines bench/commit-tap.ts writes on the child's file descriptor 3. */
+export function tappedCommits(fd3: Readable): CommitSource {
+  let target: CommitStamps | null = null;
+  createInterface({ input: fd3 }).on('line', (line) => {
+    if (target === null) return;
+    const b = JSON.parse(line) as { t: number; c: Array<[number, number, number]> };
+    target.add(b.t, b.c);
+  });
+  return {
+    start: (stamps) => (target = stamps),
+    stop: () => (target = null),
+  };
 }
 
 export const pct = (xs: number[], p: number): number => {
@@ -31,13 +142,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function pushLatency(
   bases: string[],
-  users: Array<{ token: string }>,
+  users: Array<{ id: number; token: string }>,
   rate: number,
   seconds: number,
   label: string,
+  commits: CommitSource,
+  cpu: CpuGroups,
 ): Promise<LatencyRound> {
   const acked = new Map<number, { sentAt: number; at: number }>();
   const pushedAt = new Map<number, number>();
+  /** Each NEW push received: its owner, seq and when (stageClock()). */
+  const received: Array<{ user: number; seq: number; at: number }> = [];
+  const stamps = new CommitStamps();
   const lat: number[] = [];
   const e2e: number[] = [];
   const record = (id: number): void => {
@@ -56,8 +172,14 @@ export async function pushLatency(
           const base = bases[i % bases.length] as string;
           const ws = new WebSocket(`${base.replace('http', 'ws')}/ws?token=${u.token}`, { perMessageDeflate: false });
           ws.on('message', (d) => {
-            const m = JSON.parse(d.toString()) as { type: string; data?: { order_id: number; status: string } };
+            const at = now();
+            const m = JSON.parse(d.toString()) as {
+              type: string;
+              seq: number;
+              data?: { order_id: number; status: string };
+            };
             if (m.type !== 'order.update' || m.data?.status !== 'NEW') return;
+            received.push({ user: u.id, seq: m.seq, at });
             pushedAt.set(m.data.order_id, performance.now());
             record(m.data.order_id);
           });
@@ -66,11 +188,14 @@ export async function pushLatency(
         }),
     ),
   );
+  commits.start(stamps);
   await sleep(300);
   let sent = 0;
   let done = 0;
   let open = 0;
   const inflight: Array<Promise<void>> = [];
+  const commits0 = await commitCounters(bases[0] as string);
+  const cpu0 = groupCpu(cpu);
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   while (performance.now() < end) {
@@ -79,7 +204,7 @@ export async function pushLatency(
     for (; sent < due; sent++) {
       if (open >= MAX_INFLIGHT) continue;
       open++;
-      const u = users[sent % users.length] as { token: string };
+      const u = users[sent % users.length] as { id: number; token: string };
       const side = sent % 2 ? 'SELL' : 'BUY';
       const sentAt = performance.now();
       inflight.push(
@@ -107,19 +232,43 @@ export async function pushLatency(
     await sleep(1);
   }
   await Promise.all(inflight);
+  const cpu1 = groupCpu(cpu);
   await sleep(500);
+  const [sum, count, commands] = (await commitCounters(bases[0] as string)).map((x, i) => x - (commits0[i] as number));
+  commits.stop();
   for (const ws of sockets) ws.terminate();
+  const fromCommit: number[] = [];
+  for (const r of received) {
+    const c = stamps.get(r.user, r.seq);
+    if (c !== undefined) fromCommit.push(r.at - c);
+  }
   const round = {
     p50: pct(lat, 50),
     p99: pct(lat, 99),
     e2eP50: pct(e2e, 50),
     e2eP99: pct(e2e, 99),
+    commitP50: pct(fromCommit, 50),
+    commitP99: pct(fromCommit, 99),
+    natsP50: pct(stamps.heard, 50),
+    natsP99: pct(stamps.heard, 99),
     achieved: done / seconds,
+    commitMs: (1000 * (sum as number)) / (count as number),
+    batchCommands: (commands as number) / (count as number),
+    cpuPerOrder: Object.fromEntries(
+      Object.keys(cpu).map((g) => [g, ((cpu1[g] as number) - (cpu0[g] as number)) / Math.max(1, done)]),
+    ),
   };
+  const cpuLine = Object.entries(round.cpuPerOrder).map(([g, ms]) => `${g} ${ms.toFixed(2)}`);
+  const f = (x: number) => x.toFixed(2);
   console.log(
-    `  ${label}: achieved ${Math.round(round.achieved)}/s; ack -> push p50 ${round.p50.toFixed(2)} ms, p99 ` +
-      `${round.p99.toFixed(2)} ms; request -> push p50 ${round.e2eP50.toFixed(2)} ms, p99 ${round.e2eP99.toFixed(2)} ms ` +
-      `(${lat.length} samples)`,
+    `  ${label}: achieved ${Math.round(round.achieved)}/s; commit -> push received p50 ${f(round.commitP50)} ms, ` +
+      `p99 ${f(round.commitP99)} ms (${fromCommit.length} of ${received.length} pushes matched to their batch)` +
+      (stamps.heard.length > 0
+        ? ` [commit -> batch heard on NATS p50 ${f(round.natsP50)} ms, p99 ${f(round.natsP99)} ms]`
+        : '') +
+      `; ack -> push p50 ${f(round.p50)} ms, p99 ${f(round.p99)} ms; request -> push p50 ${f(round.e2eP50)} ms, ` +
+      `p99 ${f(round.e2eP99)} ms (${lat.length} samples); CPU ms per order: ${cpuLine.join(', ')}; ` +
+      `${count} transactions of ${round.batchCommands.toFixed(1)} commands, ${f(round.commitMs)} ms each (mean)`,
   );
   return round;
 }

@@ -2,7 +2,10 @@
 // processes on a private prefix and fresh databases, against the all-in-one `serve` (same PostgreSQL) in the same run:
 //  1. N concurrent authenticated connections spread over the gateways, held with heartbeats for --hold seconds:
 //     gateways' RSS per connection and WebSocket ping -> pong round trip p50/p99 (client processes hold them);
-//  2. create_order -> order.update push latency at --rate orders/s, cluster against serve, alternating rounds;
+//  2. create_order -> order.update push latency at --rate orders/s, cluster against serve, alternating rounds: from
+//     the engine's commit of the order's batch (the issue's target), from the HTTP answer and from the request
+//     (bench/cluster-latency.ts; serve's commits are read through bench/commit-tap.js, preloaded into it), and the
+//     CPU per order of the engine, the gateways and serve;
 //  3. one public trades stream fanned out to M subscribers across the gateways, against serve's fan-out to M.
 // Prints medians over --runs rounds and ratios, and the client processes' CPU (a client near one core is the limit).
 //
@@ -12,17 +15,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import type { Readable } from 'node:stream';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { clusterNames } from '../src/cluster/wire.js';
 import { createDatabase, type TestDatabase } from '../test/http/harness.js';
 import { freePort } from '../test/support/net.js';
 import { exitOnHelp } from './help.js';
-import { pct, post, pushLatency, type LatencyRound } from './cluster-latency.js';
+import { natsCommits, pct, post, pushLatency, tappedCommits, type LatencyRound } from './cluster-latency.js';
 import { runClients, type ClientResult } from './cluster-clients.js';
 
 exitOnHelp(`bench:cluster: the cluster (engine + gateways over NATS and PostgreSQL) against the all-in-one serve in the
-same run: memory per held connection and heartbeat round trip, create_order -> push latency, trades fan-out.
+same run: memory per held connection and heartbeat round trip, create_order -> push latency (from the engine's
+commit, the HTTP answer and the request), trades fan-out.
 Needs DATABASE_URL (PostgreSQL) and NATS_URL (NATS with JetStream); exits 2 without them.
 
 usage: npm run bench:cluster [-- --connections 12000 --gateways 6 --per-client 6000 --hold 10 --rate 1000
@@ -37,7 +42,10 @@ usage: npm run bench:cluster [-- --connections 12000 --gateways 6 --per-client 6
                     process holds under the 20,000 open-files limit)
   --fanout-trades T stop a fan-out round's trades at T (multiples of 50; default 0: trade for --seconds); each
                     trade is one delivery per subscriber, so at 100,000 subscribers a cap keeps the round's tail short
-  --runs N          rounds of the latency and fan-out comparisons, alternating cluster and serve (default 3)`);
+  --runs N          rounds of the latency and fan-out comparisons, alternating cluster and serve (default 3)
+serve runs under node --import <bench/commit-tap.js> (it reports its engine's commit instants to the latency rounds);
+BENCH_CPU_PROF=<dir> makes every child (engine, gateways, serve) write a CPU profile there when it stops (node
+--cpu-prof).`);
 
 interface Options {
   connections: number;
@@ -90,10 +98,19 @@ interface Proc {
   warnings(): Record<string, number>;
 }
 
-function spawnMain(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--max-old-space-size=4096', 'dist/src/cli/main.js', ...args], {
+/** BENCH_CPU_PROF=<dir>: every child writes a CPU profile there when it stops (node --cpu-prof). */
+const CPU_PROF = process.env['BENCH_CPU_PROF'];
+
+/** `preload`: a module node imports first (serve's gets bench/commit-tap.js, which writes on fd 3, a pipe here). */
+function spawnMain(args: string[], env: Record<string, string>, preload?: string): Proc {
+  const node = [
+    '--max-old-space-size=4096',
+    ...(preload === undefined ? [] : ['--import', preload]),
+    ...(CPU_PROF === undefined || CPU_PROF === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`]),
+  ];
+  const child = spawn(process.execPath, [...node, 'dist/src/cli/main.js', ...args], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', preload === undefined ? 'ignore' : 'pipe'],
   });
   let out = '';
   let partial = '';
@@ -380,11 +397,16 @@ async function main(): Promise<void> {
         throw new Error(`${String(e)}: ${(gateways[i] as Proc).out()}`);
       });
     const servePort = await freePort();
-    const serve = spawnMain(['serve'], { ...env(serveDb), FILLSTREAM_PORT: String(servePort) });
+    const tap = new URL('./commit-tap.js', import.meta.url).href;
+    const serve = spawnMain(['serve'], { ...env(serveDb), FILLSTREAM_PORT: String(servePort) }, tap);
     procs.push(serve);
     const serveBase = `http://127.0.0.1:${servePort}`;
     await until('serve ready', ready(serveBase));
     console.log(`cluster: 1 engine + ${o.gateways} gateways (prefix ${prefix}); serve on the same PostgreSQL server`);
+    if (CPU_PROF !== undefined && CPU_PROF !== '') {
+      const pids = `engine ${engine.child.pid}, gateways ${gateways.map((g) => g.child.pid).join(' ')}, serve ${serve.child.pid}`;
+      console.log(`CPU profiles to ${CPU_PROF} (${pids})`);
+    }
     const load = () => `(machine load average ${loadavg()[0]?.toFixed(1)})`;
 
     console.log(
@@ -397,17 +419,47 @@ async function main(): Promise<void> {
     const single: LatencyRound[] = [];
     const clusterUsers = await Promise.all(Array.from({ length: 20 }, () => newUser(bases[0] as string, FUNDS)));
     const serveUsers = await Promise.all(Array.from({ length: 20 }, () => newUser(serveBase, FUNDS)));
-    await pushLatency(bases, clusterUsers, o.rate, 2, 'cluster (warm-up, not counted)');
-    await pushLatency([serveBase], serveUsers, o.rate, 2, 'serve (warm-up, not counted)');
+    const latencyNc = await natsConnect({ servers: nats });
+    const clusterCommits = natsCommits(latencyNc, clusterNames(prefix).committedSubject);
+    const serveCommits = tappedCommits(serve.child.stdio[3] as Readable);
+    const pid = (p: Proc) => p.child.pid as number;
+    const clusterCpu = { engine: [pid(engine)], gateways: gateways.map(pid) };
+    const serveCpu = { serve: [pid(serve)] };
+    const clusterRound = (s: number, label: string) =>
+      pushLatency(bases, clusterUsers, o.rate, s, label, clusterCommits, clusterCpu);
+    const serveRound = (s: number, label: string) =>
+      pushLatency([serveBase], serveUsers, o.rate, s, label, serveCommits, serveCpu);
+    await clusterRound(2, 'cluster (warm-up, not counted)');
+    await serveRound(2, 'serve (warm-up, not counted)');
     for (let r = 0; r < o.runs; r++) {
-      cluster.push(await pushLatency(bases, clusterUsers, o.rate, o.seconds, 'cluster'));
-      single.push(await pushLatency([serveBase], serveUsers, o.rate, o.seconds, 'serve'));
+      cluster.push(await clusterRound(o.seconds, 'cluster'));
+      single.push(await serveRound(o.seconds, 'serve'));
     }
-    const m = (xs: LatencyRound[], k: keyof LatencyRound) => med(xs.map((x) => x[k]));
+    await latencyNc.close();
+    const m = (xs: LatencyRound[], k: Exclude<keyof LatencyRound, 'cpuPerOrder'>) => med(xs.map((x) => x[k]));
+    console.log(
+      `  medians of ${o.runs} rounds: the engine's transaction ${m(cluster, 'commitMs').toFixed(2)} ms (mean of a ` +
+        `round) for ${m(cluster, 'batchCommands').toFixed(1)} commands, serve's ${m(single, 'commitMs').toFixed(2)} ms ` +
+        `for ${m(single, 'batchCommands').toFixed(1)}`,
+    );
+    const cpuOf = (xs: LatencyRound[], g: string) => med(xs.map((x) => x.cpuPerOrder[g] as number));
+    const clusterCpuMs = cpuOf(cluster, 'engine') + cpuOf(cluster, 'gateways');
+    console.log(
+      `  medians of ${o.runs} rounds: CPU ms per order engine ${cpuOf(cluster, 'engine').toFixed(2)} + gateways ` +
+        `${cpuOf(cluster, 'gateways').toFixed(2)} = ${clusterCpuMs.toFixed(2)}, serve ${cpuOf(single, 'serve').toFixed(2)} ` +
+        `(${(clusterCpuMs / cpuOf(single, 'serve')).toFixed(2)}x; PostgreSQL and NATS not counted)`,
+    );
+    console.log(
+      `  medians of ${o.runs} rounds: commit -> push received p50/p99 cluster ${m(cluster, 'commitP50').toFixed(2)}/` +
+        `${m(cluster, 'commitP99').toFixed(2)} ms, serve ${m(single, 'commitP50').toFixed(2)}/` +
+        `${m(single, 'commitP99').toFixed(2)} ms (target p99 < 10 ms; p99 ratio ` +
+        `${(m(cluster, 'commitP99') / m(single, 'commitP99')).toFixed(2)}x; the cluster's commit -> batch heard on ` +
+        `NATS p50/p99 ${m(cluster, 'natsP50').toFixed(2)}/${m(cluster, 'natsP99').toFixed(2)} ms)`,
+    );
     console.log(
       `  medians of ${o.runs} rounds: ack -> push p50/p99 cluster ${m(cluster, 'p50').toFixed(2)}/` +
         `${m(cluster, 'p99').toFixed(2)} ms, serve ${m(single, 'p50').toFixed(2)}/${m(single, 'p99').toFixed(2)} ms ` +
-        `(target p99 < 10 ms; serve's push mostly leaves before its answer, so 0); request -> push p50/p99 ` +
+        `(serve's push mostly leaves before its answer, so 0); request -> push p50/p99 ` +
         `cluster ${m(cluster, 'e2eP50').toFixed(2)}/${m(cluster, 'e2eP99').toFixed(2)} ms, serve ` +
         `${m(single, 'e2eP50').toFixed(2)}/${m(single, 'e2eP99').toFixed(2)} ms (p99 ratio ` +
         `${(m(cluster, 'e2eP99') / m(single, 'e2eP99')).toFixed(2)}x); achieved ${fmt(m(cluster, 'achieved'))}/s ` +

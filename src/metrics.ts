@@ -107,15 +107,17 @@ export class Metrics {
 
   /**
    * Observes a batch's stages; `handledAt` and `pushedAt`: when the gateway took the batch and when its pushes were
-   * written (stageClock()). Skipped where the transport did not measure the engine's side.
+   * written (stageClock()). Skipped where the transport did not measure the engine's side; where it does not know
+   * when the command was handed to the engine (sentAt 0: a cluster engine, whose commands come through JetStream),
+   * to_engine and total are left out and the other stages observed.
    */
   observeStages(s: BatchStages | undefined, handledAt: number, pushedAt: number): void {
-    if (s === undefined || s.sentAt === 0) return;
+    if (s === undefined || s.receivedAt === 0) return;
     const c = (this.stageChildren ??= ORDER_STAGES.map((stage) => this.orderStage.labels(stage)));
     const at = [s.sentAt, s.receivedAt, s.matchedAt, s.commitAt, s.committedAt, s.syncedAt, handledAt, pushedAt];
-    for (let i = 0; i < 7; i++)
+    for (let i = s.sentAt === 0 ? 1 : 0; i < 7; i++)
       (c[i] as { observe(v: number): void }).observe(Math.max(0, (at[i + 1] as number) - (at[i] as number)) / 1000);
-    (c[7] as { observe(v: number): void }).observe(Math.max(0, pushedAt - s.sentAt) / 1000);
+    if (s.sentAt !== 0) (c[7] as { observe(v: number): void }).observe(Math.max(0, pushedAt - s.sentAt) / 1000);
   }
 
   readonly commitBatchSize = new Histogram({

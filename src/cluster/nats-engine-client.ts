@@ -1,7 +1,7 @@
 // The engine port over NATS: what a cluster gateway uses instead of an engine worker thread.
 //
-// - submit: the command goes to the JetStream command stream with its command id as Nats-Msg-Id and a deadline
-//   (now + commandTtlMs), republished under the same id until JetStream acks it or the deadline passes (the
+// - submit: the command goes to the JetStream command stream (at the end of the loop turn, with the others
+//   submitted during it) with its command id as Nats-Msg-Id and a deadline (now + commandTtlMs), republished under the same id until JetStream acks it or the deadline passes (the
 //   duplicate window stores it once); it resolves when the engine's answer arrives (in a committed batch, or on the
 //   answers subject for repeats), whichever engine leads by then. No answer by deadline + margin (the engine said
 //   "expired", or died mid-batch and the next leader did not answer in time): the command is settled against the
@@ -82,6 +82,16 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
   private nextCommand = 1;
   private readonly js: JetStreamClient;
   private readonly pending = new Map<string, Pending>();
+  /**
+   * Commands submitted during this turn of the event loop: published together at its end, so their publishes leave
+   * in one socket write (the client writes what was queued once per microtask checkpoint, i.e. once per request).
+   */
+  private outbox: CommandEnvelope[] = [];
+  private readonly sendOutbox = (): void => {
+    const envs = this.outbox;
+    this.outbox = [];
+    for (const env of envs) void this.publish(env);
+  };
   private readonly subs: Subscription[] = [];
   private connected = true;
   private stopping = false;
@@ -193,7 +203,7 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
       // Past deadline + margin no engine commits it any more: then the command log says what became of it.
       const timer = setTimeout(() => void this.settle(env.id), env.deadline + this.o.deadlineMarginMs - this.now());
       this.pending.set(env.id, { resolve, reject, timer });
-      void this.publish(env);
+      if (this.outbox.push(env) === 1) setImmediate(this.sendOutbox);
     });
   }
 
@@ -279,6 +289,7 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
       commitMs: b.commitMs,
       syncMs: b.syncMs,
       committedAt: b.committedAt,
+      ...(b.stages === undefined ? {} : { stages: b.stages }),
     });
     this.resolveAll(b.answers);
   }

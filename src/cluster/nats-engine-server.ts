@@ -9,7 +9,7 @@
 //   database's clock, or one a gateway already settled as expired, rolls back (LateBatchError) and the engine stops
 //   (src/cluster/settle.ts: a gateway without an answer settles the command against the log).
 // - After commit: each committed batch (private events and answers) goes out on the committed subject with the
-//   engine's epoch and a batch seq; market data with a market seq (and the clock tick says the last one sent);
+//   engine's epoch, a batch seq and when it passed each stage here (its commit instant among them); market data with a market seq (and the clock tick says the last one sent);
 //   gateways detect gaps from those. Market data also carries the public market-data epoch and per-symbol seqs
 //   the engine runner gave it (pipeline/market-seq.ts); a cluster engine's start always begins a new market epoch
 //   (a takeover), and only the current leader marks the market stopped (fenced).
@@ -314,6 +314,7 @@ export class NatsEngineServer extends EventEmitter<EngineServerEvents> {
           commitMs: m.commitMs,
           syncMs: m.syncMs,
           committedAt: m.committedAt,
+          ...(m.stages === undefined ? {} : { stages: m.stages }),
         };
         this.o.nc.publish(this.o.names.committedSubject, encode(env));
         break;

@@ -1,7 +1,7 @@
 // What crosses NATS between gateways and the engine: subject and stream names under one prefix, and the JSON
 // encoding of every message (exact integers: a bigint travels as {"$int":"<decimal>"}, never as a float).
 
-import type { Ack, CommittedMessage, MarketMessage, SnapshotMessage } from '../pipeline/protocol.js';
+import type { Ack, BatchStages, CommittedMessage, MarketMessage, SnapshotMessage } from '../pipeline/protocol.js';
 import type { EngineCommand } from '../pipeline/engine-port.js';
 import type { EventChunk } from '../adapters/store/store.js';
 
@@ -63,6 +63,11 @@ export interface CommittedEnvelope {
   readonly commitMs: number;
   readonly syncMs: number;
   readonly committedAt: number;
+  /**
+   * When the batch passed each stage in the engine (stageClock(): epoch ms with a sub-ms fraction, so comparable
+   * across the processes of one machine); sentAt is 0 (the engine does not know when a gateway sent a command).
+   */
+  readonly stages?: BatchStages;
 }
 
 export interface MarketEnvelope {
@@ -130,10 +135,29 @@ const reviver = (_k: string, v: unknown): unknown => {
   return v;
 };
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Most messages hold no bigint: JSON.stringify without the replacer (a call per value) throws on the first bigint,
+ * and only then is the message written again with it. The output is the same either way.
+ */
 export function encode(v: unknown): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(v, replacer));
+  let text: string;
+  try {
+    text = JSON.stringify(v);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    text = JSON.stringify(v, replacer);
+  }
+  return encoder.encode(text);
 }
 
+/**
+ * An {"$int":…} object needs the text `"$int"` (a quote inside a JSON string is escaped, so no string's content
+ * holds it): without it, JSON.parse runs without the reviver (a call per value), with the same result.
+ */
 export function decode<T>(data: Uint8Array): T {
-  return JSON.parse(new TextDecoder().decode(data), reviver) as T;
+  const text = decoder.decode(data);
+  return JSON.parse(text, text.includes('"$int"') ? reviver : undefined) as T;
 }

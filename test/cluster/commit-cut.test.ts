@@ -1,5 +1,6 @@
-// The connection between the engine and PostgreSQL breaks just after it sent COMMIT (a proxy lets COMMIT through,
-// withholds the server's answer and cuts the connection): the batch is committed, the engine does not know. Its
+// The connection between the engine and PostgreSQL breaks just after it sent a batch's statement (one statement, its
+// own transaction: a proxy lets the chunk holding the order's cid through, withholds the server's answer and cuts the
+// connection): the batch is committed, the engine does not know. Its
 // retry must find the batch there instead of writing it again (which fails on its own rows, forever): the order is
 // acknowledged once, the next one too, and the user's event log has each event once.
 // Engine and gateway in this process (their composition roots), on real NATS and PostgreSQL.
@@ -68,8 +69,8 @@ if (needServices('cluster: the engine loses its database link during COMMIT')) {
           cid,
         });
 
-        const cut = proxy.cutAfter('COMMIT', 300);
-        const r = await post(url, '/api/v1/create_order', auth, bid('cut'));
+        const cut = proxy.cutAfter('commit-cut', 300);
+        const r = await post(url, '/api/v1/create_order', auth, bid('commit-cut'));
         await cut;
         assert.equal(r.code, 0, `the order whose COMMIT answer was lost is acknowledged: ${JSON.stringify(r)}`);
         assert.ok(storage.includes(false), 'the engine saw its commit fail');
@@ -80,7 +81,7 @@ if (needServices('cluster: the engine loses its database link during COMMIT')) {
         const cids = (await pool.query<{ cid: string }>('SELECT cid FROM orders ORDER BY order_id')).rows;
         assert.deepEqual(
           cids.map((c) => c.cid),
-          ['cut', 'next'],
+          ['commit-cut', 'next'],
         );
         const res = await fetch(`${url}/api/v1/events?limit=1000`, { headers: auth });
         const seqs = ((await res.json()) as { data: { events: Array<{ seq: number }> } }).data.events.map((e) => e.seq);

@@ -235,7 +235,8 @@ if (needServices('cluster: exactly-once order entry')) {
         const before = await balances();
 
         // The engine takes the order and matches it; its batch never reaches the database until after the deadline.
-        const cut = proxy.cutOn('INSERT INTO cluster_consumers');
+        // (The chunk holding its statement is the one that carries the order's cid.)
+        const cut = proxy.cutOn('late-1');
         const r = await post(url, '/api/v1/create_order', auth, bid('late-1'));
         await cut;
         assert.equal(r.code, 5002, `no answer in time: settled as not placed: ${JSON.stringify(r)}`);

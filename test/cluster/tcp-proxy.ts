@@ -1,8 +1,8 @@
 // A TCP proxy the cluster tests put between a gateway and NATS, to take the broker away from that one gateway (every
 // connection cut, new ones refused) and give it back, while the NATS server itself keeps serving everyone else. And
-// between an engine and PostgreSQL, to cut a connection just after it sent COMMIT: the server commits, the client
-// never hears so; or to drop the chunk holding a statement and cut every connection (cutOn): the statement never
-// reaches the server.
+// between an engine and PostgreSQL, to cut a connection just after it sent a batch's statement (found by a value it
+// carries, e.g. an order's cid): the server commits, the client never hears so; or to drop the chunk holding a
+// statement and cut every connection (cutOn): the statement never reaches the server.
 
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
@@ -12,7 +12,7 @@ export interface TcpProxy {
   cut(): void;
   restore(): void;
   /**
-   * The next connection whose client sends a chunk containing `marker` (e.g. COMMIT): the chunk goes through, the
+   * The next connection whose client sends a chunk containing `marker` (e.g. a cid): the chunk goes through, the
    * server's answer is withheld, and the connection is cut `afterMs` later. Resolves when it was cut.
    */
   cutAfter(marker: string, afterMs: number): Promise<void>;

@@ -2,7 +2,8 @@
 // gateway that got no answer records 'expired' unless an answer is there, and reads back the one outcome; a batch
 // holding a settled command, or one past its deadline + margin by the database's clock, rolls back whole
 // (LateBatchError) and writes nothing; a gateway's settle racing an engine batch that holds the command waits for
-// that batch: committed, its answer wins; rolled back, 'expired' does.
+// that batch: committed, its answer wins; rolled back, 'expired' does. A fenced batch (its leader was deposed)
+// writes nothing either, its market seqs included, and one that meets a takeover under way waits for it.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,9 +11,11 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { PostgresStore } from '../../src/adapters/store/postgres-store.js';
 import {
+  FencedError,
   LateBatchError,
   ensureCommandLog,
   expiredAnswer,
+  raiseFence,
   settleCommand,
 } from '../../src/adapters/store/command-log-sql.js';
 import type { CommandLog } from '../../src/adapters/store/store.js';
@@ -121,4 +124,63 @@ if (!url) {
       }
     });
   }
+
+  const marketSeq = async (symbolId: number) =>
+    (await pool.query<{ s: string }>('SELECT depth_seq AS s FROM market_seqs WHERE symbol_id = $1', [symbolId])).rows[0]
+      ?.s;
+
+  test('a fenced batch writes nothing (FencedError); under the current epoch it commits', async () => {
+    assert.ok(await raiseFence(pool, 'fs-a', 5, 'node-a', 1));
+    assert.ok(await raiseFence(pool, 'fs-a', 6, 'node-b', 2));
+    const before = await consumed();
+    const stale = orderBatch([{ commandId: 'c-stale', answer: answerOf('c-stale'), ts: 5 }], before + 1);
+    const fenced = { ...stale.b, marketSeqs: [{ symbolId: 41, depthSeq: 3, tradeSeq: 1 }] };
+    await assert.rejects(
+      store.applyBatch({ ...fenced, commands: { ...fenced.commands, fence: { name: 'fs-a', epoch: 5 } } }),
+      (e: unknown) => e instanceof FencedError && e.current === 6,
+    );
+    assert.equal(await hasOrder(stale.orderId), false, 'the order did not land');
+    assert.equal(await consumed(), before, 'nor the stream position');
+    assert.equal(await marketSeq(41), undefined, 'nor the market seqs');
+    assert.equal(await settleCommand(pool, 'c-stale', 1), expiredAnswer('c-stale'), 'nor the answer');
+    const none = orderBatch([{ commandId: 'c-nobody', answer: answerOf('c-nobody'), ts: 5 }], before + 1);
+    await assert.rejects(
+      store.applyBatch({ ...none.b, commands: { ...none.b.commands, fence: { name: 'fs-none', epoch: 1 } } }),
+      (e: unknown) => e instanceof FencedError && e.current === null,
+      'no leader row: fenced',
+    );
+    const fine = orderBatch([{ commandId: 'c-lead', answer: answerOf('c-lead'), ts: 5 }], before + 2);
+    const current = { ...fine.b, marketSeqs: [{ symbolId: 41, depthSeq: 4, tradeSeq: 1 }] };
+    await store.applyBatch({ ...current, commands: { ...current.commands, fence: { name: 'fs-a', epoch: 6 } } });
+    assert.equal(await hasOrder(fine.orderId), true);
+    assert.equal(await consumed(), before + 2);
+    assert.equal(await marketSeq(41), '4');
+    assert.equal(await settleCommand(pool, 'c-lead', 1), answerOf('c-lead'));
+  });
+
+  test('a batch that meets a takeover under way waits for it, then is fenced', async () => {
+    assert.ok(await raiseFence(pool, 'fs-b', 1, 'node-a', 1));
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      assert.ok(await raiseFence(c, 'fs-b', 2, 'node-b', 2));
+      const before = await consumed();
+      const { orderId, b } = orderBatch([{ commandId: 'c-taken', answer: answerOf('c-taken'), ts: 5 }], before + 1);
+      const seen: { outcome: unknown } = { outcome: null };
+      const outcome = (): unknown => seen.outcome;
+      const applied = store.applyBatch({ ...b, commands: { ...b.commands, fence: { name: 'fs-b', epoch: 1 } } }).then(
+        () => (seen.outcome = 'committed'),
+        (e: unknown) => (seen.outcome = e),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(outcome(), null, 'the batch waits for the takeover holding the leader row');
+      await c.query('COMMIT');
+      await applied;
+      assert.ok(outcome() instanceof FencedError, `fenced after the takeover, got ${String(outcome())}`);
+      assert.equal(await hasOrder(orderId), false);
+      assert.equal(await consumed(), before);
+    } finally {
+      c.release();
+    }
+  });
 }

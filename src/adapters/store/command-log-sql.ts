@@ -6,7 +6,8 @@
 // and every batch of a leader locks the row and checks its own epoch first, so a stale leader commits nothing.
 // A gateway that got no answer in time settles its command here too (settleCommand: its answer, or 'expired' recorded
 // first), and a batch holding a command settled so, or one past its deadline by the database's clock, rolls back
-// (LateBatchError): the command log decides, once, whether a command was applied.
+// (LateBatchError): the command log decides, once, whether a command was applied. A batch's fence, clock check and
+// log are part of its one statement (batch-sql.ts); what its verdict and its failures mean is decided here.
 
 import type pg from 'pg';
 import type { CommandLog } from './store.js';
@@ -69,8 +70,9 @@ export async function settleCommand(db: Queryable, commandId: string, now: numbe
 }
 
 /**
- * First statement of a leader's batch transaction: locks the cluster's leader row (a takeover's raise waits for this
- * batch, and this batch for a raise under way) and throws FencedError when the epoch there is not ours.
+ * First statement of a leader's fenced transaction (a market-epoch write): locks the cluster's leader row (a
+ * takeover's raise waits for it, and it for a raise under way) and throws FencedError when the epoch there is not
+ * ours. A batch does the same inside its one statement (batch-sql.ts).
  */
 export async function checkFence(db: Queryable, fence: { name: string; epoch: number }): Promise<void> {
   const r = await db.query<{ epoch: string }>('SELECT epoch FROM cluster_leader WHERE name = $1 FOR UPDATE', [
@@ -110,39 +112,30 @@ export async function fenceHolder(db: Queryable, name: string): Promise<{ epoch:
 }
 
 /**
- * Records one batch's log inside the batch's transaction: throws LateBatchError (the caller rolls back) when a
- * command's deadline plus margin has passed by the database's clock, or a command already has a result (a gateway
- * settled it as expired).
+ * The verdict row of a cluster batch's statement (batch-sql.ts CLUSTER_BATCH_SQL): when it says the batch did not
+ * write (ok false), why: FencedError when the leader row does not hold our epoch, else LateBatchError (a command's
+ * deadline plus margin passed by the database's clock).
  */
-export async function writeCommandLog(db: Queryable, log: CommandLog): Promise<void> {
-  const bounds = log.results.flatMap((r) => (r.notAfter === undefined ? [] : [r.notAfter]));
-  if (bounds.length > 0) {
-    const late = await db.query<{ now: string }>(
-      'SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now WHERE $1::bigint < extract(epoch FROM clock_timestamp()) * 1000',
-      [Math.min(...bounds)],
-    );
-    if (late.rows.length > 0) {
-      throw new LateBatchError(
-        `a command's deadline + margin (${Math.min(...bounds)}) passed (database clock ${late.rows[0]?.now})`,
-      );
-    }
-  }
-  await db.query(
-    'INSERT INTO cluster_consumers (stream, last_seq) VALUES ($1, $2) ' +
-      'ON CONFLICT (stream) DO UPDATE SET last_seq = GREATEST(cluster_consumers.last_seq, EXCLUDED.last_seq)',
-    [log.stream, log.consumedSeq],
-  );
-  if (log.results.length === 0) return;
-  const r = await db.query<{ command_id: string }>(
-    'INSERT INTO cluster_command_results (command_id, answer, ts) ' +
-      'SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT (command_id) DO NOTHING RETURNING command_id',
-    [log.results.map((x) => x.commandId), log.results.map((x) => x.answer), log.results.map((x) => x.ts)],
-  );
-  if (r.rows.length !== log.results.length) {
-    const written = new Set(r.rows.map((x) => x.command_id));
-    const taken = log.results.filter((x) => !written.has(x.commandId)).map((x) => x.commandId);
-    throw new LateBatchError(`command(s) ${taken.slice(0, 5).join(', ')} already settled (expired by a gateway)`);
-  }
+export function checkBatchVerdict(
+  row: { ok?: unknown; epoch?: unknown; now?: unknown } | undefined,
+  log: CommandLog,
+): void {
+  if (row === undefined) throw new Error('cluster batch: no verdict row');
+  if (row.ok === true) return;
+  const current = row.epoch === null || row.epoch === undefined ? null : Number(row.epoch);
+  if (log.fence !== undefined && current !== log.fence.epoch) throw new FencedError(log.fence.epoch, current);
+  const bound = Math.min(...log.results.flatMap((r) => (r.notAfter === undefined ? [] : [r.notAfter])));
+  throw new LateBatchError(`a command's deadline + margin (${bound}) passed (database clock ${String(row.now)})`);
+}
+
+/**
+ * A cluster batch's statement failed: a unique violation on a command result means a gateway settled that command
+ * as expired first (the batch wrote nothing): LateBatchError; anything else is returned as is.
+ */
+export function settledError(e: unknown): unknown {
+  const d = e as { code?: unknown; constraint?: unknown; detail?: unknown };
+  if (d.code !== '23505' || d.constraint !== 'cluster_command_results_pkey') return e;
+  return new LateBatchError(`a command was already settled (expired by a gateway): ${String(d.detail)}`);
 }
 
 export async function ensureCommandLog(db: Queryable): Promise<void> {

@@ -1,5 +1,6 @@
-// The PostgreSQL Store: a pg.Pool; each settlement batch is one transaction of a few multi-row
-// statements (`INSERT ... SELECT * FROM unnest($1::bigint[], ...)`), whatever the batch size.
+// The PostgreSQL Store: a pg.Pool; each settlement batch is one statement of multi-row writes (batch-sql.ts:
+// `INSERT ... SELECT * FROM unnest($1::bigint[], ...)`), whatever the batch size, a cluster batch's fence and
+// command log included.
 //
 // BIGINT values arrive as decimal text and are parsed exactly (toInt: Number only for at most
 // 15 digits, BigInt beyond). Parametrised queries are named, so each is parsed once per connection.
@@ -27,43 +28,29 @@ import type {
   MarketSeqState,
 } from './store.js';
 import { checkNotNewer, POSTGRES_MIGRATIONS } from './schema.js';
-import { checkFence, writeCommandLog } from './command-log-sql.js';
+import { checkBatchVerdict, checkFence, settledError } from './command-log-sql.js';
+import { BATCH_SQL, CLUSTER_BATCH_SQL, batchParams, logParams } from './batch-sql.js';
 import { type ReadQuery, readSql } from './read-sql.js';
 import { cursorOf, eventsOf, pruneAll, pruneDeleteSql, pruneEndSql } from './prune-sql.js';
 import {
   apiKeyFromRow,
-  BALANCE_COLUMNS,
   BALANCE_COLS,
   balanceFromRow,
-  balanceTuple,
-  EVENT_LOG_COLS,
   KLINE_COLS,
   KLINE_COLUMNS,
-  KLINE_UPDATE_SET,
   klineFromRow,
   klineTuple,
   latestKlines,
-  EVENT_LOG_COLUMNS,
-  eventChunkTuple,
   eventsFromRows,
   LAST_SEQ_SQL,
   LAST_USER_SQL,
   LAST_JOURNAL_SQL,
   LAST_TS_SQL,
-  latestBalances,
-  latestOrders,
   OPEN_ORDERS_SQL,
-  ORDER_COLUMNS,
-  ORDER_COLS,
-  ORDER_UPDATE_SET,
   orderFromRow,
-  orderTuple,
   type Row,
   toNum,
-  TRADE_COLUMNS,
-  TRADE_COLS,
   tradeFromRow,
-  tradeTuple,
   transpose,
   trimTradePage,
   userTradeFromRow,
@@ -71,59 +58,7 @@ import {
 
 type Queryable = pg.Pool | pg.PoolClient;
 
-/** `SELECT * FROM unnest($first::type[], …)`: one array parameter per column, numbered from `first`. */
-const unnest = (cols: readonly (readonly [string, string])[], first = 1): string =>
-  `SELECT * FROM unnest(${cols.map((c, i) => `$${first + i}::${c[1]}[]`).join(', ')})`;
-
-const MARKET_SEQ_COLUMNS = [
-  ['symbol_id', 'int'],
-  ['depth_seq', 'bigint'],
-  ['trade_seq', 'bigint'],
-] as const;
-
-const JOURNAL_COLUMNS = [
-  ['seq', 'bigint'],
-  ['ts', 'bigint'],
-  ['command', 'text'],
-] as const;
-
-/**
- * A whole settlement batch as ONE statement: each table's rows arrive as column arrays and are written by a
- * data-modifying CTE (PostgreSQL runs every one of them exactly once, in one snapshot), and the main statement
- * moves the id counters. One statement is one implicit transaction and one round trip, instead of BEGIN, six
- * statements and COMMIT. Orders and balances are deduplicated per batch first, so no row is touched twice.
- */
-function batchSql(): string {
-  let next = 1;
-  const rows = (cols: readonly (readonly [string, string])[]): string => {
-    const s = unnest(cols, next);
-    next += cols.length;
-    return s;
-  };
-  const orders =
-    `INSERT INTO orders (${ORDER_COLS}) ${rows(ORDER_COLUMNS)} ` +
-    `ON CONFLICT (order_id) DO UPDATE SET ${ORDER_UPDATE_SET}`;
-  const trades = `INSERT INTO trades (${TRADE_COLS}) ${rows(TRADE_COLUMNS)}`;
-  const balances =
-    `INSERT INTO balances (${BALANCE_COLS}) ${rows(BALANCE_COLUMNS)} ` +
-    'ON CONFLICT (user_id, asset_id) DO UPDATE SET avail = excluded.avail, frozen = excluded.frozen';
-  const events = `INSERT INTO event_log (${EVENT_LOG_COLS}) ${rows(EVENT_LOG_COLUMNS)}`;
-  const journal = `INSERT INTO journal (seq, ts, command) ${rows(JOURNAL_COLUMNS)}`;
-  const klines =
-    `INSERT INTO klines (${KLINE_COLS}) ${rows(KLINE_COLUMNS)} ` +
-    `ON CONFLICT (symbol_id, interval_ms, open_time) DO UPDATE SET ${KLINE_UPDATE_SET}`;
-  const marketSeqs =
-    `INSERT INTO market_seqs (symbol_id, depth_seq, trade_seq) ${rows(MARKET_SEQ_COLUMNS)} ` +
-    'ON CONFLICT (symbol_id) DO UPDATE SET depth_seq = excluded.depth_seq, trade_seq = excluded.trade_seq';
-  return (
-    `WITH o AS (${orders}), t AS (${trades}), b AS (${balances}), e AS (${events}), j AS (${journal}), ` +
-    `k AS (${klines}), m AS (${marketSeqs}) ` +
-    `UPDATE meta SET last_order_id = $${next}, last_trade_id = $${next + 1} WHERE id = 1`
-  );
-}
-
 const SQL = {
-  writeBatch: batchSql(),
   readJournal: 'SELECT seq, ts, command FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2',
   hasJournalEntry: 'SELECT 1 FROM journal WHERE seq = $1',
   meta: 'SELECT last_order_id, last_trade_id FROM meta WHERE id = 1',
@@ -209,37 +144,20 @@ export class PostgresStore implements Store {
   }
 
   async applyBatch(b: SettlementBatch): Promise<void> {
-    const journal = b.journal ?? [];
-    const params = [
-      ...transpose(latestOrders(b.orders).map(orderTuple), ORDER_COLUMNS.length),
-      ...transpose(b.trades.map(tradeTuple), TRADE_COLUMNS.length),
-      ...transpose(latestBalances(b.balances).map(balanceTuple), BALANCE_COLUMNS.length),
-      ...transpose(b.events.map(eventChunkTuple), EVENT_LOG_COLUMNS.length),
-      journal.map((e) => e.seq),
-      journal.map((e) => e.ts),
-      journal.map((e) => e.command),
-      ...transpose(latestKlines(b.klines ?? []).map(klineTuple), KLINE_COLUMNS.length),
-      ...transpose(
-        (b.marketSeqs ?? []).map((x) => [x.symbolId, x.depthSeq, x.tradeSeq]),
-        MARKET_SEQ_COLUMNS.length,
-      ),
-      b.meta.lastOrderId,
-      b.meta.lastTradeId,
-    ];
     const log = b.commands;
     if (log === undefined) {
-      await this.q(this.pool, SQL.writeBatch, params);
+      await this.q(this.pool, BATCH_SQL, batchParams(b));
       return;
     }
-    // A cluster engine's batch: what it consumed and answered commits with what it produced, or neither does.
-    await this.withClient((c) =>
-      this.inTransaction(c, async () => {
-        if (log.fence !== undefined) await checkFence(c, log.fence);
-        // First: a late batch (LateBatchError) rolls back before writing anything else.
-        await writeCommandLog(c, log);
-        await this.q(c, SQL.writeBatch, params);
-      }),
-    );
+    // A cluster engine's batch: what it consumed and answered commits with what it produced, or neither does, in
+    // the same one statement that checks the fence and the deadlines first (batch-sql.ts).
+    let verdict;
+    try {
+      verdict = (await this.q(this.pool, CLUSTER_BATCH_SQL, [...logParams(log), ...batchParams(b)]))[0];
+    } catch (e) {
+      throw settledError(e);
+    }
+    checkBatchVerdict(verdict, log);
   }
 
   async marketSeqState(): Promise<MarketSeqState> {
