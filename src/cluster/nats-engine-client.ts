@@ -1,9 +1,10 @@
 // The engine port over NATS: what a cluster gateway uses instead of an engine worker thread.
 //
 // - submit: the command goes to the JetStream command stream (at the end of the loop turn, with the others
-//   submitted during it) with its command id as Nats-Msg-Id and a deadline (now + commandTtlMs), republished under the same id until JetStream acks it or the deadline passes (the
-//   duplicate window stores it once); it resolves when the engine's answer arrives (in a committed batch, or on the
-//   answers subject for repeats), whichever engine leads by then. No answer by deadline + margin (the engine said
+//   submitted during it) with its command id as Nats-Msg-Id and a deadline (now + commandTtlMs), republished
+//   under the same id until JetStream acks it or the deadline passes (the duplicate window stores it once); it
+//   resolves when the engine's answer arrives (in a committed batch, or on the answers subject for repeats),
+//   whichever engine leads by then. No answer by deadline + margin (the engine said
 //   "expired", or died mid-batch and the next leader did not answer in time): the command is settled against the
 //   command log (settle.ts): the recorded answer, or 'expired' recorded and CommandNotAppliedError (5002); a log
 //   that cannot be read: CommandOutcomeUnknownError (5001, outcome unknown).
