@@ -15,6 +15,7 @@ import { startGatewayNode } from '../../src/node/gateway-node.js';
 import type { RunningServer } from '../../src/node/server-node.js';
 import {
   ADMIN_TOKEN,
+  bid,
   deleteStream,
   freshDatabase,
   freshPrefix,
@@ -60,15 +61,6 @@ if (needServices('cluster: the engine loses its database link during COMMIT')) {
         const u = (await post(url, '/api/v1/admin/users', admin, {})).data;
         await post(url, '/api/v1/admin/deposit', admin, { user_id: u.user_id, asset: 'USDT', qty: '1000' });
         const auth = { authorization: `Bearer ${u.token as string}` };
-        const bid = (cid: string) => ({
-          symbol: 'BTC_USDT',
-          side: 'BUY',
-          order_type: 'LIMIT',
-          price: '1.00',
-          qty: '0.01',
-          cid,
-        });
-
         const cut = proxy.cutAfter('commit-cut', 300);
         const r = await post(url, '/api/v1/create_order', auth, bid('commit-cut'));
         await cut;
