@@ -1,20 +1,22 @@
 // bench:cluster's latency round: create_order at an offered rate through one or more servers (gateways, or serve),
 // each owner's socket on one of them (round-robin, so most orders enter on another gateway than the socket's), and
-// the time to the owner's order.update NEW push (received by this process) from three points: the HTTP answer, the
-// request, and the engine's commit of the batch holding the order. The commit instant is the one the engine takes
-// when its transaction returned (engine-runner.ts stages.committedAt, stageClock(): epoch ms with a sub-ms
-// fraction, comparable across the processes of one machine): the cluster's engine publishes it with each committed
-// batch on NATS (read here by a subscriber of the committed subject, which also times the NATS hop), serve's engine
-// thread posts it to its main thread (read by bench/commit-tap.ts, preloaded into serve, on file descriptor 3). A
-// push is matched to its batch by (user, seq). Each round also reports the CPU its server processes used per answered
-// order (/proc/<pid>/stat), a figure the machine's other load disturbs far less than the latencies.
+// the time to the owner's order.update NEW push from three points: the HTTP answer, the request, and the engine's
+// commit of the batch holding the order. The sockets live in a child process (bench/push-receiver.ts) that only
+// receives, so a push's arrival is not read late by this process's busy load generator; both processes' CPU is
+// reported. The commit instant is the one the engine takes when its transaction returned (engine-runner.ts
+// stages.committedAt, stageClock(): epoch ms with a sub-ms fraction, comparable across the processes of one
+// machine): the cluster's engine publishes it with each committed batch on NATS (read by the receiver, subscribed to
+// the committed subject, which also times the NATS hop), serve's engine thread posts it to its main thread (read by
+// bench/commit-tap.ts, preloaded into serve, on file descriptor 3, and here). A push is matched to its batch by
+// (user, seq). Each round also reports the CPU its server processes used per answered order (/proc/<pid>/stat), a
+// figure the machine's other load disturbs far less than the latencies.
 
+import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import WebSocket from 'ws';
-import { type CommittedEnvelope, decode } from '../src/cluster/wire.js';
+import { fileURLToPath } from 'node:url';
+import type { ReceiverResult, ReceiverStart } from './push-receiver.js';
 
 export interface LatencyRound {
   p50: number;
@@ -33,6 +35,9 @@ export interface LatencyRound {
   batchCommands: number;
   /** CPU ms per answered order of each group of server processes during the round (e.g. engine, gateways). */
   cpuPerOrder: Record<string, number>;
+  /** Cores used by this process (the load generator) and by the push receiver during the round. */
+  loadCpu: number;
+  receiverCpu: number;
 }
 
 /** Server processes whose CPU a round reports, by group (a group's processes are summed). */
@@ -82,33 +87,6 @@ export interface CommitSource {
   stop(): void;
 }
 
-/** The cluster's: the engine's committed batches, as every gateway gets them (a subscriber of their subject). */
-export function natsCommits(nc: NatsConnection, subject: string): CommitSource {
-  let sub: Subscription | null = null;
-  return {
-    start(stamps) {
-      sub = nc.subscribe(subject, {
-        callback: (err, msg) => {
-          const heardAt = now();
-          if (err !== null) return;
-          const b = decode<CommittedEnvelope>(msg.data);
-          const t = b.stages?.committedAt;
-          if (t !== undefined)
-            stamps.add(
-              t,
-              b.events.map((e) => [e.userId, e.firstSeq, e.lastSeq]),
-              heardAt,
-            );
-        },
-      });
-    },
-    stop() {
-      sub?.unsubscribe();
-      sub = null;
-    },
-  };
-}
-
 /** serve's: the lines bench/commit-tap.ts writes on the child's file descriptor 3. */
 export function tappedCommits(fd3: Readable): CommitSource {
   let target: CommitStamps | null = null;
@@ -140,55 +118,53 @@ export async function post(base: string, path: string, body: unknown, headers: R
 const MAX_INFLIGHT = 256;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Where a round's commit instants come from: serve's tap (read here), or the cluster's batches on NATS (heard by
+ * the receiver process). */
+export type Commits = { tap: CommitSource } | { nats: { servers: string; subject: string } };
+
+/** Forks bench/push-receiver.js with the round's sockets; resolves once they are open. */
+async function forkReceiver(start: ReceiverStart) {
+  const child = fork(fileURLToPath(new URL('./push-receiver.js', import.meta.url)), [], { stdio: 'inherit' });
+  const first = await new Promise<{ ready?: boolean; error?: string }>((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`push receiver exited (${code}) before it was ready`)));
+    child.send(start);
+  });
+  if (first.ready !== true) throw new Error(`push receiver: ${first.error ?? 'not ready'}`);
+  return {
+    pid: child.pid as number,
+    stop: () =>
+      new Promise<ReceiverResult>((resolve, reject) => {
+        child.once('message', (m) => {
+          resolve(m as ReceiverResult);
+          child.disconnect();
+        });
+        child.once('exit', (code) => reject(new Error(`push receiver exited (${code}) without its result`)));
+        child.send({ stop: true });
+      }),
+  };
+}
+
 export async function pushLatency(
   bases: string[],
   users: Array<{ id: number; token: string }>,
   rate: number,
   seconds: number,
   label: string,
-  commits: CommitSource,
+  commits: Commits,
   cpu: CpuGroups,
 ): Promise<LatencyRound> {
+  /** Each answered order: request sent and answer read (stageClock()). */
   const acked = new Map<number, { sentAt: number; at: number }>();
-  const pushedAt = new Map<number, number>();
-  /** Each NEW push received: its owner, seq and when (stageClock()). */
-  const received: Array<{ user: number; seq: number; at: number }> = [];
   const stamps = new CommitStamps();
-  const lat: number[] = [];
-  const e2e: number[] = [];
-  const record = (id: number): void => {
-    const a = acked.get(id);
-    const p = pushedAt.get(id);
-    if (a === undefined || p === undefined) return;
-    lat.push(Math.max(0, p - a.at));
-    e2e.push(p - a.sentAt);
-    acked.delete(id);
-    pushedAt.delete(id);
-  };
-  const sockets = await Promise.all(
-    users.map(
-      (u, i) =>
-        new Promise<WebSocket>((resolve, reject) => {
-          const base = bases[i % bases.length] as string;
-          const ws = new WebSocket(`${base.replace('http', 'ws')}/ws?token=${u.token}`, { perMessageDeflate: false });
-          ws.on('message', (d) => {
-            const at = now();
-            const m = JSON.parse(d.toString()) as {
-              type: string;
-              seq: number;
-              data?: { order_id: number; status: string };
-            };
-            if (m.type !== 'order.update' || m.data?.status !== 'NEW') return;
-            received.push({ user: u.id, seq: m.seq, at });
-            pushedAt.set(m.data.order_id, performance.now());
-            record(m.data.order_id);
-          });
-          ws.once('open', () => resolve(ws));
-          ws.once('error', reject);
-        }),
-    ),
-  );
-  commits.start(stamps);
+  const receiver = await forkReceiver({
+    sockets: users.map((u, i) => ({
+      url: `${(bases[i % bases.length] as string).replace('http', 'ws')}/ws?token=${u.token}`,
+      user: u.id,
+    })),
+    ...('nats' in commits ? { nats: commits.nats } : {}),
+  });
+  if ('tap' in commits) commits.tap.start(stamps);
   await sleep(300);
   let sent = 0;
   let done = 0;
@@ -196,6 +172,7 @@ export async function pushLatency(
   const inflight: Array<Promise<void>> = [];
   const commits0 = await commitCounters(bases[0] as string);
   const cpu0 = groupCpu(cpu);
+  const self0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   while (performance.now() < end) {
@@ -206,7 +183,7 @@ export async function pushLatency(
       open++;
       const u = users[sent % users.length] as { id: number; token: string };
       const side = sent % 2 ? 'SELL' : 'BUY';
-      const sentAt = performance.now();
+      const sentAt = now();
       inflight.push(
         post(
           bases[Math.floor(sent / users.length) % bases.length] as string,
@@ -223,9 +200,7 @@ export async function pushLatency(
           done++;
           open--;
           const id = r.data?.['order_id'] as number | undefined;
-          if (id === undefined) return;
-          acked.set(id, { sentAt, at: performance.now() });
-          record(id);
+          if (id !== undefined) acked.set(id, { sentAt, at: now() });
         }),
       );
     }
@@ -233,14 +208,23 @@ export async function pushLatency(
   }
   await Promise.all(inflight);
   const cpu1 = groupCpu(cpu);
+  const self = process.cpuUsage(self0);
+  const wall = performance.now() - t0;
   await sleep(500);
   const [sum, count, commands] = (await commitCounters(bases[0] as string)).map((x, i) => x - (commits0[i] as number));
-  commits.stop();
-  for (const ws of sockets) ws.terminate();
+  if ('tap' in commits) commits.tap.stop();
+  const got = await receiver.stop();
+  for (const [t, chunks, heardAt] of got.batches) stamps.add(t, chunks, heardAt);
   const fromCommit: number[] = [];
-  for (const r of received) {
-    const c = stamps.get(r.user, r.seq);
-    if (c !== undefined) fromCommit.push(r.at - c);
+  const lat: number[] = [];
+  const e2e: number[] = [];
+  for (const [user, seq, orderId, at] of got.pushes) {
+    const c = stamps.get(user, seq);
+    if (c !== undefined) fromCommit.push(at - c);
+    const a = acked.get(orderId);
+    if (a === undefined) continue;
+    lat.push(Math.max(0, at - a.at));
+    e2e.push(at - a.sentAt);
   }
   const round = {
     p50: pct(lat, 50),
@@ -257,18 +241,21 @@ export async function pushLatency(
     cpuPerOrder: Object.fromEntries(
       Object.keys(cpu).map((g) => [g, ((cpu1[g] as number) - (cpu0[g] as number)) / Math.max(1, done)]),
     ),
+    loadCpu: (self.user + self.system) / 1000 / wall,
+    receiverCpu: got.cpuMs / got.wallMs,
   };
   const cpuLine = Object.entries(round.cpuPerOrder).map(([g, ms]) => `${g} ${ms.toFixed(2)}`);
   const f = (x: number) => x.toFixed(2);
   console.log(
     `  ${label}: achieved ${Math.round(round.achieved)}/s; commit -> push received p50 ${f(round.commitP50)} ms, ` +
-      `p99 ${f(round.commitP99)} ms (${fromCommit.length} of ${received.length} pushes matched to their batch)` +
+      `p99 ${f(round.commitP99)} ms (${fromCommit.length} of ${got.pushes.length} pushes matched to their batch)` +
       (stamps.heard.length > 0
         ? ` [commit -> batch heard on NATS p50 ${f(round.natsP50)} ms, p99 ${f(round.natsP99)} ms]`
         : '') +
       `; ack -> push p50 ${f(round.p50)} ms, p99 ${f(round.p99)} ms; request -> push p50 ${f(round.e2eP50)} ms, ` +
       `p99 ${f(round.e2eP99)} ms (${lat.length} samples); CPU ms per order: ${cpuLine.join(', ')}; ` +
-      `${count} transactions of ${round.batchCommands.toFixed(1)} commands, ${f(round.commitMs)} ms each (mean)`,
+      `${count} transactions of ${round.batchCommands.toFixed(1)} commands, ${f(round.commitMs)} ms each (mean); ` +
+      `load generator ${f(round.loadCpu)} of a core, receiver ${f(round.receiverCpu)}`,
   );
   return round;
 }

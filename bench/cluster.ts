@@ -22,7 +22,7 @@ import { clusterNames } from '../src/cluster/wire.js';
 import { createDatabase, type TestDatabase } from '../test/http/harness.js';
 import { freePort } from '../test/support/net.js';
 import { exitOnHelp } from './help.js';
-import { natsCommits, pct, post, pushLatency, tappedCommits, type LatencyRound } from './cluster-latency.js';
+import { pct, post, pushLatency, tappedCommits, type Commits, type LatencyRound } from './cluster-latency.js';
 import { runClients, type ClientResult } from './cluster-clients.js';
 
 exitOnHelp(`bench:cluster: the cluster (engine + gateways over NATS and PostgreSQL) against the all-in-one serve in the
@@ -419,9 +419,8 @@ async function main(): Promise<void> {
     const single: LatencyRound[] = [];
     const clusterUsers = await Promise.all(Array.from({ length: 20 }, () => newUser(bases[0] as string, FUNDS)));
     const serveUsers = await Promise.all(Array.from({ length: 20 }, () => newUser(serveBase, FUNDS)));
-    const latencyNc = await natsConnect({ servers: nats });
-    const clusterCommits = natsCommits(latencyNc, clusterNames(prefix).committedSubject);
-    const serveCommits = tappedCommits(serve.child.stdio[3] as Readable);
+    const clusterCommits: Commits = { nats: { servers: nats, subject: clusterNames(prefix).committedSubject } };
+    const serveCommits: Commits = { tap: tappedCommits(serve.child.stdio[3] as Readable) };
     const pid = (p: Proc) => p.child.pid as number;
     const clusterCpu = { engine: [pid(engine)], gateways: gateways.map(pid) };
     const serveCpu = { serve: [pid(serve)] };
@@ -435,8 +434,9 @@ async function main(): Promise<void> {
       cluster.push(await clusterRound(o.seconds, 'cluster'));
       single.push(await serveRound(o.seconds, 'serve'));
     }
-    await latencyNc.close();
     const m = (xs: LatencyRound[], k: Exclude<keyof LatencyRound, 'cpuPerOrder'>) => med(xs.map((x) => x[k]));
+    const cores = (xs: LatencyRound[]) =>
+      `load generator ${m(xs, 'loadCpu').toFixed(2)}, push receiver ${m(xs, 'receiverCpu').toFixed(2)} of a core`;
     console.log(
       `  medians of ${o.runs} rounds: the engine's transaction ${m(cluster, 'commitMs').toFixed(2)} ms (mean of a ` +
         `round) for ${m(cluster, 'batchCommands').toFixed(1)} commands, serve's ${m(single, 'commitMs').toFixed(2)} ms ` +
@@ -464,6 +464,9 @@ async function main(): Promise<void> {
         `${m(single, 'e2eP50').toFixed(2)}/${m(single, 'e2eP99').toFixed(2)} ms (p99 ratio ` +
         `${(m(cluster, 'e2eP99') / m(single, 'e2eP99')).toFixed(2)}x); achieved ${fmt(m(cluster, 'achieved'))}/s ` +
         `and ${fmt(m(single, 'achieved'))}/s`,
+    );
+    console.log(
+      `  medians of ${o.runs} rounds: client CPU, cluster rounds ${cores(cluster)}; serve rounds ${cores(single)}`,
     );
 
     console.log(`3. trades fan-out to ${fmt(o.subscribers)} subscribers, ${o.runs} rounds alternating ${load()}`);
