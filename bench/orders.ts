@@ -6,8 +6,9 @@
 // The client is spread over --procs child processes whose CPU is measured: a figure taken while the client was
 // saturated is flagged ("client-bound"), since it then measures the client, not the server.
 //
-// --compare-coalescing also runs a second server child with FILLSTREAM_WS_COALESCE_WRITES=true (off by default) and
-// measures the WebSocket maximum on both in each round (the effect of coalesced socket writes, a same-round ratio).
+// --compare-coalescing also runs a second server child with FILLSTREAM_WS_COALESCE_WRITES=false (on by default) and
+// measures the WebSocket maximum and the order -> push latency at the fixed rates on both in each round, the two
+// servers taking turns to go first (the effect of coalesced socket writes, a same-round ratio).
 //
 //   npm run bench:orders [-- --duration 5 --rounds 3 --concurrency 64,512 --rates 1000,10000 --procs 2 --users 64
 //                            --postgres --compare-coalescing --cpu-prof DIR]
@@ -46,7 +47,8 @@ usage: npm run bench:orders [-- --duration 5 --rounds 3 --concurrency 64,512 --r
   --procs N           client processes (default 2)
   --users N           funded users the orders come from (default 64)
   --postgres          also measure on PostgreSQL (needs DATABASE_URL)
-  --compare-coalescing  also measure the WebSocket maximum on a server with FILLSTREAM_WS_COALESCE_WRITES=true
+  --compare-coalescing  also measure the WebSocket maximum and order -> push on a server with
+                      FILLSTREAM_WS_COALESCE_WRITES=false (the default is true)
   --cpu-prof DIR      write V8 CPU profiles of the server's threads into DIR`);
 
 interface Options {
@@ -212,11 +214,13 @@ async function benchStore(
   const plain =
     coalescedDb === null
       ? null
-      : await startExchange(`${name}, writes coalesced`, coalescedDb.url, o.users, coalescedDb.cleanup, {
+      : await startExchange(`${name}, writes not coalesced`, coalescedDb.url, o.users, coalescedDb.cleanup, {
           ...RAISED_LIMITS,
-          FILLSTREAM_WS_COALESCE_WRITES: 'true',
+          FILLSTREAM_WS_COALESCE_WRITES: 'false',
         });
   const coalescing: Record<string, { rate: number[]; cpu: number[] }> = {};
+  /** Order -> push at the fixed rates on the server whose writes are not coalesced (--compare-coalescing). */
+  const plainFixed: Record<number, { push: number[][]; rate: number[] }> = {};
   console.log(`\n== ${name}: ${o.users} users, ${o.procs} client processes, ${o.duration} s per measurement ==`);
   let run = 0;
   const tag = () => `r${run++}`;
@@ -236,6 +240,18 @@ async function benchStore(
       const order: Array<'http' | 'ws'> = round % 2 === 1 ? ['http', 'ws'] : ['ws', 'http'];
       const got: Partial<Record<'http' | 'ws', number>> = {};
       const used: Partial<Record<'http' | 'ws', number>> = {};
+      // The server whose writes are not coalesced goes first in even rounds, last in odd ones.
+      const comparePlain = async () => {
+        if (plain === null) return;
+        const m = await measure(plain, o, 'ws', c, 0, tag());
+        const e2 = (coalescing[c] ??= { rate: [], cpu: [] });
+        e2.rate.push(m.rate);
+        e2.cpu.push(m.cpuPerOrder);
+        console.log(
+          `   max ws, writes not coalesced, ${c} in flight: ${Math.round(m.rate)} orders/s (${cpuNote(m)}${errNote(m)})`,
+        );
+      };
+      if (round % 2 === 0) await comparePlain();
       for (const tr of order) {
         const m = await measure(t, o, tr, c, 0, tag());
         got[tr] = m.rate;
@@ -252,14 +268,11 @@ async function benchStore(
       u.http.push(used.http as number);
       u.ws.push(used.ws as number);
       u.ratio.push((used.http as number) / (used.ws as number));
+      if (round % 2 === 1) await comparePlain();
       if (plain !== null) {
-        const m = await measure(plain, o, 'ws', c, 0, tag());
-        const e2 = (coalescing[c] ??= { rate: [], cpu: [] });
-        e2.rate.push(m.rate / (got.ws as number));
-        e2.cpu.push((used.ws as number) / m.cpuPerOrder);
-        console.log(
-          `   max ws, writes coalesced, ${c} in flight: ${Math.round(m.rate)} orders/s (${cpuNote(m)}${errNote(m)})`,
-        );
+        const e2 = coalescing[c] as { rate: number[]; cpu: number[] };
+        e2.rate[e2.rate.length - 1] = (got.ws as number) / (e2.rate.at(-1) as number);
+        e2.cpu[e2.cpu.length - 1] = (e2.cpu.at(-1) as number) / (used.ws as number);
       }
       maxOfRound[`${c}:http`] = got.http as number;
       maxOfRound[`${c}:ws`] = got.ws as number;
@@ -276,13 +289,20 @@ async function benchStore(
       );
     }
     for (const r of o.rates) {
-      const m = await measure(t, o, 'ws', c0, r, tag());
-      const e = (fixed[r] ??= { push: [], rate: [] });
-      e.push.push(m.toPush);
-      e.rate.push(m.rate);
-      console.log(
-        `   ws offered ${r}/s: achieved ${Math.round(m.rate)}/s, order -> push ${lat(m.toPush)} (${cpuNote(m)}${errNote(m)})`,
-      );
+      const servers = [
+        { server: t, into: fixed, label: '' },
+        ...(plain === null ? [] : [{ server: plain, into: plainFixed, label: ', writes not coalesced' }]),
+      ];
+      if (round % 2 === 0) servers.reverse();
+      for (const { server, into, label } of servers) {
+        const m = await measure(server, o, 'ws', c0, r, tag());
+        const e = (into[r] ??= { push: [], rate: [] });
+        e.push.push(m.toPush);
+        e.rate.push(m.rate);
+        console.log(
+          `   ws offered ${r}/s${label}: achieved ${Math.round(m.rate)}/s, order -> push ${lat(m.toPush)} (${cpuNote(m)}${errNote(m)})`,
+        );
+      }
     }
   }
   console.log(`\n${name}: medians over ${o.rounds} rounds`);
@@ -322,11 +342,17 @@ async function benchStore(
     );
   latRow('sent → result p50/p99/p99.9', 'result');
   latRow('sent → order.update p50/p99/p99.9', 'push');
-  for (const r of o.rates) {
-    const e = fixed[r] as { push: number[][]; rate: number[] };
-    console.log(
-      `| order → push at ${r}/s offered (achieved ${Math.round(median(e.rate))}/s) | | ${medLat(e.push, 0.5)} / ${medLat(e.push, 0.99)} / ${medLat(e.push, 0.999)} ms | |`,
-    );
+  for (const [into, label] of [
+    [fixed, ''],
+    [plainFixed, ', writes not coalesced'],
+  ] as const) {
+    for (const r of o.rates) {
+      const e = into[r];
+      if (e === undefined) continue;
+      console.log(
+        `| order → push at ${r}/s offered${label} (achieved ${Math.round(median(e.rate))}/s) | | ${medLat(e.push, 0.5)} / ${medLat(e.push, 0.99)} / ${medLat(e.push, 0.999)} ms | |`,
+      );
+    }
   }
   if (plain !== null) await stop(plain);
   await stop(t);

@@ -218,7 +218,7 @@ export const SETTINGS = {
   'ws.maxOrdersInFlight': int(100, 'FILLSTREAM_WS_MAX_ORDERS_IN_FLIGHT', 1, 1_000_000),
   // Off by default for now: bench:orders --compare-coalescing measures it faster (fewer writev calls), but with it
   // on, test/push/push.test.ts "consistency" sees ECONNRESET on its burst of HTTP queries (cause not found yet).
-  'ws.coalesceWrites': bool(false, 'FILLSTREAM_WS_COALESCE_WRITES'),
+  'ws.coalesceWrites': bool(true, 'FILLSTREAM_WS_COALESCE_WRITES'),
   natsUrl: {
     def: null,
     env: 'FILLSTREAM_NATS_URL',
