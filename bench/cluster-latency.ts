@@ -66,7 +66,7 @@ const now = (): number => performance.timeOrigin + performance.now();
 /** The commit instants of the batches seen during a round, by (user, seq) of the private events they hold. */
 export class CommitStamps {
   private readonly at = new Map<string, number>();
-  /** Commit -> heard here, per batch (over NATS only). */
+  /** Commit -> heard by the push receiver, per batch (over NATS only). */
   readonly heard: number[] = [];
 
   /** A committed batch: its commit instant, its events' (user, first seq, last seq), and when it was heard. */
@@ -81,7 +81,7 @@ export class CommitStamps {
   }
 }
 
-/** Where a round's commit instants come from: started before the round, stopped after it. */
+/** serve's commit instants, read in this process: started before the round, stopped after it. */
 export interface CommitSource {
   start(stamps: CommitStamps): void;
   stop(): void;
@@ -118,8 +118,7 @@ export async function post(base: string, path: string, body: unknown, headers: R
 const MAX_INFLIGHT = 256;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Where a round's commit instants come from: serve's tap (read here), or the cluster's batches on NATS (heard by
- * the receiver process). */
+/** Where a round's commit instants come from: serve's tap, or the cluster's batches on NATS (heard by the receiver). */
 export type Commits = { tap: CommitSource } | { nats: { servers: string; subject: string } };
 
 /** Forks bench/push-receiver.js with the round's sockets; resolves once they are open. */
@@ -132,7 +131,6 @@ async function forkReceiver(start: ReceiverStart) {
   });
   if (first.ready !== true) throw new Error(`push receiver: ${first.error ?? 'not ready'}`);
   return {
-    pid: child.pid as number,
     stop: () =>
       new Promise<ReceiverResult>((resolve, reject) => {
         child.once('message', (m) => {
