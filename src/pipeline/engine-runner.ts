@@ -359,7 +359,7 @@ class EngineWorker {
 /** Recovers the state from the store, then runs the engine on the transport until a shutdown request. */
 export async function runEngine(init: WorkerInit, t: EngineTransport): Promise<void> {
   const post = (m: EngineMessage): void => t.post(m);
-  const store = await openStore(init.databaseUrl);
+  const store = await openStore(init.databaseUrl, { checkpointThread: true });
   const recovered = await store.recover();
   const engine = new Engine(init.market);
   for (const b of recovered.balances) engine.restoreBalance(b.userId, b.assetId, b.avail, b.frozen);

@@ -2,7 +2,8 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, parseStoreUrl } from '../../src/adapters/store/index.js';
@@ -13,6 +14,7 @@ import { storeSuite } from './store-suite.js';
 const root = mkdtempSync(join(tmpdir(), 'fs-sqlite-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 storeSuite('sqlite store', async () => {
   const path = join(root, `run-${++n}`, 'nested', 'store.db'); // parent dirs do not exist yet
@@ -62,6 +64,43 @@ test('sqlite: flush() fdatasyncs the WAL; flushes asked for during a sync share 
   await memory.flush(); // nothing to sync in memory
   assert.equal(memory.walSyncs, 0);
   await memory.close();
+});
+
+test('sqlite: with checkpointThread a thread of its own checkpoints the WAL, so commits reach the database file', async () => {
+  /** What the database file alone holds (a copy without its -wal): only what a checkpoint has moved into it. */
+  const inFileAlone = (path: string): number | null => {
+    const copy = `${path}.copy`;
+    copyFileSync(path, copy);
+    const db = new Database(copy);
+    try {
+      return Number(
+        (db.prepare('SELECT last_order_id FROM meta WHERE id = 1').get() as { last_order_id: number }).last_order_id,
+      );
+    } catch {
+      return null; // not even the schema is in the file yet
+    } finally {
+      db.close();
+    }
+  };
+  for (const checkpointThread of [false, true]) {
+    const path = join(root, `checkpoint-${checkpointThread}`, 'x.db');
+    const store = new SqliteStore(path, { checkpointThread });
+    try {
+      await store.migrate();
+      await store.applyBatch(batch({ events: [event(ALICE, 1)], meta: { lastOrderId: 7, lastTradeId: 0 } }));
+      store.flushNow();
+      assert.equal(store.checkpointer !== null, checkpointThread);
+      // Two checkpoints after the commit: the second began after it.
+      const seen = store.checkpointer?.checkpoints ?? 0;
+      for (let t = 0; t < 100 && (store.checkpointer?.checkpoints ?? 0) < seen + 2; t++) await sleep(50);
+      assert.equal(store.checkpointer?.lastError ?? null, null);
+      // Without the thread the writer checkpoints only every 20,000 pages: the file does not hold the commit yet.
+      assert.equal(inFileAlone(path), checkpointThread ? 7 : null);
+      assert.equal((await store.recover()).meta.lastOrderId, 7);
+    } finally {
+      await store.close();
+    }
+  }
 });
 
 test('sqlite: flushNow() fdatasyncs the WAL in the calling thread, once per call; nothing to do in memory', async () => {

@@ -20,6 +20,8 @@ export interface OpenStoreOptions {
    * in-memory SQLite database). The gateway does; the engine worker, which writes, does not.
    */
   readonly readerThreads?: number;
+  /** SQLite: run the WAL checkpoints on a thread of their own (sqlite-checkpointer.ts; the engine's writer). */
+  readonly checkpointThread?: boolean;
 }
 
 const USAGE = 'use sqlite:<path> (or file:<path>, or a path ending in .db) or postgres://user@host:port/database';
@@ -52,7 +54,10 @@ export function parseStoreUrl(
 /** Opens the store a URL names and brings its schema up to date. */
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const target = parseStoreUrl(url, opts);
-  const store: Store = target.driver === 'sqlite' ? new SqliteStore(target.path) : new PostgresStore(target.url);
+  const store: Store =
+    target.driver === 'sqlite'
+      ? new SqliteStore(target.path, { checkpointThread: opts.checkpointThread === true })
+      : new PostgresStore(target.url);
   try {
     await store.migrate();
     const readers = opts.readerThreads ?? 0;

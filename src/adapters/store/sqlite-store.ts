@@ -35,6 +35,7 @@ import type {
   MarketSeqState,
 } from './store.js';
 import { checkNotNewer, SQLITE_MIGRATIONS } from './schema.js';
+import { CHECKPOINT_EVERY_MS, CHECKPOINTER_NICE, SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { type ReadQuery, readSql } from './read-sql.js';
 import { cursorOf, eventsOf, pruneAll, pruneDeleteSql, pruneEndSql } from './prune-sql.js';
 import {
@@ -119,6 +120,8 @@ export interface SqliteStoreOptions {
    * every transaction committed before each of its statements starts (WAL readers do not block the writer).
    */
   readonly readonly?: boolean;
+  /** Run the WAL checkpoints on a thread of their own (sqlite-checkpointer.ts): the engine's writer does. */
+  readonly checkpointThread?: boolean;
 }
 
 export class SqliteStore implements Store {
@@ -137,6 +140,8 @@ export class SqliteStore implements Store {
   private syncNext: Promise<void> | null = null;
   /** fdatasync calls completed, for diagnostics and tests. */
   walSyncs = 0;
+  /** The thread that checkpoints the WAL, when opened with checkpointThread. */
+  readonly checkpointer: SqliteCheckpointer | null = null;
 
   /** Opens (creating the file and its parent directory) without migrating; call migrate(). */
   constructor(
@@ -163,6 +168,9 @@ export class SqliteStore implements Store {
       // hot and checkpoints (which stall the committing thread) are rare. +35% create_order/s in bench:http.
       this.db.pragma('cache_size = -65536');
       if (!memory) this.db.pragma('wal_autocheckpoint = 20000');
+      if (!memory && opts.checkpointThread === true) {
+        this.checkpointer = new SqliteCheckpointer({ path, intervalMs: CHECKPOINT_EVERY_MS, nice: CHECKPOINTER_NICE });
+      }
     }
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
     this.writeBatch = this.db.transaction((b: SettlementBatch) => this.write(b));
@@ -466,6 +474,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (!this.db.open) return;
     await this.flush().catch(() => undefined); // closing checkpoints (and syncs) whatever is left
+    await this.checkpointer?.stop();
     if (this.walFd !== null) closeSync(this.walFd);
     this.walFd = null;
     if (!this.readonly) this.db.pragma('optimize'); // refreshes planner statistics where they are stale (cheap)
