@@ -1,7 +1,7 @@
 // The gateway runs its reads on reader threads, never on its event loop's thread: every read of every read route
 // (and of authentication and the WebSocket resume) is answered by a reader thread, counted per thread id, while
-// the gateway answers from the main thread; the readers run at a lower CPU priority. Real server and sockets,
-// both stores.
+// the gateway answers from the main thread; the readers (and SQLite's checkpoint thread) run at a lower CPU
+// priority. Real server and sockets, both stores.
 
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { GatewayStore, READER_NICE } from '../../src/adapters/store/read-pool.js';
+import { CHECKPOINTER_NICE } from '../../src/adapters/store/sqlite-checkpointer.js';
 import { Lab, type StoreKind, expectOk, postgresUrl } from './harness.js';
 import { limit } from './api-helpers.js';
 
@@ -66,13 +67,20 @@ function readerSuite(kind: StoreKind): void {
         ws.close();
         assert.deepEqual(seqs, logged);
       });
-      // On Linux the reader threads run at a lower priority (nice 10) than the rest of the server.
+      // On Linux the reader threads run at a lower priority (nice 10) than the rest of the server, and so does the
+      // SQLite engine's checkpoint thread (sqlite-checkpointer.ts).
       if (process.platform === 'linux') {
         const nice = readdirSync('/proc/self/task').map((t) => {
           const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
           return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
         });
-        assert.equal(nice.filter((n) => n === READER_NICE).length, readers.length, `thread nice values ${nice}`);
+        const checkpointers = kind === 'sqlite' ? 1 : 0;
+        assert.equal(CHECKPOINTER_NICE, READER_NICE);
+        assert.equal(
+          nice.filter((n) => n === READER_NICE).length,
+          readers.length + checkpointers,
+          `thread nice values ${nice}`,
+        );
         assert.equal(nice[0], 0, 'the main thread keeps its priority');
       }
       // Only the reader threads ever answered.
