@@ -1,22 +1,16 @@
 // The thread of sqlite-checkpointer.ts: its own read-write connection to the database, a PASSIVE WAL checkpoint
 // every intervalMs, each result posted back ({ ok } or { ok: false, error }). 'stop' closes the connection.
 
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { CheckpointerInit } from './sqlite-checkpointer.js';
+import { niceThisThread } from './thread-priority.js';
 
 const port = parentPort;
 if (port === null) throw new Error('sqlite-checkpoint-worker must run in a worker thread');
 const init = workerData as CheckpointerInit;
 
-try {
-  // Linux: /proc/thread-self is "<pid>/task/<tid>"; setpriority() with a thread id changes that thread only.
-  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), init.nice);
-} catch {
-  // not permitted, or not Linux: the thread keeps the process's priority
-}
+niceThisThread(init.nice); // not permitted, or not Linux: the thread keeps the process's priority
 
 const db = new Database(init.path, { fileMustExist: true });
 db.pragma('busy_timeout = 0');

@@ -5,12 +5,11 @@
 // parses them in JavaScript) happens here too. On Linux the thread runs at a lower CPU priority than the rest of
 // the server, so that when the cores are busy one user's heavy reads wait, not the event loop and the engine.
 
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { READ_METHODS, type ReadStore } from './store.js';
 import { SqliteStore } from './sqlite-store.js';
 import { PostgresStore } from './postgres-store.js';
+import { niceThisThread } from './thread-priority.js';
 
 /** Connections of one PostgreSQL reader thread. */
 const PG_READER_CONNECTIONS = 4;
@@ -33,16 +32,6 @@ export type ReadReply =
   | { readonly id: number; readonly ok: true; readonly value: unknown; readonly threadId: number }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
-/** This thread's kernel id (Linux: /proc/thread-self is "<pid>/task/<tid>"); null elsewhere. */
-function kernelThreadId(): number | null {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    return Number.isSafeInteger(tid) && tid > 0 ? tid : null;
-  } catch {
-    return null;
-  }
-}
-
 const port = parentPort;
 if (port === null) throw new Error('store-reader must run in a worker thread');
 const init = workerData as ReaderInit;
@@ -50,14 +39,7 @@ const store =
   init.target.driver === 'sqlite'
     ? new SqliteStore(init.target.path, { readonly: true })
     : new PostgresStore(init.target.url, { max: PG_READER_CONNECTIONS });
-const tid = kernelThreadId();
-if (tid !== null) {
-  try {
-    setPriority(tid, init.nice); // setpriority() with a thread id changes that thread only
-  } catch {
-    // not permitted here: the reader keeps the server's priority
-  }
-}
+niceThisThread(init.nice); // not permitted, or not Linux: the reader keeps the server's priority
 const allowed = new Set<string>(READ_METHODS);
 
 port.on('message', (m: ReadRequest | 'close') => {
