@@ -16,7 +16,8 @@
 // - ready only while connected, snapshotted and able to reach the database: a gateway that lost the broker or its
 //   database link answers 5001 and says so in /readyz.
 // - leadership: which engine leads, from its announcements on the leader subject (leader-watch.ts); /readyz and
-//   /metrics show it, and /readyz says "no engine leader" when none was heard within the bound.
+//   /metrics show it, and /readyz says "no engine leader" when none was heard within the bound, counted in time
+//   this process could run (run-clock.ts: a gateway loop held past the bound does not make the leader silent).
 
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
@@ -36,6 +37,7 @@ import { type CommandSettler, SETTLE_TIMEOUT_MS } from './settle.js';
 import type { Ack, SnapshotMessage } from '../pipeline/protocol.js';
 import { ensureCommandStream } from './command-stream.js';
 import { LeaderWatch } from './leader-watch.js';
+import { RunClock } from './run-clock.js';
 import {
   type Answer,
   type ClusterNames,
@@ -72,6 +74,8 @@ export interface EngineClientOptions {
 type Pending = { resolve: (a: Ack) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
 const SNAPSHOT_RETRY_MS = 500;
+/** How often the leader's silence clock is read (a held loop counts at most two ticks). */
+const LEADER_TICK_MS = 100;
 /** A publish JetStream did not ack is sent again (same Nats-Msg-Id) after this, until the command's deadline. */
 const REPUBLISH_DELAY_MS = 200;
 /** How long one publish waits for JetStream's ack (at most: the time left before the deadline). */
@@ -109,12 +113,17 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
   private snapshotting = false;
   private readonly now: () => number;
   private readonly leaders: LeaderWatch;
+  /** The leader's silence is judged in time this process could run (run-clock.ts), ticked every LEADER_TICK_MS. */
+  private readonly running = new RunClock(2 * LEADER_TICK_MS);
+  private readonly runningTick: NodeJS.Timeout;
 
   private constructor(private readonly o: EngineClientOptions) {
     super();
     this.js = jetstream(o.nc);
     this.now = o.now ?? Date.now;
     this.leaders = new LeaderWatch(o.leaderTimeoutMs);
+    this.runningTick = setInterval(() => this.running.now(), LEADER_TICK_MS);
+    this.runningTick.unref();
   }
 
   /** Subscribes and starts fetching the books; `ready` once the engine answered a snapshot. */
@@ -160,7 +169,7 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
   }
 
   get leadership(): EngineLeadership {
-    return this.leaders.state(this.now());
+    return this.leaders.state(this.running.now());
   }
 
   private onLeader(data: Uint8Array): void {
@@ -174,10 +183,10 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
       this.o.log.warn({}, 'unreadable leader announcement ignored');
       return;
     }
-    const before = this.leaders.state(this.now()).leader;
-    const heard = this.leaders.heard(a, this.now());
+    const before = this.leaders.state(this.running.now()).leader;
+    const heard = this.leaders.heard(a, this.running.now());
     if (heard !== 'first' && heard !== 'changed') return;
-    const leader = this.leaders.state(this.now()).leader;
+    const leader = this.leaders.state(this.running.now()).leader;
     if (leader === null) return;
     const to = { node: leader.node, epoch: leader.epoch };
     if (heard === 'changed') {
@@ -388,6 +397,7 @@ export class NatsEngineClient extends EventEmitter<EnginePortEvents> implements 
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    clearInterval(this.runningTick);
     // Those in flight get their answer, or are settled (deadline + margin, then the log's read).
     const until = this.now() + this.o.commandTtlMs + this.o.deadlineMarginMs + 2 * SETTLE_TIMEOUT_MS;
     while (this.pending.size > 0 && this.now() < until) {

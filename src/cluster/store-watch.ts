@@ -4,6 +4,8 @@
 // would fail) and /readyz says why; the sockets stay open, and the first round trip that succeeds makes it ready
 // again, by itself. The engine has its own link: this only says whether this gateway can read the truth.
 
+import { RunClock } from './run-clock.js';
+
 export interface StoreWatchOptions {
   /** The round trip (the store's ping). */
   readonly ping: () => Promise<void>;
@@ -70,17 +72,14 @@ class ResponsiveTimeout {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(ms: number) {
-    let left = ms;
-    let last = performance.now();
+    const clock = new RunClock(STEP_MAX_MS);
     this.expired = new Promise<never>((_, reject) => {
       const tick = () => {
-        const now = performance.now();
-        left -= Math.min(now - last, STEP_MAX_MS);
-        last = now;
+        const left = ms - clock.now();
         if (left <= 0) reject(new Error(`no answer in ${ms} ms`));
         else this.timer = setTimeout(tick, Math.min(STEP_MS, left));
       };
-      this.timer = setTimeout(tick, Math.min(STEP_MS, left));
+      this.timer = setTimeout(tick, Math.min(STEP_MS, ms));
     });
     this.expired.catch(() => undefined);
   }
