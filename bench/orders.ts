@@ -208,13 +208,13 @@ async function benchStore(
   databaseUrl: string,
   o: Options,
   cleanup: () => Promise<void>,
-  coalescedDb: { url: string; cleanup: () => Promise<void> } | null,
+  plainDb: { url: string; cleanup: () => Promise<void> } | null,
 ) {
   const t = await startExchange(name, databaseUrl, o.users, cleanup, RAISED_LIMITS);
   const plain =
-    coalescedDb === null
+    plainDb === null
       ? null
-      : await startExchange(`${name}, writes not coalesced`, coalescedDb.url, o.users, coalescedDb.cleanup, {
+      : await startExchange(`${name}, writes not coalesced`, plainDb.url, o.users, plainDb.cleanup, {
           ...RAISED_LIMITS,
           FILLSTREAM_WS_COALESCE_WRITES: 'false',
         });
@@ -242,16 +242,14 @@ async function benchStore(
       const used: Partial<Record<'http' | 'ws', number>> = {};
       // The server whose writes are not coalesced goes first in even rounds, last in odd ones.
       const comparePlain = async () => {
-        if (plain === null) return;
+        if (plain === null) return null;
         const m = await measure(plain, o, 'ws', c, 0, tag());
-        const e2 = (coalescing[c] ??= { rate: [], cpu: [] });
-        e2.rate.push(m.rate);
-        e2.cpu.push(m.cpuPerOrder);
         console.log(
           `   max ws, writes not coalesced, ${c} in flight: ${Math.round(m.rate)} orders/s (${cpuNote(m)}${errNote(m)})`,
         );
+        return m;
       };
-      if (round % 2 === 0) await comparePlain();
+      const plainFirst = round % 2 === 0 ? await comparePlain() : null;
       for (const tr of order) {
         const m = await measure(t, o, tr, c, 0, tag());
         got[tr] = m.rate;
@@ -268,11 +266,12 @@ async function benchStore(
       u.http.push(used.http as number);
       u.ws.push(used.ws as number);
       u.ratio.push((used.http as number) / (used.ws as number));
-      if (round % 2 === 1) await comparePlain();
-      if (plain !== null) {
-        const e2 = coalescing[c] as { rate: number[]; cpu: number[] };
-        e2.rate[e2.rate.length - 1] = (got.ws as number) / (e2.rate.at(-1) as number);
-        e2.cpu[e2.cpu.length - 1] = (e2.cpu.at(-1) as number) / (used.ws as number);
+      const plainMax = plainFirst ?? (round % 2 === 1 ? await comparePlain() : null);
+      if (plainMax !== null) {
+        const { rate, cpuPerOrder } = plainMax;
+        const e2 = (coalescing[c] ??= { rate: [], cpu: [] });
+        e2.rate.push((got.ws as number) / rate);
+        e2.cpu.push(cpuPerOrder / (used.ws as number));
       }
       maxOfRound[`${c}:http`] = got.http as number;
       maxOfRound[`${c}:ws`] = got.ws as number;
