@@ -1,7 +1,8 @@
 // Every read the gateway can issue is served by an index, without walking a user's whole history: on a data set
 // shaped like the issue's (one user with 500,000 orders, rare symbols and statuses, ~410,000 fills, 100,000
 // event-log rows, 10,000 users; ANALYZEd, so the planners see real statistics), for every filter combination of GET /orders and
-// GET /trades and every other read (read-sql.ts builds what the stores run):
+// GET /trades and every other read (read-sql.ts builds what the stores run), and the engine's recovery read of the open
+// orders:
 // - SQLite: EXPLAIN QUERY PLAN has no SCAN of a table and no temp B-tree, and every index search of a list query
 //   has each filter of the request among its index constraints; and the statement, run on a fresh connection, reads
 //   only a few hundred pages of the database (counted off the process's read() bytes);
@@ -21,6 +22,7 @@ import type { OrderQuery, Store, TradeQuery } from '../../src/adapters/store/sto
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { PostgresStore } from '../../src/adapters/store/postgres-store.js';
 import { type Dialect, type ReadQuery, type Sql, readSql } from '../../src/adapters/store/read-sql.js';
+import { OPEN_ORDERS_SQL } from '../../src/adapters/store/rows.js';
 import { CID_CYCLE, HEAVY_USER, T0, heavyOrder, heavyShape, heavyTrades, heavyUserSql } from '../support/heavy-user.js';
 
 const N = 500_000;
@@ -317,6 +319,17 @@ describe('query plans, sqlite: every read uses an index on 500k-shaped data', ()
       await checkRows(store, s.read);
     });
   }
+
+  // Not a gateway read: the engine's start reads every open order (here none of the 500,000), in id order.
+  test('engine recovery: the open orders, through orders_open', async () => {
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${OPEN_ORDERS_SQL}`).all() as PlanRow[];
+    const text = plan.map((r) => r.detail).join('\n');
+    assert.match(text, /^SCAN orders USING INDEX orders_open$/m, text);
+    assert.doesNotMatch(text, /TEMP B-TREE/, text);
+    const pages = sqlitePages(path, { text: OPEN_ORDERS_SQL, values: [] });
+    assert.ok(pages <= SQLITE_POINT_PAGES, `${pages} pages read (at most ${SQLITE_POINT_PAGES})`);
+    assert.equal((await store.recover()).openOrders.length, 0);
+  });
 });
 
 // ---- PostgreSQL ----
@@ -420,5 +433,25 @@ if (!url) {
         await checkRows(store, s.read);
       });
     }
+
+    test('engine recovery: the open orders, through orders_open', async () => {
+      for (const mode of ['custom', 'generic'] as const) {
+        const plan = await explain({ text: OPEN_ORDERS_SQL, values: [] }, mode);
+        const all = nodes(plan);
+        const used = all.flatMap((n) => (n['Index Name'] === undefined ? [] : [n['Index Name']]));
+        assert.deepEqual(
+          all.filter((n) => n['Node Type'] === 'Seq Scan'),
+          [],
+          JSON.stringify(plan),
+        );
+        assert.ok(used.includes('orders_open'), `${mode} plan does not use orders_open: ${JSON.stringify(plan)}`);
+        assert.equal(
+          all.filter((n) => n['Node Type'] === 'Sort').length,
+          0,
+          `${mode} plan sorts: ${JSON.stringify(plan)}`,
+        );
+      }
+      assert.equal((await store.recover()).openOrders.length, 0);
+    });
   });
 }
