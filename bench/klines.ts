@@ -10,12 +10,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../src/core/engine.js';
-import type { Command, CommandResult, CoreEvent } from '../src/core/types.js';
+import type { Command } from '../src/core/types.js';
 import { coreConfig, loadConfig } from '../src/config.js';
 import { Settlement } from '../src/pipeline/settlement.js';
 import { SqliteStore } from '../src/adapters/store/sqlite-store.js';
-import type { RecoveredState } from '../src/adapters/store/store.js';
 import { exitOnHelp } from './help.js';
+import { EMPTY, median, record, type Step } from './settle-support.js';
 
 exitOnHelp(`bench:klines: settles the same stream of core results with candle folding and without (interleaved runs,
 one process) and prints ms per run, the medians and the ratio with/without.
@@ -49,25 +49,13 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-
-/** A result with its events copied out of the engine's reused buffer. */
-type Step = { cmd: Command; result: { code: CommandResult['code']; events: CoreEvent[] }; ts: number };
-
 /** The core's results for deposits and `trades` maker/taker pairs on BTC_USDT, prices walking on whole ticks. */
 function stream(trades: number): Step[] {
   const core = coreConfig(loadConfig({ flags: {}, env: {} }));
   const engine = new Engine(core);
   const steps: Step[] = [];
   let ts = 1_700_000_000_000;
-  const run = (cmd: Command) => {
-    const { code, events } = engine.process(cmd);
-    steps.push({ cmd, result: { code, events: events.toArray() }, ts: cmd.ts });
-  };
+  const run = (cmd: Command): void => record(engine, steps, cmd);
   const [MAKER, TAKER] = [1001, 1002];
   run({ type: 'deposit', ts, userId: MAKER, assetId: 1, amount: 10n ** 17n });
   run({ type: 'deposit', ts, userId: TAKER, assetId: 3, amount: 10n ** 17n });
@@ -94,16 +82,6 @@ function stream(trades: number): Step[] {
   }
   return steps;
 }
-
-const EMPTY: RecoveredState = {
-  meta: { lastOrderId: 0, lastTradeId: 0 },
-  balances: [],
-  openOrders: [],
-  lastSeqByUser: new Map(),
-  lastUserId: 0,
-  lastJournalSeq: 0,
-  lastTs: 0,
-};
 
 async function settle(steps: readonly Step[], o: Options, candles: boolean): Promise<{ ms: number; rows: number }> {
   const dir = o.commit ? mkdtempSync(join(tmpdir(), 'fs-bench-klines-')) : null;

@@ -13,12 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Engine } from '../src/core/engine.js';
-import type { Command, CommandResult, CoreEvent } from '../src/core/types.js';
+import type { Command } from '../src/core/types.js';
 import { coreConfig, loadConfig } from '../src/config.js';
 import { Settlement } from '../src/pipeline/settlement.js';
 import { SqliteStore } from '../src/adapters/store/sqlite-store.js';
-import type { RecoveredState } from '../src/adapters/store/store.js';
 import { exitOnHelp } from './help.js';
+import { EMPTY, median, record, type Step } from './settle-support.js';
 
 exitOnHelp(`bench:settle: settles and commits the same stream of core results to SQLite in batches of each size and
 prints the median µs per order (settle + commit, no fsync) and the WAL frames written per order.
@@ -59,23 +59,12 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-
-type Step = { cmd: Command; result: { code: CommandResult['code']; events: CoreEvent[] }; ts: number };
-
 /** Deposits for every user, then the orders: user i % users, BUY at 100.00 / SELL at 200.00 (rest) or crossing. */
 function stream(o: Options): Step[] {
   const engine = new Engine(coreConfig(loadConfig({ flags: {}, env: {} })));
   const steps: Step[] = [];
   let ts = 1_700_000_000_000;
-  const run = (cmd: Command): void => {
-    const { code, events } = engine.process(cmd);
-    steps.push({ cmd, result: { code, events: events.toArray() }, ts: cmd.ts });
-  };
+  const run = (cmd: Command): void => record(engine, steps, cmd);
   for (let u = 1; u <= o.users; u++) {
     run({ type: 'deposit', ts, userId: u, assetId: 1, amount: 10n ** 17n });
     run({ type: 'deposit', ts, userId: u, assetId: 3, amount: 10n ** 17n });
@@ -100,16 +89,6 @@ function stream(o: Options): Step[] {
   }
   return steps;
 }
-
-const EMPTY: RecoveredState = {
-  meta: { lastOrderId: 0, lastTradeId: 0 },
-  balances: [],
-  openOrders: [],
-  lastSeqByUser: new Map(),
-  lastUserId: 0,
-  lastJournalSeq: 0,
-  lastTs: 0,
-};
 
 /** Frames in the WAL, which a checkpoint then empties (a second connection; nothing else is writing). */
 function drainWal(db: Database.Database): number {
